@@ -1,0 +1,1 @@
+"""Project commands: outlets, extract, reextract, wacz, archive-sync."""

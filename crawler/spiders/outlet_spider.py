@@ -1,0 +1,299 @@
+"""The spider every outlet shares: it discovers article URLs and hands each article page to the extractor.
+
+No outlet has a Python class of its own: crawler.spider_loader makes one subclass per entry of
+outlets.toml, named after its key, carrying the Outlet in `outlet`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import scrapy
+from dateutil import parser as date_parser
+from scrapy.http import Response, TextResponse
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from crawler.extractors import get_extractor
+from crawler.items import ArticleItem
+from crawler.outlets import Outlet
+
+__all__ = ["OutletSpider", "new_crawl_id"]
+
+logger = logging.getLogger(__name__)
+
+_HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+
+
+def new_crawl_id(now: datetime | None = None) -> str:
+    """A crawl id that sorts by start time: 20261125T104512Z-3f9a."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(2)}"
+
+
+class OutletSpider(scrapy.Spider):
+    """Discovery through feeds, sitemaps and listing pages; one item per article page."""
+
+    outlet: ClassVar[Outlet]
+
+    def __init__(
+        self,
+        *args: Any,
+        base_url: str | None = None,
+        urls: str | None = None,
+        since: str | None = None,
+        max_articles: str | int | None = None,
+        max_listing_pages: str | int | None = None,
+        crawl_id: str | None = None,
+        _job: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        outlet = self.outlet
+        self.fetch_origin = _origin_of(base_url, "base_url") if base_url else outlet.origin
+        self.mirror = self.fetch_origin != outlet.origin
+        host = urlsplit(self.fetch_origin).hostname or ""
+        self.allowed_domains = [host] if self.mirror else list(outlet.domains)
+        self.article_urls = [u.strip() for u in (urls or "").split(",") if u.strip()]
+        self.since: date | None = _parse_since(since) if since else None
+        self.max_articles = _positive_int(max_articles, "max_articles")
+        self.max_listing_pages = _positive_int(max_listing_pages, "max_listing_pages") \
+            or outlet.start.listing_max_pages
+        # scrapyd passes its job id as _job: the crawl is then named after the job.
+        self.crawl_id = crawl_id or _job or new_crawl_id()
+        self.scrapyd_job = _job
+        self._articles_scheduled: set[str] = set()
+        self._limit_logged = False
+        self.extract_article = get_extractor(outlet.extractor)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
+        kwargs.setdefault("crawl_id", crawler.settings.get("CRAWL_ID") or None)
+        spider: OutletSpider = super().from_crawler(crawler, *args, **kwargs)
+        ua = cls.outlet.politeness.user_agent
+        if ua:
+            spider.user_agent = ua  # type: ignore[attr-defined]  # read by UserAgentMiddleware
+        return spider
+
+    # URLs: the outlet's own origin for what we store, the fetch origin for what we request.
+
+    def to_fetch_url(self, url: str) -> str:
+        """The URL to request for an outlet URL: a mirror's origin swapped in, the path kept."""
+        parts = urlsplit(url)
+        if self.mirror and _host_in(parts.hostname, self.outlet.domains):
+            base = urlsplit(self.fetch_origin)
+            return urlunsplit((base.scheme, base.netloc, parts.path or "/", parts.query, ""))
+        return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+    def to_outlet_url(self, url: str) -> str:
+        """The outlet's own URL for a fetched URL (the inverse of to_fetch_url)."""
+        if not self.mirror or not url.startswith(self.fetch_origin):
+            return url
+        return self.outlet.origin + url[len(self.fetch_origin):]
+
+    def is_article_url(self, url: str) -> bool:
+        parts = urlsplit(url)
+        host_ok = _host_in(parts.hostname, self.outlet.domains) or (
+            self.mirror and parts.netloc == urlsplit(self.fetch_origin).netloc)
+        return host_ok and self.outlet.is_article_path(parts.path)
+
+    # Discovery.
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.article_urls:
+            for url in self.article_urls:
+                request = self.article_request(url, forced=True)
+                if request is not None:
+                    yield request
+            return
+        start = self.outlet.start
+        for path in start.feeds:
+            yield self._request(path, "feed", self.parse_feed)
+        for path in start.sitemaps:
+            yield self._request(path, "sitemap", self.parse_sitemap)
+        for path in start.listings:
+            yield self._request(path, "listing", self.parse_listing, page=1)
+
+    def _request(self, path_or_url: str, kind: str, callback: Any, **meta: Any) -> scrapy.Request:
+        url = self.to_fetch_url(urljoin(self.outlet.origin + "/", path_or_url))
+        return scrapy.Request(url, callback=callback, errback=self.on_error,
+                              meta={"archive_kind": kind, **meta}, dont_filter=True)
+
+    def article_request(self, url: str, published: date | None = None, *,
+                        forced: bool = False) -> scrapy.Request | None:
+        """A request for an article URL found anywhere, or None when it is not to be fetched."""
+        fetch_url = self.to_fetch_url(url)
+        if not forced and not self.is_article_url(fetch_url):
+            return None
+        key = urlsplit(fetch_url).path.rstrip("/")
+        if key in self._articles_scheduled:
+            return None
+        stats = self.crawler.stats
+        if self.since and published and published < self.since:
+            stats.inc_value("discovery/skipped_before_since")
+            return None
+        if self.max_articles and len(self._articles_scheduled) >= self.max_articles:
+            if not self._limit_logged:
+                logger.info("max_articles=%d reached: no more articles are scheduled", self.max_articles)
+                self._limit_logged = True
+            stats.inc_value("discovery/skipped_max_articles")
+            return None
+        self._articles_scheduled.add(key)
+        stats.inc_value("discovery/articles_scheduled")
+        return scrapy.Request(fetch_url, callback=self.parse_article, errback=self.on_error,
+                              meta={"archive_kind": "article"})
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            self._not_parsable(response, "feed")
+            return
+        selector = scrapy.Selector(text=response.text, type="xml")
+        selector.remove_namespaces()
+        found = 0
+        for entry in selector.xpath("//item | //entry"):
+            link = entry.xpath("link/text()").get() or entry.xpath("link/@href").get() \
+                or entry.xpath("guid/text()").get()
+            when = entry.xpath("pubDate/text() | published/text() | updated/text() | date/text()").get()
+            if not link:
+                continue
+            found += 1
+            request = self.article_request(urljoin(response.url, link.strip()), _feed_date(when))
+            if request is not None:
+                yield request
+        self.crawler.stats.inc_value("discovery/feed_entries", found)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            except OSError as exc:
+                logger.warning("sitemap is not valid gzip: %s (%s)", response.url, exc)
+                self.crawler.stats.inc_value("discovery/bad_sitemap")
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:  # lxml raises several kinds on hostile XML
+            logger.warning("sitemap cannot be parsed: %s (%s)", response.url, exc)
+            self.crawler.stats.inc_value("discovery/bad_sitemap")
+            return
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            url = urljoin(response.url, loc.strip())
+            if sitemap.type == "sitemapindex":
+                yield scrapy.Request(self.to_fetch_url(url), callback=self.parse_sitemap,
+                                     errback=self.on_error, meta={"archive_kind": "sitemap"})
+            else:
+                request = self.article_request(url, _loose_date(entry.get("lastmod")))
+                if request is not None:
+                    yield request
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            self._not_parsable(response, "listing")
+            return
+        found = 0
+        for href in response.css("a::attr(href)").getall():
+            request = self.article_request(urljoin(response.url, href.strip()))
+            if request is not None:
+                found += 1
+                yield request
+        page = int(response.meta.get("page", 1))
+        pagination = self.outlet.start.listing_pagination
+        if pagination and page < self.max_listing_pages and (found or self._articles_scheduled):
+            yield self._request(pagination.format(n=page + 1), "listing", self.parse_listing, page=page + 1)
+
+    # Articles.
+
+    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+        content_type = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
+        if not isinstance(response, TextResponse) or (content_type and content_type not in _HTML_TYPES):
+            self._not_parsable(response, "article")
+            return
+        outlet_url = self.to_outlet_url(response.url)
+        raw = self.extract_article(response.text, outlet_url)
+        raw.update(
+            outlet=self.outlet.key,
+            fetched_url=response.url,
+            fetched_at=response.meta.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds"),
+            crawl_id=self.crawl_id,
+            warc=response.meta.get("warc_record"),
+        )
+        if not raw.get("url"):
+            raw["url"] = outlet_url
+        if not raw.get("language") and self.outlet.language:
+            raw["language"] = self.outlet.language
+        yield ArticleItem.from_dict(raw)
+
+    def _not_parsable(self, response: Response, kind: str) -> None:
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or "no Content-Type"
+        logger.warning("not an HTML/XML %s, archived but not extracted: %s (%s)", kind, response.url, content_type)
+        self.crawler.stats.inc_value(f"pages/not_parsable/{kind}")
+
+    def on_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        reason = failure.getErrorMessage() or "no message"
+        kind = failure.type.__name__ if failure.type is not None else "Error"
+        logger.warning("fetch failed: %s (%s: %s)", url, kind, reason)
+        self.crawler.stats.inc_value(f"pages/failed/{kind}")
+
+
+def _origin_of(url: str, arg: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{arg}: expected an http(s) URL such as http://127.0.0.1:8000, got {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _host_in(host: str | None, domains: tuple[str, ...]) -> bool:
+    if not host:
+        return False
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _parse_since(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"since: expected a day as YYYY-MM-DD, got {value!r}") from None
+
+
+def _positive_int(value: str | int | None, arg: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{arg}: expected a positive whole number, got {value!r}") from None
+    if number < 1:
+        raise ValueError(f"{arg}: expected a positive whole number, got {value!r}")
+    return number
+
+
+def _feed_date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return parsedate_to_datetime(text.strip()).date()
+    except (TypeError, ValueError, IndexError):
+        return _loose_date(text)
+
+
+def _loose_date(text: str | None) -> date | None:
+    """A discovery hint (sitemap lastmod, Atom dates): ISO 8601 only; anything else means 'unknown'."""
+    if not text:
+        return None
+    try:
+        return date_parser.isoparse(text.strip()).date()
+    except (ValueError, OverflowError):
+        return None

@@ -1,0 +1,1 @@
+"""What happens after the fetch: normalize, validate, write WARC records and items, store them."""

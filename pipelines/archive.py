@@ -1,0 +1,183 @@
+"""The crawl's archive: its store, its spool, its close, and its manifest (written last).
+
+One extension per crawl owns the order of the end: writers close their files, the spool drains into
+the store, and only then the manifest is written, so that a reader knows a crawl is complete once its
+manifest exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, NotConfigured
+
+from pipelines.publisher import Publisher, spooled_files
+from pipelines.store import Store, StoreError, store_from_uri
+
+__all__ = ["ArchiveExtension", "manifest_key"]
+
+logger = logging.getLogger(__name__)
+
+Closer = Callable[[], Awaitable[None]]
+
+# Item fields whose presence the manifest reports (the share of items where each is non-empty).
+COVERAGE_FIELDS = (
+    "url", "article_id", "title", "subtitle", "byline", "authors", "published", "modified", "regions", "themes",
+    "in_depth_reports", "original_source", "copyright", "language", "summary", "image", "body", "warc",
+)
+
+
+def manifest_key(outlet: str, crawl_id: str) -> str:
+    return f"crawls/{outlet}/{crawl_id}.json"
+
+
+class ArchiveExtension:
+    """Opens the store (failing early when it cannot be written), and finishes the crawl's files."""
+
+    def __init__(self, crawler: Any, store: Store, publisher: Publisher) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.publisher = publisher
+        self.started_at = datetime.now(UTC)
+        self._closers: list[Closer] = []
+        self.unwritable: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ArchiveExtension:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_ENABLED", True):
+            raise NotConfigured("ARCHIVE_ENABLED is off")
+        uri = settings.get("ARCHIVE_URI") or "archive"
+        store = store_from_uri(uri, settings)
+        spool = settings.get("ARCHIVE_SPOOL_DIR")
+        if spool:
+            spool_dir = Path(spool)
+        elif urlsplit_scheme(uri) in ("", "file"):
+            spool_dir = Path(store.uri.removeprefix("file://")) / ".spool"  # same disk: the move is cheap
+        else:
+            spool_dir = Path("spool")
+        publisher = Publisher(
+            store, spool_dir.resolve(),
+            workers=settings.getint("ARCHIVE_UPLOAD_WORKERS", 2),
+            retries=settings.getint("ARCHIVE_UPLOAD_RETRIES", 5),
+            backoff=settings.getfloat("ARCHIVE_UPLOAD_BACKOFF", 1.0),
+        )
+        ext = cls(crawler, store, publisher)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    @classmethod
+    def of(cls, crawler: Any) -> ArchiveExtension | None:
+        """The crawl's archive, for the writers; None when archiving is off."""
+        for ext in crawler.extensions.middlewares:
+            if isinstance(ext, cls):
+                return ext
+        return None
+
+    @property
+    def spider(self) -> Any:
+        return self.crawler.spider
+
+    @property
+    def crawl_id(self) -> str:
+        return str(self.spider.crawl_id)
+
+    @property
+    def outlet(self) -> str:
+        return str(self.spider.name)
+
+    def add_closer(self, closer: Closer) -> None:
+        """Run `closer` at the end of the crawl, before the spool drains and the manifest is written."""
+        self._closers.append(closer)
+
+    async def spider_opened(self, spider: Any) -> None:
+        try:
+            await asyncio.to_thread(self.store.check_writable)
+        except StoreError as exc:
+            self.unwritable = str(exc)
+            logger.error("%s: the crawl stops before any fetch", exc)  # noqa: TRY400
+            self.crawler.stats.set_value("archive/error", str(exc))
+            raise CloseSpider("archive_unwritable") from None
+        left = spooled_files(self.publisher.spool_dir)
+        if left:
+            logger.info("the spool holds %d file(s) from an earlier crawl: storing them first", len(left))
+            for path, key in left:
+                self.publisher.publish(path, key)
+
+    async def spider_closed(self, spider: Any, reason: str) -> None:
+        for closer in self._closers:
+            try:
+                await closer()
+            except Exception:
+                logger.exception("an archive writer failed to close")
+        await self.publisher.drain()
+        if self.unwritable is None:
+            await self._write_manifest(reason)
+            await self.publisher.drain()
+        stats = self.crawler.stats
+        kept = [f for f in self.publisher.files if not f.stored]
+        stats.set_value("archive/files_stored", sum(1 for f in self.publisher.files if f.stored))
+        stats.set_value("archive/bytes_stored", sum(f.size for f in self.publisher.files if f.stored))
+        if kept:
+            stats.set_value("archive/files_spooled", len(kept))
+            logger.error("%d archive file(s) could not be stored and wait in %s: run `scrapy archive-sync`",
+                         len(kept), self.publisher.spool_dir)
+        self.publisher.close()
+
+    async def _write_manifest(self, reason: str) -> None:
+        stats = self.crawler.stats
+        items = int(stats.get_value("item_scraped_count", 0))
+        files = sorted(self.publisher.files, key=lambda f: f.key)
+        status = {"finished": "finished", "shutdown": "cancelled", "cancelled": "cancelled"}.get(reason, reason)
+        counts = {
+            "pages": int(stats.get_value("downloader/response_count", 0)),
+            "articles": items,
+            "articles_dropped": int(stats.get_value("item_dropped_count", 0)),
+            "revisits": int(stats.get_value("warc/revisit_records", 0)),
+            "bytes_archived": sum(f.size for f in files),
+            "errors": {k.removeprefix("pages/failed/"): v for k, v in stats.get_stats().items()
+                       if k.startswith("pages/failed/")},
+        }
+        manifest = {
+            "crawl_id": self.crawl_id,
+            "outlet": self.outlet,
+            "status": status,
+            "finish_reason": reason,
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "archive_uri": self.store.uri,
+            "scrapyd_job": getattr(self.spider, "scrapyd_job", None),
+            "files": [{"key": f.key, "size": f.size, "sha256": f.sha256, "stored": f.stored} for f in files],
+            "counts": counts,
+            "field_coverage": {
+                name: round(int(stats.get_value(f"items/coverage/{name}", 0)) / items, 4) if items else 0.0
+                for name in COVERAGE_FIELDS
+            },
+            "stats": {k: _jsonable(v) for k, v in sorted(stats.get_stats().items())},
+        }
+        key = manifest_key(self.outlet, self.crawl_id)
+        local = self.publisher.spool_path(key)
+        local.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        self.publisher.publish(local, key)
+        logger.info("crawl report: %d pages, %d articles, %d revisits, %d files, %d bytes archived (%s)",
+                    counts["pages"], items, counts["revisits"], len(files), counts["bytes_archived"], status)
+
+
+def urlsplit_scheme(uri: str) -> str:
+    return uri.split(":", 1)[0].lower() if "://" in uri else ""
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,157 @@
+"""Normalization: the item's normal form, applied in the crawl and by `scrapy extract` / `reextract`.
+
+Dates become ISO 8601 (a timestamp keeps its offset; a date alone stays a date), text becomes NFC with its
+whitespace trimmed, an empty string becomes null, names are de-duplicated and keep their honorifics.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from dateutil import parser as date_parser
+from itemadapter import ItemAdapter
+from scrapy.exceptions import NotConfigured
+
+__all__ = ["NormalizePipeline", "normalize_article", "normalize_date"]
+
+_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_YEAR_FIRST_RE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+_MONTH_NAME_RE = re.compile(r"[A-Za-z]{3,}")
+_TIME_RE = re.compile(r"\d{1,2}:\d{2}")
+_TERM_KEYS = ("regions", "themes", "in_depth_reports")
+_PLAIN_TEXT_KEYS = ("url", "fetched_url", "article_id", "title", "subtitle", "byline", "language", "summary",
+                    "image", "body")
+
+# dateutil fills missing parts from `default`; two different defaults tell a printed part from a filled one.
+_DEFAULT_A = datetime(1900, 1, 1)
+_DEFAULT_B = datetime(1904, 2, 2)
+
+
+def normalize_date(raw: str | None, formats: Iterable[str] = ()) -> str | None:
+    """ISO 8601 for a date as printed, or None when it cannot be read without guessing.
+
+    Explicit `formats` (strptime) win. ISO 8601 and dates that spell their month ('December 14, 2016',
+    '13 December 2016') are unambiguous. All-numeric dates like 03/04/2016 are day-first in one country
+    and month-first in another: without a format saying which, they are refused, never guessed.
+    """
+    text = _clean(raw)
+    if text is None:
+        return None
+    for fmt in formats:
+        try:
+            parsed = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        has_time = any(code in fmt for code in ("%H", "%I", "%M"))
+        return parsed.isoformat() if has_time else parsed.date().isoformat()
+    if _ISO_RE.match(text):
+        try:
+            parsed = date_parser.isoparse(text)
+        except ValueError:
+            return None
+        return parsed.isoformat() if len(text) > 10 else parsed.date().isoformat()
+    year_first = _YEAR_FIRST_RE.match(text)
+    if year_first:
+        try:
+            return date(*(int(g) for g in year_first.groups())).isoformat()
+        except ValueError:
+            return None
+    if not _MONTH_NAME_RE.search(text):
+        return None  # all-numeric and not year-first: ambiguous
+    try:
+        first = date_parser.parse(text, default=_DEFAULT_A)
+        second = date_parser.parse(text, default=_DEFAULT_B)
+    except (ValueError, OverflowError):
+        return None
+    if first.year != second.year or first.day != second.day or first.month != second.month:
+        return None  # a part was missing from the text (no year, no day)
+    if _TIME_RE.search(text):
+        return first.isoformat()
+    return first.date().isoformat()
+
+
+def _clean(value: Any) -> Any:
+    """NFC, trimmed; an empty string becomes None."""
+    if not isinstance(value, str):
+        return value
+    value = unicodedata.normalize("NFC", value).strip()
+    return value or None
+
+
+def _clean_body(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    paragraphs = [p.strip() for p in unicodedata.normalize("NFC", value).split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p) or None
+
+
+def _names(entries: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Trim every value, drop entries without a name, drop repeats of the same name (first kept)."""
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for entry in entries or ():
+        if not isinstance(entry, dict):
+            continue
+        cleaned = {key: _clean(entry.get(key)) for key in keys}
+        name = cleaned.get("name")
+        if not name or name.casefold() in seen:
+            continue
+        seen.add(name.casefold())
+        out.append(cleaned)
+    return out
+
+
+def normalize_article(raw: dict[str, Any], date_formats: Iterable[str] = ()) -> dict[str, Any]:
+    """The normal form of an extracted article; keys not in `raw` are left out."""
+    formats = tuple(date_formats)
+    item = dict(raw)
+    for key in _PLAIN_TEXT_KEYS:
+        if key in item:
+            item[key] = _clean_body(item[key]) if key == "body" else _clean(item[key])
+    for key in ("published", "modified"):
+        if key in item:
+            item[key] = normalize_date(item[key], formats)
+    if "authors" in item:
+        item["authors"] = _names(item["authors"], ("name", "url"))
+    for key in _TERM_KEYS:
+        if key in item:
+            item[key] = _names(item[key], ("name", "slug", "url"))
+    source = item.get("original_source")
+    if isinstance(source, dict):
+        cleaned = {"name": _clean(source.get("name")), "url": _clean(source.get("url")),
+                   "published": normalize_date(source.get("published"), formats)}
+        item["original_source"] = cleaned if any(cleaned.values()) else None
+    rights = item.get("copyright")
+    if isinstance(rights, dict):
+        line = _clean(rights.get("line"))
+        holders = [h["name"] for h in _names(({"name": h} for h in rights.get("holders") or ()), ("name",))]
+        year = rights.get("year")
+        item["copyright"] = {"line": line, "holders": holders, "year": year if isinstance(year, int) else None} \
+            if line else None
+    if isinstance(item.get("language"), str):
+        item["language"] = item["language"].replace("_", "-")
+    return item
+
+
+class NormalizePipeline:
+    """Item pipeline: puts every item into its normal form (see normalize_article)."""
+
+    def __init__(self, date_formats: tuple[str, ...]) -> None:
+        self.date_formats = date_formats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> NormalizePipeline:
+        if not crawler.settings.getbool("NORMALIZE_ENABLED", True):
+            raise NotConfigured("NORMALIZE_ENABLED is off")
+        return cls(tuple(crawler.settings.getlist("NORMALIZE_DATE_FORMATS")))
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        normal = normalize_article(adapter.asdict(), self.date_formats)
+        for key, value in normal.items():
+            adapter[key] = value
+        return item

@@ -1,0 +1,119 @@
+"""The local spool and its way to the store: write and close locally, store and verify, then delete.
+
+Writers put their files under `spool_dir` at the path of their key; `publish` hands a closed file to a
+thread pool, so that hashing and uploading never block the reactor. A file whose upload keeps failing
+stays in the spool, where `scrapy archive-sync` (and the next crawl) will find it by its path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.store import Store, StoreError, check_key, file_sha256
+
+__all__ = ["PublishedFile", "Publisher", "spooled_files"]
+
+logger = logging.getLogger(__name__)
+
+OPEN_SUFFIX = ".open"
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    key: str
+    size: int
+    sha256: str
+    stored: bool
+    """False when the file is still in the spool (the store could not be reached)."""
+
+
+def spooled_files(spool_dir: Path) -> list[tuple[Path, str]]:
+    """Closed files waiting in a spool, with their keys; `.open` files are still being written."""
+    if not spool_dir.is_dir():
+        return []
+    found = []
+    for path in sorted(spool_dir.rglob("*")):
+        if path.is_file() and not path.name.endswith((OPEN_SUFFIX, ".part")):
+            found.append((path, path.relative_to(spool_dir).as_posix()))
+    return found
+
+
+class Publisher:
+    """Moves closed files from the spool into a store, retrying transient failures with backoff."""
+
+    def __init__(self, store: Store, spool_dir: Path, *, workers: int = 2, retries: int = 5,
+                 backoff: float = 1.0, max_backoff: float = 30.0) -> None:
+        self.store = store
+        self.spool_dir = spool_dir
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.files: list[PublishedFile] = []
+        self.errors: list[str] = []
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="archive-upload")
+        self._pending: set[asyncio.Future[PublishedFile]] = set()
+
+    def spool_path(self, key: str) -> Path:
+        path = self.spool_dir.joinpath(*check_key(key).split("/"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def publish(self, local: Path, key: str) -> asyncio.Future[PublishedFile]:
+        """Store a closed spool file in the background; the future never fails (see PublishedFile.stored)."""
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._pool, self.publish_now, local, key)
+        self._pending.add(future)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, future: asyncio.Future[PublishedFile]) -> None:
+        self._pending.discard(future)
+        if not future.cancelled() and future.exception() is None:
+            self.files.append(future.result())
+
+    async def drain(self) -> None:
+        """Wait until every file handed over so far is stored, or given up on."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+    def publish_now(self, local: Path, key: str) -> PublishedFile:
+        """Blocking: store, verify, delete the local copy. Used by the thread pool and by archive-sync."""
+        size, digest = file_sha256(local)
+        delay = self.backoff
+        for attempt in range(1, self.retries + 2):
+            try:
+                self.store.put(local, key, size=size, sha256=digest)
+            except StoreError as exc:
+                if not exc.transient or attempt > self.retries:
+                    message = f"kept in the spool: {local} ({exc})"
+                    logger.error("%s", message)  # noqa: TRY400 - no traceback: the message says it all
+                    self.errors.append(message)
+                    return PublishedFile(key, size, digest, stored=False)
+                logger.warning("store failed for %s (attempt %d of %d), retrying in %.1fs: %s",
+                               key, attempt, self.retries + 1, delay, exc)
+                time.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
+                continue
+            local.unlink(missing_ok=True)
+            _prune_empty_dirs(local.parent, self.spool_dir)
+            return PublishedFile(key, size, digest, stored=True)
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def _prune_empty_dirs(path: Path, stop: Path) -> None:
+    stop = stop.resolve()
+    path = path.resolve()
+    while path != stop and stop in path.parents:
+        try:
+            path.rmdir()
+        except OSError:
+            return
+        path = path.parent

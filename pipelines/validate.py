@@ -1,0 +1,50 @@
+"""Validation: an item without url, title or body is dropped, and the reason is counted."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem, NotConfigured
+
+__all__ = ["REQUIRED_FIELDS", "ValidatePipeline"]
+
+REQUIRED_FIELDS = ("url", "title", "body")
+
+
+class ValidatePipeline:
+    """Drops items missing a required field, published before `-a since`, or already seen in this crawl.
+
+    Every other item is kept, even with fields missing: a partial record beats a lost one.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ValidatePipeline:
+        if not crawler.settings.getbool("VALIDATE_ENABLED", True):
+            raise NotConfigured("VALIDATE_ENABLED is off")
+        return cls(crawler)
+
+    def _drop(self, reason: str, detail: str) -> DropItem:
+        self.crawler.stats.inc_value(f"items/dropped/{reason}")
+        return DropItem(detail)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        where = adapter.get("fetched_url") or adapter.get("url") or "?"
+        for name in REQUIRED_FIELDS:
+            if not adapter.get(name):
+                raise self._drop(f"missing_{name}", f"no {name}: {where}")
+        since: date | None = getattr(self.crawler.spider, "since", None)
+        published = adapter.get("published")
+        if since and published and published[:10] < since.isoformat():
+            raise self._drop("before_since", f"published {published[:10]}, before since={since}: {where}")
+        url = str(adapter["url"])
+        if url in self.seen:
+            raise self._drop("duplicate", f"already archived in this crawl: {url}")
+        self.seen.add(url)
+        return item

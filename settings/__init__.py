@@ -1,0 +1,1 @@
+"""Settings: base (shared by every environment), local (the default) and production."""

@@ -1,0 +1,75 @@
+"""Settings every environment shares. Each value that is not Scrapy's default says why."""
+
+from __future__ import annotations
+
+BOT_NAME = "outlet_archive"
+PROJECT_NAME = "OutletArchive"
+PROJECT_VERSION = "0.1.0"
+
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+# Every outlet of outlets.toml becomes a spider of its own name.
+SPIDER_LOADER_CLASS = "crawler.spider_loader.OutletSpiderLoader"
+OUTLETS_FILE = ""  # empty: crawler/outlets.toml
+COMMANDS_MODULE = "crawler.commands"
+
+# --- Politeness -------------------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+# The real outlets answer 403 to Scrapy's own agent; a browser-like agent that still names the project
+# and a contact URL lets them block or reach us. Outlets may set their own in outlets.toml.
+ARCHIVE_CONTACT_URL = "https://github.com/outlet-archive/outlet-archive"
+USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 "
+    f"(compatible; {PROJECT_NAME}/{PROJECT_VERSION}; +{ARCHIVE_CONTACT_URL})"
+)
+# Per outlet in outlets.toml (politeness.download_delay, politeness.concurrency); these are the fallbacks.
+DOWNLOAD_DELAY = 2.0
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+CONCURRENT_REQUESTS = 16
+# Back off further when the outlet slows down.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# --- Robustness -------------------------------------------------------------------------------------
+# A 500 or a dropped connection is often gone a moment later.
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+# Scrapy's default of 180 s lets one stalled server hold a slot for three minutes.
+DOWNLOAD_TIMEOUT = 60
+# Real article pages are ~80 KB; 32 MB is far above any article and far below what hurts memory.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+# The telnet console is a remote shell into the crawler; nobody needs it for an unattended archive.
+TELNETCONSOLE_ENABLED = False
+
+# --- Pipelines and extensions -----------------------------------------------------------------------
+ITEM_PIPELINES = {
+    "pipelines.normalize.NormalizePipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.item_writer.ItemWriterPipeline": 800,
+}
+EXTENSIONS = {
+    "pipelines.archive.ArchiveExtension": 10,
+    "crawler.progress.ProgressLog": 500,
+}
+LOG_FORMATTER = "pipelines.log_formatter.ArchiveLogFormatter"
+
+# Where WARCs, items, indexes and manifests go: a path, file:///path or s3://bucket/prefix.
+ARCHIVE_URI = "archive"
+ARCHIVE_SPOOL_DIR = ""  # empty: <archive>/.spool for a folder, ./spool for S3
+ARCHIVE_UPLOAD_WORKERS = 2
+ARCHIVE_UPLOAD_RETRIES = 5
+ARCHIVE_UPLOAD_BACKOFF = 1.0
+
+ITEMS_MAX_COUNT = 1000
+ITEMS_MAX_SIZE = 64 * 1024 * 1024
+# strptime formats for all-numeric dates an outlet prints; without one, 03/04/2016 is never guessed.
+NORMALIZE_DATE_FORMATS: list[str] = []
+
+# How often the crawl logs articles, pages and bytes archived.
+PROGRESS_INTERVAL = 30.0
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
