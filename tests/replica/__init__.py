@@ -1,0 +1,1 @@
+"""Offline replica of globalresearch.ca used by tests, the demo and benchmarks."""
