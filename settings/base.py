@@ -48,12 +48,32 @@ TELNETCONSOLE_ENABLED = False
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.warc_metadata.WarcMetadataPipeline": 700,
     "pipelines.item_writer.ItemWriterPipeline": 800,
 }
 EXTENSIONS = {
     "pipelines.archive.ArchiveExtension": 10,
     "crawler.progress.ProgressLog": 500,
 }
+# --- WARC ------------------------------------------------------------------------------------------
+# Capture sits above HttpCompressionMiddleware (590), RedirectMiddleware (600) and RetryMiddleware (550):
+# bodies stay encoded as received, and every redirect hop and retried attempt is archived.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.warc_capture.WarcCaptureMiddleware": 950,
+}
+# Scrapy's HTTP/1.1 handler, noting when each fetch begins (WARC-Date).
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.warc_capture.TimedHTTP11DownloadHandler",
+    "https": "crawler.warc_capture.TimedHTTP11DownloadHandler",
+}
+WARC_ENABLED = True
+WARC_MAX_SIZE = 1_000_000_000  # 1 GB, as Heritrix and warcprox roll
+# gzip level of each record's member; 9 costs much CPU for little gain on already-compressed bodies.
+WARC_GZIP_LEVEL = 6
+# Revisit records for payloads archived before, in this crawl or an earlier one under the same ARCHIVE_URI.
+WARC_REVISITS = True
+ARCHIVE_OPERATOR = ""
+
 LOG_FORMATTER = "pipelines.log_formatter.ArchiveLogFormatter"
 
 # Where WARCs, items, indexes and manifests go: a path, file:///path or s3://bucket/prefix.

@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import scrapy
 from dateutil import parser as date_parser
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
@@ -242,8 +243,11 @@ class OutletSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        reason = failure.getErrorMessage() or "no message"
         kind = failure.type.__name__ if failure.type is not None else "Error"
+        reason = failure.getErrorMessage() or "no message"
+        if isinstance(failure.value, HttpError):
+            status = failure.value.response.status
+            kind, reason = f"http_{status}", f"HTTP {status}"
         logger.warning("fetch failed: %s (%s: %s)", url, kind, reason)
         self.crawler.stats.inc_value(f"pages/failed/{kind}")
 

@@ -1,0 +1,31 @@
+"""A metadata record per item, concurrent to its response record: the WARC alone is a complete archive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import NotConfigured
+
+from pipelines.warc_writer import WarcFiles
+
+__all__ = ["WarcMetadataPipeline"]
+
+
+class WarcMetadataPipeline:
+    def __init__(self, warc: WarcFiles) -> None:
+        self.warc = warc
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> WarcMetadataPipeline:
+        warc = WarcFiles.of(crawler)
+        if warc is None:
+            raise NotConfigured("WARC writing is off")
+        return cls(warc)
+
+    async def process_item(self, item: Any) -> Any:
+        data = ItemAdapter(item).asdict()
+        ref = data.get("warc")
+        if ref:
+            await self.warc.write_metadata(data.get("fetched_url") or data["url"], ref["record_id"], data)
+        return item

@@ -1,0 +1,304 @@
+"""WARC/1.1 files through warcio: warcinfo first, request/response pairs, revisits, metadata records.
+
+One gzip member per record; files roll at WARC_MAX_SIZE and are written under an `.open` name, flushed
+after every record (so a killed crawl leaves only whole records behind it, bar the last), fsynced and
+renamed on close, then handed to the crawl's Publisher. At the end, a CDXJ index of every record
+written goes to indexes/{outlet}/{crawl_id}.cdxj.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import logging
+import os
+import platform
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from io import BytesIO
+from pathlib import Path
+from typing import IO, Any
+
+import scrapy
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+from pipelines.archive import ArchiveExtension
+from pipelines.cdxj import CdxjEntry, cdxj_line, read_cdxj
+from pipelines.publisher import OPEN_SUFFIX
+
+__all__ = ["Exchange", "WarcFiles", "warc_key"]
+
+logger = logging.getLogger(__name__)
+
+_writers: weakref.WeakKeyDictionary[Any, WarcFiles] = weakref.WeakKeyDictionary()
+
+
+def warc_key(outlet: str, crawl_id: str, seq: int, when: datetime) -> str:
+    return f"warc/{outlet}/{when:%Y/%m/%d}/{crawl_id}-{seq:05d}.warc.gz"
+
+
+def payload_digest(body: bytes) -> str:
+    """WARC's payload digest: sha1 of the entity body as transferred, base32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")  # noqa: S324 - WARC's digest
+
+
+@dataclass(kw_only=True)
+class Exchange:
+    """One HTTP request and its response, as they went over the wire (see crawler.warc_capture)."""
+
+    url: str
+    method: str
+    request_target: str
+    request_headers: list[tuple[str, str]]
+    request_body: bytes
+    protocol: str
+    status: int
+    reason: str
+    response_headers: list[tuple[str, str]]
+    body: bytes
+    ip_address: str | None
+    started_at: datetime
+    truncated: str | None = None
+    """WARC-Truncated's value ('length', 'time', ...) when the body was cut."""
+    notes: dict[str, str] = field(default_factory=dict)
+    """Extra WARC header fields saying what the client did to the message (e.g. de-chunking)."""
+
+
+@dataclass(frozen=True)
+class Capture:
+    """An earlier capture of a payload, for revisit records."""
+
+    url: str
+    date: str
+    record_id: str
+
+
+class WarcFiles:
+    """The crawl's WARC files. All writing happens in one worker thread, in arrival order."""
+
+    def __init__(self, crawler: Any, archive: ArchiveExtension, max_size: int, gzip_level: int) -> None:
+        self.crawler = crawler
+        self.archive = archive
+        self.max_size = max_size
+        self.gzip_level = gzip_level
+        self.seq = 0
+        self.seen: dict[str, Capture] = {}
+        self.index: list[CdxjEntry] = []
+        self._file: IO[bytes] | None = None
+        self._writer: WARCWriter | None = None
+        self._path: Path | None = None
+        self._key = ""
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
+        self._loaded = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        archive.add_closer(self.close)
+
+    @classmethod
+    def of(cls, crawler: Any) -> WarcFiles | None:
+        """The crawl's WARC files, made on first use; None when WARC writing or the archive is off."""
+        if not crawler.settings.getbool("WARC_ENABLED", True):
+            return None
+        if crawler not in _writers:
+            archive = ArchiveExtension.of(crawler)
+            if archive is None:
+                return None
+            _writers[crawler] = cls(
+                crawler, archive, crawler.settings.getint("WARC_MAX_SIZE", 1_000_000_000),
+                crawler.settings.getint("WARC_GZIP_LEVEL", 6),
+            )
+        return _writers[crawler]
+
+    # Public API: coroutines that run the blocking work in the writer thread.
+
+    async def write_exchange(self, exchange: Exchange) -> dict[str, Any]:
+        ref: dict[str, Any] = await self._run(self._write_exchange, exchange)
+        return ref
+
+    async def write_metadata(self, url: str, concurrent_to: str, item: dict[str, Any]) -> None:
+        await self._run(self._write_metadata, url, concurrent_to, item)
+
+    async def close(self) -> None:
+        await self._run(self._close_file)
+        if self.index:
+            await self._run(self._write_index)
+        self._thread.shutdown(wait=True)
+
+    async def _run(self, func: Any, *args: Any) -> Any:
+        self._loop = asyncio.get_running_loop()
+        return await self._loop.run_in_executor(self._thread, func, *args)
+
+    # The writer thread.
+
+    def _load_earlier_captures(self) -> None:
+        """Payloads archived by earlier crawls of this outlet under the same ARCHIVE_URI, from their indexes."""
+        self._loaded = True
+        if not self.crawler.settings.getbool("WARC_REVISITS", True):
+            return
+        store = self.archive.store
+        prefix = f"indexes/{self.archive.outlet}/"
+        try:
+            keys = sorted(store.keys(prefix))
+            for key in keys:
+                for entry in read_cdxj(store.read(key)):
+                    if entry.digest and entry.record_id and entry.status == 200 and entry.record_type == "response":
+                        self.seen.setdefault(entry.digest, Capture(entry.url, entry.warc_date, entry.record_id))
+        except Exception as exc:
+            logger.warning("earlier crawls' indexes could not be read, no revisits against them: %s", exc)
+        else:
+            if keys:
+                logger.info("%d payloads known from %d earlier crawl index(es)", len(self.seen), len(keys))
+
+    def _ensure_file(self) -> WARCWriter:
+        if self._writer is not None:
+            return self._writer
+        now = datetime.now(UTC)
+        self._key = warc_key(self.archive.outlet, self.archive.crawl_id, self.seq, now)
+        self.seq += 1
+        self._path = self.archive.publisher.spool_path(self._key)
+        self._file = self._path.with_name(self._path.name + OPEN_SUFFIX).open("wb")
+        self._writer = _LeveledWARCWriter(self._file, gzip=True, warc_version="1.1", level=self.gzip_level)
+        self._writer.write_record(self._writer.create_warcinfo_record(self._path.name, self._warcinfo()))
+        return self._writer
+
+    def _warcinfo(self) -> dict[str, str]:
+        settings = self.crawler.settings
+        spider = self.crawler.spider
+        return {
+            "software": f"{settings.get('PROJECT_NAME')}/{settings.get('PROJECT_VERSION')} "
+                        f"(Scrapy {scrapy.__version__}; warcio {version('warcio')}; "
+                        f"Python {platform.python_version()})",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "isPartOf": self.archive.crawl_id,
+            "outlet": self.archive.outlet,
+            "outlet-origin": spider.outlet.origin,
+            "fetch-origin": getattr(spider, "fetch_origin", spider.outlet.origin),
+            "scrapyd-job": getattr(spider, "scrapyd_job", None) or "",
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "operator": settings.get("ARCHIVE_OPERATOR") or "",
+            "contact": settings.get("ARCHIVE_CONTACT_URL") or "",
+            "hostname": platform.node(),
+        }
+
+    def _write_exchange(self, ex: Exchange) -> dict[str, Any]:
+        if not self._loaded:
+            self._load_earlier_captures()
+        writer = self._ensure_file()
+        assert self._file is not None
+        date = datetime_to_iso_date(ex.started_at.astimezone(UTC).replace(tzinfo=None), use_micros=True)
+        digest = payload_digest(ex.body)
+        http_headers = StatusAndHeaders(f"{ex.status} {ex.reason}".strip(), ex.response_headers,
+                                        protocol=ex.protocol)
+        warc_headers: dict[str, str] = {"WARC-Date": date}
+        if ex.ip_address:
+            warc_headers["WARC-IP-Address"] = ex.ip_address
+        warc_headers.update(ex.notes)
+        earlier = self.seen.get(digest) if ex.status == 200 and ex.body else None
+        if earlier is not None:
+            warc_headers["WARC-Refers-To"] = earlier.record_id
+            record = writer.create_revisit_record(ex.url, digest, earlier.url, earlier.date,
+                                                  http_headers=http_headers, warc_headers_dict=warc_headers)
+            self.crawler.stats.inc_value("warc/revisit_records")
+        else:
+            warc_headers["WARC-Payload-Digest"] = digest
+            if ex.truncated:
+                warc_headers["WARC-Truncated"] = ex.truncated
+            record = writer.create_warc_record(ex.url, "response", payload=BytesIO(ex.body), length=len(ex.body),
+                                               http_headers=http_headers, warc_headers_dict=warc_headers)
+            self.crawler.stats.inc_value("warc/response_records")
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        offset = self._file.tell()
+        writer.write_record(record)
+        length = self._file.tell() - offset
+        request = writer.create_warc_record(
+            ex.url, "request", payload=BytesIO(ex.request_body), length=len(ex.request_body),
+            http_headers=StatusAndHeaders(f"{ex.method} {ex.request_target} {ex.protocol}", ex.request_headers,
+                                          is_http_request=True),
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
+        )
+        writer.write_record(request)
+        self.crawler.stats.inc_value("warc/bytes_written", self._file.tell() - offset)
+        assert self._path is not None
+        if earlier is None and ex.status == 200 and ex.body:
+            self.seen[digest] = Capture(ex.url, date, record_id)
+        mime = next((v for k, v in ex.response_headers if k.lower() == "content-type"), "")
+        self.index.append(CdxjEntry(
+            url=ex.url, warc_date=date, status=ex.status, mime=mime.split(";")[0].strip(), digest=digest,
+            length=length, offset=offset, filename=self._path.name, record_id=record_id,
+            record_type="revisit" if earlier else "response",
+        ))
+        ref = {"filename": self._path.name, "offset": offset, "length": length, "record_id": record_id,
+               "payload_digest": digest}
+        if self._file.tell() >= self.max_size:
+            self._close_file()
+        return ref
+
+    def _write_metadata(self, url: str, concurrent_to: str, item: dict[str, Any]) -> None:
+        writer = self._ensure_file()
+        assert self._file is not None
+        payload = json.dumps(item, ensure_ascii=False, sort_keys=False).encode("utf-8")
+        record = writer.create_warc_record(
+            url, "metadata", payload=BytesIO(payload), length=len(payload), warc_content_type="application/json",
+            warc_headers_dict={"WARC-Concurrent-To": concurrent_to},
+        )
+        writer.write_record(record)
+        self.crawler.stats.inc_value("warc/metadata_records")
+        if self._file.tell() >= self.max_size:
+            self._close_file()
+
+    def _close_file(self) -> None:
+        if self._file is None or self._path is None:
+            return
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self._path.with_name(self._path.name + OPEN_SUFFIX), self._path)
+        logger.info("WARC closed: %s", self._key)
+        path, key = self._path, self._key
+        self._file = self._writer = self._path = None
+        self.crawler.stats.inc_value("warc/files")
+        self._publish(path, key)
+
+    def _publish(self, path: Path, key: str) -> None:
+        # Publisher.publish belongs to the reactor's loop; this runs in the writer thread.
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self.archive.publisher.publish, path, key)
+
+    def _write_index(self) -> None:
+        key = f"indexes/{self.archive.outlet}/{self.archive.crawl_id}.cdxj"
+        path = self.archive.publisher.spool_path(key)
+        lines = sorted(cdxj_line(entry) for entry in self.index)
+        path.write_text("".join(lines), encoding="utf-8")
+        self._publish(path, key)
+
+
+class _LeveledWARCWriter(WARCWriter):  # type: ignore[misc]
+    """warcio's writer with a chosen gzip level: level 9 costs much CPU for little on compressed bodies."""
+
+    def __init__(self, filebuf: IO[bytes], *args: Any, level: int = 6, **kwargs: Any) -> None:
+        super().__init__(filebuf, *args, **kwargs)
+        self.level = level
+        self.gzip: bool = self.gzip
+
+    def _write_warc_record(self, out: Any, record: Any) -> Any:
+        if not self.gzip:
+            return super()._write_warc_record(out, record)
+        import zlib
+
+        from warcio.warcwriter import GzippingWrapper
+
+        wrapper = GzippingWrapper(out)
+        wrapper.compressor = zlib.compressobj(self.level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.gzip = False
+        try:
+            return super()._write_warc_record(wrapper, record)
+        finally:
+            self.gzip = True
