@@ -1,0 +1,49 @@
+# Everything a fresh Debian machine needs, from `make demo` and `make test` alone.
+PYTHON ?= python3
+VENV := .venv
+PYWB_VENV := .venv-pywb
+BIN := $(VENV)/bin
+DEMO_PORT ?= 8771
+# pywb pins an old redis client: it lives in its own environment, used only by the replay tests.
+PYWB_VERSION ?= 2.9.1
+
+.PHONY: demo test lint typecheck bench env pywb-env system-deps clean
+
+system-deps:
+	@# python3-venv provides `python -m venv` on Debian's own Python.
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { \
+		echo "installing Debian packages: python3-venv"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
+
+$(BIN)/.installed: pyproject.toml | system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+$(PYWB_VENV)/.installed: | system-deps
+	$(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/pip install -q --upgrade pip
+	$(PYWB_VENV)/bin/pip install -q 'pywb==$(PYWB_VERSION)'
+	touch $@
+
+env: $(BIN)/.installed
+pywb-env: $(PYWB_VENV)/.installed
+
+demo: env
+	$(BIN)/python -m tests.replica.demo --port $(DEMO_PORT) --archive ./archive
+
+lint: env
+	$(BIN)/ruff check .
+
+typecheck: env
+	$(BIN)/mypy
+
+test: env pywb-env lint typecheck
+	PYWB_VENV=$(abspath $(PYWB_VENV)) $(BIN)/pytest
+
+bench: env
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) $(PYWB_VENV) archive spool .pytest_cache .mypy_cache .ruff_cache *.egg-info
