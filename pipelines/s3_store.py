@@ -134,7 +134,8 @@ def s3_client(settings: Any) -> S3Client:
         s3={"addressing_style": cast("Literal['auto', 'virtual', 'path']", style)},
         request_checksum_calculation=checksums,
         response_checksum_validation=checksums,
-        retries={"mode": "standard", "max_attempts": _get_int(settings, "S3_MAX_ATTEMPTS", 5)},
+        # S3_MAX_ATTEMPTS counts the first try too, as AWS_MAX_ATTEMPTS does
+        retries={"mode": "standard", "total_max_attempts": _get_int(settings, "S3_MAX_ATTEMPTS", 5)},
         connect_timeout=_get_float(settings, "S3_CONNECT_TIMEOUT", 10.0),
         read_timeout=_get_float(settings, "S3_READ_TIMEOUT", 60.0),
         # the transfer manager's threads of every upload worker share this pool
@@ -253,8 +254,9 @@ class S3Store:
         return stored
 
     def head(self, key: str) -> StoredObject | None:
+        object_key = self._object_key(key)
         try:
-            answer = self.client.head_object(Bucket=self.bucket, Key=self._object_key(key))
+            answer = self.client.head_object(Bucket=self.bucket, Key=object_key)
         except Exception as exc:
             if _code(exc) in ("404", "NoSuchKey", "NotFound"):
                 return None
@@ -263,8 +265,9 @@ class S3Store:
         return StoredObject(key, int(answer["ContentLength"]), metadata.get(SHA256_META))
 
     def read(self, key: str) -> bytes:
+        object_key = self._object_key(key)
         try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=self._object_key(key))
+            answer = self.client.get_object(Bucket=self.bucket, Key=object_key)
             return answer["Body"].read()
         except Exception as exc:
             raise self._error(exc, "cannot read from", key) from None
