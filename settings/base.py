@@ -93,3 +93,30 @@ PROGRESS_INTERVAL = 30.0
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# --- S3 storage -------------------------------------------------------------------------------------
+# Used when ARCHIVE_URI is s3://bucket/prefix (pipelines/s3_store.py); docs/storage.md has the recipes.
+# Connection: Scrapy's own settings AWS_ENDPOINT_URL (empty: AWS itself), AWS_REGION_NAME, AWS_VERIFY,
+# AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN. Leave the credentials unset here: boto3 then
+# reads its standard environment variables, AWS_PROFILE / ~/.aws, or an instance role, and no secret ever
+# sits in a settings file (nor in Scrapy's "Overridden settings" log line).
+# path: https://endpoint/bucket/key (MinIO, Garage, most Ceph RGW setups); virtual: https://bucket.endpoint/key;
+# auto: path for a custom AWS_ENDPOINT_URL, virtual on AWS.
+S3_ADDRESSING_STYLE = "auto"
+# boto3 >= 1.36 sends CRC32 checksums with every upload and validates them on download ("when_supported").
+# Some MinIO, Ceph RGW and other servers reject those requests (400 InvalidRequest / XAmzContentSHA256Mismatch
+# / BadDigest); "when_required" sends checksums only where the API demands one. Our own sha256, stored as
+# x-amz-meta-sha256 and checked by HEAD after every upload, guards the content either way.
+S3_CHECKSUM_MODE = "when_supported"
+# botocore's "standard" retry mode (backoff with jitter, also on SlowDown and 5xx); this counts the first try.
+# The spool's own retries (ARCHIVE_UPLOAD_RETRIES, ARCHIVE_UPLOAD_BACKOFF) come on top of these.
+S3_MAX_ATTEMPTS = 5
+S3_CONNECT_TIMEOUT = 10.0
+# Seconds without a byte from the server; a part of S3_MULTIPART_CHUNKSIZE must go through in this time.
+S3_READ_TIMEOUT = 60.0
+# Files from this size up go in parts of S3_MULTIPART_CHUNKSIZE (S3's minimum part size is 5 MB; at most
+# 10,000 parts, so 8 MB parts carry files up to ~78 GB, far above WARC_MAX_SIZE).
+S3_MULTIPART_THRESHOLD = 8 * 1024 * 1024
+S3_MULTIPART_CHUNKSIZE = 8 * 1024 * 1024
+# Parts of one file uploaded at once; each of the ARCHIVE_UPLOAD_WORKERS uploads its own file.
+S3_UPLOAD_CONCURRENCY = 4
