@@ -5,7 +5,7 @@ PYWB_VENV := .venv-pywb
 BIN := $(VENV)/bin
 DEMO_PORT ?= 8771
 # pywb pins an old redis client: it lives in its own environment, used only by the replay tests.
-PYWB_VERSION ?= 2.9.1
+PYWB_VERSION ?= 2.10.0
 
 .PHONY: demo test lint typecheck bench env pywb-env system-deps clean
 

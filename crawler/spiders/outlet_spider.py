@@ -22,7 +22,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from crawler.extractors import get_extractor
+from crawler.articles import article_from_page
 from crawler.items import ArticleItem
 from crawler.outlets import Outlet
 
@@ -72,7 +72,6 @@ class OutletSpider(scrapy.Spider):
         self.scrapyd_job = _job
         self._articles_scheduled: set[str] = set()
         self._limit_logged = False
-        self.extract_article = get_extractor(outlet.extractor)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
@@ -220,20 +219,13 @@ class OutletSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or (content_type and content_type not in _HTML_TYPES):
             self._not_parsable(response, "article")
             return
-        outlet_url = self.to_outlet_url(response.url)
-        raw = self.extract_article(response.text, outlet_url)
-        raw.update(
-            outlet=self.outlet.key,
+        yield article_from_page(
+            self.outlet, response.text, self.to_outlet_url(response.url),
             fetched_url=response.url,
             fetched_at=response.meta.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds"),
             crawl_id=self.crawl_id,
             warc=response.meta.get("warc_record"),
         )
-        if not raw.get("url"):
-            raw["url"] = outlet_url
-        if not raw.get("language") and self.outlet.language:
-            raw["language"] = self.outlet.language
-        yield ArticleItem.from_dict(raw)
 
     def _not_parsable(self, response: Response, kind: str) -> None:
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or "no Content-Type"
