@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -292,3 +293,38 @@ def test_archive_sync_command(moto_s3: MotoS3, tmp_path: Path) -> None:
     assert (spool / KEY).exists()
     for run in (down, up, empty, refused):
         assert SECRET_KEY not in run.stdout + run.stderr
+
+
+def test_server_without_conditional_writes(moto_s3: MotoS3, tmp_path: Path,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    """A server answering 501 NotImplemented to If-None-Match (as some S3 servers do): simulated by a
+    botocore before-send hook on this client; the store retries without the header and remembers."""
+    from botocore.awsrequest import AWSResponse
+
+    class Raw:
+        def __init__(self, body: bytes) -> None:
+            self.body = body
+
+        def stream(self, **kwargs: object) -> object:
+            yield self.body
+
+    refused: list[str] = []
+
+    def no_conditional_writes(request: Any, **kwargs: object) -> AWSResponse | None:
+        if "If-None-Match" not in request.headers:
+            return None
+        refused.append(request.url)
+        body = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code>'
+                b"<Message>A header you provided implies functionality that is not implemented</Message></Error>")
+        return AWSResponse(request.url, 501, {"Content-Type": "application/xml"}, Raw(body))
+
+    store = store_for(moto_s3)
+    store.client.meta.events.register("before-send.s3.PutObject", no_conditional_writes)
+    caplog.set_level(logging.INFO, logger="pipelines.s3_store")
+    for n in range(2):
+        local = tmp_path / f"f{n}"
+        size, digest = write(local, f"file {n}".encode())
+        assert store.put(local, f"items/{n}.jsonl.gz", size=size, sha256=digest).sha256 == digest
+    assert len(refused) == 1
+    assert store.conditional_writes is False
+    assert "does not support If-None-Match" in caplog.text
