@@ -9,6 +9,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lxml import etree
+from lxml.cssselect import CSSSelector, SelectorError
+
+from crawler.extractors.rules import SELECTOR_FIELDS, TERM_FIELDS, ExtractRules, Selector
+
 __all__ = [
     "DEFAULT_OUTLETS_FILE",
     "Outlet",
@@ -64,6 +69,8 @@ class Outlet:
     language: str | None = None
     schedule: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    extract: ExtractRules | None = None
+    """The `[<key>.extract]` rules, for an extractor that takes them (generic); None for a site profile."""
 
     def article_id(self, path: str) -> str | None:
         """The outlet's own id of an article path, or None when the path is not an article's."""
@@ -123,7 +130,8 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
 
 
 _TOP_FIELDS = {"name", "origin", "domains", "article_pattern", "extractor", "language", "schedule", "start",
-               "politeness", "options"}
+               "politeness", "options", "extract"}
+_EXTRACT_FIELDS = {"site_name", "css", "xpath", "labels", "drop", "boilerplate", "date_formats"}
 _START_FIELDS = {"feeds", "sitemaps", "listings", "listing_pagination", "listing_max_pages"}
 _POLITENESS_FIELDS = {"download_delay", "concurrency", "user_agent"}
 
@@ -191,6 +199,16 @@ def _parse_outlet(source: str, key: str, table: Any, known_extractors: set[str] 
         raise check.fail("politeness.concurrency", f"expected 1 or more, got {concurrency}")
     user_agent = check.get(polite_table, "user_agent", str, "politeness.") or None
 
+    from crawler.extractors import CONFIGURABLE
+
+    extract_table = check.get(table, "extract", dict)
+    rules: ExtractRules | None = None
+    if extractor in CONFIGURABLE:
+        rules = _parse_rules(check, extract_table or {}, name, pattern)
+    elif extract_table is not None:
+        raise check.fail("extract", f"extractor {extractor!r} is a site profile and takes no rules "
+                                    f"(rules work with: {', '.join(sorted(CONFIGURABLE))})")
+
     return Outlet(
         key=key,
         name=name,
@@ -203,7 +221,73 @@ def _parse_outlet(source: str, key: str, table: Any, known_extractors: set[str] 
         language=check.get(table, "language", str),
         schedule=schedule,
         options=dict(check.get(table, "options", dict, default={})),
+        extract=rules,
     )
+
+
+def _strings(check: _Checker, table: dict[str, Any], name: str, prefix: str) -> tuple[str, ...]:
+    values = check.get(table, name, list, prefix, default=[])
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            raise check.fail(f"{prefix}{name}", f"expected a list of non-empty strings, got {value!r}")
+    return tuple(values)
+
+
+def _parse_rules(check: _Checker, table: dict[str, Any], name: str, pattern: re.Pattern[str]) -> ExtractRules:
+    """The `[<key>.extract]` table: selectors, label texts, boilerplate and date formats, each checked."""
+    prefix = "extract."
+    check.no_unknown(table, _EXTRACT_FIELDS, prefix)
+    selectors: dict[str, Selector] = {}
+    for kind in ("css", "xpath"):
+        kind_table = check.get(table, kind, dict, prefix, default={})
+        for field_name, expression in kind_table.items():
+            full = f"{prefix}{kind}.{field_name}"
+            if field_name not in SELECTOR_FIELDS:
+                raise check.fail(full, f"unknown field (known: {', '.join(sorted(SELECTOR_FIELDS))})")
+            if not isinstance(expression, str) or not expression.strip():
+                raise check.fail(full, f"expected a {kind.upper()} expression, got {expression!r}")
+            if field_name in selectors:
+                raise check.fail(full, "has both a css and an xpath selector; keep one")
+            _check_selector(check, full, kind, expression)
+            selectors[field_name] = Selector(kind, expression)
+    labels_table = check.get(table, "labels", dict, prefix, default={})
+    labels: dict[str, tuple[str, ...]] = {}
+    for field_name in labels_table:
+        if field_name not in TERM_FIELDS:
+            raise check.fail(f"{prefix}labels.{field_name}", f"unknown field (known: {', '.join(TERM_FIELDS)})")
+        labels[field_name] = _strings(check, labels_table, field_name, f"{prefix}labels.")
+    drop = _strings(check, table, "drop", prefix)
+    for css in drop:
+        _check_selector(check, f"{prefix}drop", "css", css)
+    boilerplate = []
+    for text in _strings(check, table, "boilerplate", prefix):
+        try:
+            boilerplate.append(re.compile(text, re.IGNORECASE))
+        except re.error as exc:
+            raise check.fail(f"{prefix}boilerplate", f"{text!r} is not a valid regular expression: {exc}") from None
+    date_formats = _strings(check, table, "date_formats", prefix)
+    for fmt in date_formats:
+        if "%" not in fmt:
+            raise check.fail(f"{prefix}date_formats", f"expected strptime formats such as '%d.%m.%Y', got {fmt!r}")
+    return ExtractRules(
+        site_name=check.get(table, "site_name", str, prefix) or name,
+        article_id=pattern if "id" in pattern.groupindex else None,
+        selectors=selectors,
+        labels=labels,
+        drop=drop,
+        boilerplate=tuple(boilerplate),
+        date_formats=date_formats,
+    )
+
+
+def _check_selector(check: _Checker, full: str, kind: str, expression: str) -> None:
+    try:
+        if kind == "xpath":
+            etree.XPath(expression)
+        else:
+            CSSSelector(re.sub(r"::(attr\([\w:-]+\)|text)\s*$", "", expression))
+    except (etree.XPathSyntaxError, SelectorError) as exc:
+        raise check.fail(full, f"not a valid {kind.upper()} selector: {exc}") from None
 
 
 def parse_outlets(text: str, source: str = "outlets.toml",

@@ -12,7 +12,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from w3lib.encoding import html_to_unicode
 
-from crawler.extractors import EXTRACTORS, get_extractor
+from crawler.extractors import EXTRACTORS, extractor_for, get_extractor
 from crawler.items import ArticleItem
 from crawler.outlets import OutletConfigError, load_outlets
 from pipelines.normalize import normalize_article
@@ -45,7 +45,7 @@ class Command(ScrapyCommand):
         if outlet is None and opts.outlet not in EXTRACTORS:
             raise UsageError(f"unknown outlet {opts.outlet!r} (outlets: {', '.join(outlets)}; "
                              f"extractors: {', '.join(EXTRACTORS)})")
-        extract = get_extractor(outlet.extractor if outlet else opts.outlet)
+        extract = extractor_for(outlet.extractor, outlet.extract) if outlet else get_extractor(opts.outlet)
         formats = self.settings.getlist("NORMALIZE_DATE_FORMATS")
         for name in args:
             path = Path(name)

@@ -1,6 +1,7 @@
 """Extractors: pure functions of (HTML, URL) that return an article's fields as printed.
 
-The table maps the `extractor` name of outlets.toml to its function; none imports Scrapy.
+The table maps the `extractor` name of outlets.toml to its function; none imports Scrapy. An outlet with an
+`[<key>.extract]` table gets the generic extractor configured with those rules (`extractor_for`).
 """
 
 from __future__ import annotations
@@ -8,14 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from crawler.extractors import globalresearch
+from crawler.extractors import generic, globalresearch
+from crawler.extractors.rules import ExtractRules
 
-__all__ = ["EXTRACTORS", "Extractor", "get_extractor"]
+__all__ = ["CONFIGURABLE", "EXTRACTORS", "Extractor", "extractor_for", "get_extractor"]
 
 Extractor = Callable[[str, str], dict[str, Any]]
 
 EXTRACTORS: dict[str, Extractor] = {
+    "generic": generic.extract,
     "globalresearch": globalresearch.extract,
+}
+# Extractors that take per-outlet rules, and how each is built from them.
+CONFIGURABLE: dict[str, Callable[[ExtractRules], Extractor]] = {
+    "generic": generic.GenericExtractor,
 }
 
 
@@ -24,3 +31,10 @@ def get_extractor(name: str) -> Extractor:
         return EXTRACTORS[name]
     except KeyError:
         raise KeyError(f"unknown extractor {name!r} (known: {', '.join(sorted(EXTRACTORS))})") from None
+
+
+def extractor_for(name: str, rules: ExtractRules | None) -> Extractor:
+    """The extractor an outlet uses: the named one, configured with the outlet's rules when it takes them."""
+    if rules is not None and name in CONFIGURABLE:
+        return CONFIGURABLE[name](rules)
+    return get_extractor(name)
