@@ -33,11 +33,15 @@ from pipelines.archive import ArchiveExtension
 from pipelines.cdxj import CdxjEntry, cdxj_line, read_cdxj
 from pipelines.publisher import OPEN_SUFFIX
 
-__all__ = ["Exchange", "WarcFiles", "warc_key"]
+__all__ = ["ITEM_URI_PREFIX", "Exchange", "WarcFiles", "warc_key"]
 
 logger = logging.getLogger(__name__)
 
 _writers: weakref.WeakKeyDictionary[Any, WarcFiles] = weakref.WeakKeyDictionary()
+
+
+# WARC-Target-URI of the metadata record holding the item extracted from a page.
+ITEM_URI_PREFIX = "urn:outlet-archive:item:"
 
 
 def warc_key(outlet: str, crawl_id: str, seq: int, when: datetime) -> str:
@@ -245,8 +249,9 @@ class WarcFiles:
         writer = self._ensure_file()
         assert self._file is not None
         payload = json.dumps(item, ensure_ascii=False, sort_keys=False).encode("utf-8")
+        # Not the page's own URI: pywb indexes metadata records and would replay this JSON in place of the page.
         record = writer.create_warc_record(
-            url, "metadata", payload=BytesIO(payload), length=len(payload), warc_content_type="application/json",
+            ITEM_URI_PREFIX + url, "metadata", payload=BytesIO(payload), length=len(payload), warc_content_type="application/json",
             warc_headers_dict={"WARC-Concurrent-To": concurrent_to},
         )
         writer.write_record(record)
