@@ -251,7 +251,8 @@ class WarcFiles:
         payload = json.dumps(item, ensure_ascii=False, sort_keys=False).encode("utf-8")
         # Not the page's own URI: pywb indexes metadata records and would replay this JSON in place of the page.
         record = writer.create_warc_record(
-            ITEM_URI_PREFIX + url, "metadata", payload=BytesIO(payload), length=len(payload), warc_content_type="application/json",
+            ITEM_URI_PREFIX + url, "metadata", payload=BytesIO(payload), length=len(payload),
+            warc_content_type="application/json",
             warc_headers_dict={"WARC-Concurrent-To": concurrent_to},
         )
         writer.write_record(record)
