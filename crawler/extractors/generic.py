@@ -55,6 +55,7 @@ _DATE_TAIL_RE = re.compile(
     r"[\s,(]*(?:on\s+)?(?P<date>\d{1,2}\s+[A-Za-z]+\.?,?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|"
     r"\d{4}-\d{2}-\d{2})\)?[.\s]*$"
 )
+_COMPANY_SUFFIX_RE = re.compile(r"(?:Inc|Ltd|LLC|LLP|GmbH|S\.?A|PLC|Corp|Co)\.?", re.IGNORECASE)
 _TITLE_SUFFIX_RE = re.compile(r"\s+[-|–—:]\s+[^-|–—:]+$")
 _ATTR_RE = re.compile(r"::attr\(([\w:-]+)\)\s*$")
 _TEXT_RE = re.compile(r"::text\s*$")
@@ -355,7 +356,7 @@ class _Page:
         if any(labelled.values()):
             return labelled
         tags = [a for a in self.root.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')
-                if text_of(a) and not a.xpath("ancestor::footer | ancestor::nav | ancestor::aside")]
+                if text_of(a) and not a.xpath("(ancestor::footer | ancestor::nav | ancestor::aside)[not(ancestor::article)]")]
         if tags:
             terms["themes"] = [self._term(a) for a in _unique_links(tags)]
             return terms
@@ -553,6 +554,12 @@ def _copyright_of(line: str) -> dict[str, Any]:
     rest = re.sub(r"^\s*(?:copyright\b\s*)?(?:©|\(c\))?", "", line, flags=re.IGNORECASE)
     rest = re.sub(r"\ball rights reserved\b\.?", "", rest, flags=re.IGNORECASE)
     rest = _YEARS_RE.sub("", rest)
-    holders = unique(h.strip(" .,;:") for h in _NAME_SPLIT_RE.split(rest))
+    holders: list[str] = []
+    for piece in (h.strip(" .,;:") for h in _NAME_SPLIT_RE.split(rest)):
+        if holders and _COMPANY_SUFFIX_RE.fullmatch(piece):
+            holders[-1] = f"{holders[-1]}, {piece}"  # "Acme, Inc." is one holder
+        elif piece:
+            holders.append(piece)
+    holders = unique(holders)
     years = _YEAR_RE.findall(line)
     return {"line": line, "holders": [h for h in holders if h], "year": int(years[-1]) if years else None}

@@ -26,9 +26,9 @@ class StructuredArticle:
         self._graph = graph
 
     def resolve(self, value: Any) -> Any:
-        """A `{"@id": …}` reference replaced by the @graph node it names."""
-        if isinstance(value, dict) and set(value) == {"@id"}:
-            return self._graph.get(str(value["@id"]), value)
+        """A `{"@id": …}` reference completed with the @graph node it names (the reference's own keys win)."""
+        if isinstance(value, dict) and isinstance(value.get("@id"), str) and value["@id"] in self._graph:
+            return {**self._graph[value["@id"]], **value}
         return value
 
     def jsonld_value(self, key: str) -> Any:
