@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.extractors import get_extractor
+from crawler.extractors import extractor_for
 from crawler.items import ArticleItem
 from crawler.outlets import Outlet
 
@@ -17,7 +17,7 @@ def article_from_page(outlet: Outlet, html: str, outlet_url: str, **fetch: Any) 
     `outlet_url` is the page's URL on the outlet's own origin (a mirror's origin swapped back), so that
     relative links and the canonical fallback name the outlet, not the mirror.
     """
-    raw = get_extractor(outlet.extractor)(html, outlet_url)
+    raw = extractor_for(outlet.extractor, outlet.extract)(html, outlet_url)
     raw.update(fetch)
     raw["outlet"] = outlet.key
     if not raw.get("url"):

@@ -59,6 +59,8 @@ _COMPANY_SUFFIX_RE = re.compile(r"(?:Inc|Ltd|LLC|LLP|GmbH|S\.?A|PLC|Corp|Co)\.?"
 _TITLE_SUFFIX_RE = re.compile(r"\s+[-|–—:]\s+[^-|–—:]+$")
 _ATTR_RE = re.compile(r"::attr\(([\w:-]+)\)\s*$")
 _TEXT_RE = re.compile(r"::text\s*$")
+# Site furniture (footer, navigation, sidebars) that is not part of an <article>.
+_OUTSIDE_ARTICLE = "(ancestor::footer | ancestor::nav | ancestor::aside)[not(ancestor::article)]"
 _AUTHOR_CLASS_XPATH = (
     '//*[contains(concat(" ", normalize-space(@class), " "), " byline ") or '
     'contains(concat(" ", normalize-space(@class), " "), " author ") or '
@@ -356,7 +358,7 @@ class _Page:
         if any(labelled.values()):
             return labelled
         tags = [a for a in self.root.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')
-                if text_of(a) and not a.xpath("(ancestor::footer | ancestor::nav | ancestor::aside)[not(ancestor::article)]")]
+                if text_of(a) and not a.xpath(_OUTSIDE_ARTICLE)]
         if tags:
             terms["themes"] = [self._term(a) for a in _unique_links(tags)]
             return terms

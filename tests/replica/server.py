@@ -7,9 +7,12 @@ the wild (gzip, chunked transfer, a relative redirect, a listed article that is 
 heals, windows-1252, a PDF on an article URL, several Set-Cookie headers). The routes and their
 behaviours are in ``globalresearch.toml``.
 
+Other outlets are served from their own route table, ``tests/replica/<outlet>.toml``, which may move the
+feed, the sitemap index and the listing pages (``feed_path``, ``sitemap_path``, ``listing_path``).
+
 Run it in the foreground::
 
-    python -m tests.replica.server --port 8000 [--host 127.0.0.1] [--with-later]
+    python -m tests.replica.server --port 8000 [--host 127.0.0.1] [--with-later] [--outlet sputnik]
 
 or from tests with :class:`ReplicaServer`, which runs it in a subprocess.
 """
@@ -95,6 +98,10 @@ class Site:
     sitemap_per_file: int = 9
     later_published: bool = False
     link_origin: str | None = None
+    title: str = "Global Research"
+    feed_path: str = "/feed"
+    sitemap_path: str = "/sitemap.xml"
+    listing_path: str = LISTING_PREFIX
     _hits: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -160,7 +167,9 @@ def _charset(content_type: str) -> str:
 
 def _page_metadata(body: bytes, charset: str) -> dict[str, Any]:
     text = body.decode(charset, errors="replace")
-    title = _first(r'<h2 itemprop="headline">(.*?)</h2>', text)
+    title = _first(r'<h2 itemprop="headline">(.*?)</h2>', text) or _first(
+        r'<meta property="og:title" content="([^"]*)"', text
+    )
     byline = _first(r'<div class="author">(.*?)</div>', text)
     summary = _first(r'<meta property="og:description" content="([^"]*)"', text) or _first(
         r'<meta name="description" content="([^"]*)"', text
@@ -229,6 +238,10 @@ def load_site(routes_file: Path = ROUTES_FILE) -> Site:
         listing_per_page=int(table.get("listing_per_page", 5)),
         feed_size=int(table.get("feed_size", 10)),
         sitemap_per_file=int(table.get("sitemap_per_file", 9)),
+        title=str(table.get("title", "Global Research")),
+        feed_path=str(table.get("feed_path", "/feed")),
+        sitemap_path=str(table.get("sitemap_path", "/sitemap.xml")),
+        listing_path=str(table.get("listing_path", LISTING_PREFIX)),
     )
 
 
@@ -248,7 +261,7 @@ def robots_txt(site: Site) -> bytes:
         "Allow: /wp-admin/admin-ajax.php\n"
         "Disallow: /__replica__/\n"
         "\n"
-        f"Sitemap: {site.link('/sitemap.xml')}\n"
+        f"Sitemap: {site.link(site.sitemap_path)}\n"
     ).encode()
 
 
@@ -265,8 +278,8 @@ def feed_xml(site: Site) -> bytes:
         '\txmlns:sy="http://purl.org/rss/1.0/modules/syndication/"',
         '\txmlns:slash="http://purl.org/rss/1.0/modules/slash/">',
         "<channel>",
-        "\t<title>Global Research</title>",
-        f'\t<atom:link href="{site.link("/feed")}" rel="self" type="application/rss+xml" />',
+        f"\t<title>{xml_escape(site.title)}</title>",
+        f'\t<atom:link href="{site.link(site.feed_path)}" rel="self" type="application/rss+xml" />',
         f"\t<link>{site.link('')}</link>",
         "\t<description>Centre for Research on Globalization</description>",
         f"\t<lastBuildDate>{format_datetime(build)}</lastBuildDate>",
@@ -282,7 +295,7 @@ def feed_xml(site: Site) -> bytes:
             f"\t\t<title>{xml_escape(article.title)}</title>",
             f"\t\t<link>{xml_escape(link)}</link>",
             f"\t\t<pubDate>{format_datetime(article.published)}</pubDate>",
-            f"\t\t<dc:creator><![CDATA[{article.creator or 'Global Research'}]]></dc:creator>",
+            f"\t\t<dc:creator><![CDATA[{article.creator or site.title}]]></dc:creator>",
         ]
         out += [f"\t\t<category><![CDATA[{name}]]></category>" for _, name in article.category_links]
         out += [
@@ -373,7 +386,8 @@ def listing_html(site: Site, page: int) -> bytes | None:
         return None
 
     def page_url(n: int) -> str:
-        return site.link(LISTING_PREFIX if n == 1 else f"{LISTING_PREFIX}page/{n}/")
+        prefix = site.listing_path
+        return site.link(prefix if n == 1 else f"{prefix.rstrip('/')}/page/{n}/")
 
     blocks = []
     for article in pages[(page - 1) * per : page * per]:
@@ -492,10 +506,10 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         if path == "/robots.txt":
             self._send(200, robots_txt(site), "text/plain; charset=utf-8", head=head)
             return
-        if path.rstrip("/") in ("/feed", "/feed/rss2"):
+        if path.rstrip("/") in (site.feed_path.rstrip("/"), site.feed_path.rstrip("/") + "/rss2"):
             self._send(200, feed_xml(site), "application/rss+xml; charset=UTF-8", head=head)
             return
-        if path == "/sitemap.xml":
+        if path == site.sitemap_path:
             self._send(200, sitemap_index_xml(site), "application/xml; charset=UTF-8", head=head)
             return
         match = re.fullmatch(r"/sitemap-posts-(\d+)\.xml", path)
@@ -504,7 +518,7 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             if part is not None:
                 self._send(200, part, "application/xml; charset=UTF-8", head=head)
                 return
-        match = re.fullmatch(re.escape(LISTING_PREFIX.rstrip("/")) + r"(?:/page/(\d+))?/?", path)
+        match = re.fullmatch(re.escape(site.listing_path.rstrip("/")) + r"(?:/page/(\d+))?/?", path)
         if match:
             listing = listing_html(site, int(match.group(1) or 1))
             if listing is not None:
@@ -624,9 +638,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "default https://www.globalresearch.ca as on the real site",
     )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--outlet", default="globalresearch", help="serve tests/replica/<outlet>.toml")
+    parser.add_argument("--routes", type=Path, default=None, help="a route table elsewhere (overrides --outlet)")
     args = parser.parse_args(argv)
+    routes = args.routes or HERE / f"{args.outlet}.toml"
+    if not routes.is_file():
+        parser.error(f"no route table {routes}")
     server = make_server(
-        args.host, args.port, with_later=args.with_later, link_origin=args.link_origin, verbose=args.verbose
+        args.host, args.port, with_later=args.with_later, link_origin=args.link_origin, verbose=args.verbose,
+        routes_file=routes,
     )
     print(f"serving http://{args.host}:{server.server_address[1]}", flush=True)
     try:
@@ -661,7 +681,11 @@ class ReplicaServer:
         with_later: bool = False,
         link_origin: str | None = None,
         startup_timeout: float = 20.0,
+        outlet: str = "globalresearch",
+        routes: Path | None = None,
     ) -> None:
+        self.outlet = outlet
+        self.routes = routes
         self.host = host
         self.port = port
         self.with_later = with_later
@@ -679,6 +703,7 @@ class ReplicaServer:
             cmd.append("--with-later")
         if self.link_origin:
             cmd += ["--link-origin", self.link_origin]
+        cmd += ["--routes", str(self.routes)] if self.routes else ["--outlet", self.outlet]
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
         env["PYTHONUNBUFFERED"] = "1"
