@@ -208,11 +208,15 @@ class S3Store:
         missing permission fail here, at the start of a crawl, not at its first upload."""
         probe = self._object_key(PROBE_KEY)
         try:
-            self.client.put_object(Bucket=self.bucket, Key=probe, Body=b"ok", ContentType="text/plain")
+            written = self.client.put_object(Bucket=self.bucket, Key=probe, Body=b"ok", ContentType="text/plain")
         except Exception as exc:
             raise self._error(exc, "cannot write to") from None
         try:
-            self.client.delete_object(Bucket=self.bucket, Key=probe)
+            # On a versioned bucket, delete the probe's own version: a plain delete would leave it behind.
+            if written.get("VersionId"):
+                self.client.delete_object(Bucket=self.bucket, Key=probe, VersionId=written["VersionId"])
+            else:
+                self.client.delete_object(Bucket=self.bucket, Key=probe)
         except Exception as exc:
             # A bucket may rightly refuse deletes (object lock, write-once policy): the archive never deletes.
             logger.info("the write probe %s/%s stays: %s", self.uri, PROBE_KEY, _code(exc))

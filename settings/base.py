@@ -52,6 +52,8 @@ ITEM_PIPELINES = {
     "pipelines.item_writer.ItemWriterPipeline": 800,
 }
 EXTENSIONS = {
+    # First: it masks credentials before Scrapy logs its overridden settings.
+    "crawler.log_redaction.SecretRedaction": 0,
     "pipelines.archive.ArchiveExtension": 10,
     "crawler.progress.ProgressLog": 500,
 }

@@ -9,6 +9,7 @@ import pytest
 
 from tests.crawl_runner import Crawl, run_crawl
 from tests.replica.server import ReplicaServer
+from tests.s3_server import moto_s3  # noqa: F401 - a fixture for every test module
 
 
 @pytest.fixture(scope="session")
