@@ -1,0 +1,71 @@
+"""One measured crawl, in its own process: what `scrapy crawl` does, plus a clock around the crawl.
+
+    python -m bench.child --kind project --spider globalresearch --out run.json \\
+        --settings '{"WARC_ENABLED": false}' --args '{"base_url": "http://127.0.0.1:8800"}'
+
+`--kind project` loads the project's settings (scrapy.cfg: settings.local) exactly as `scrapy crawl` does and
+applies --settings at the command line's priority, as `-s` would; `--kind plain` runs bench.plain_spider
+with Scrapy's defaults. The result file holds the crawl's stats and, at the engine's start and after the
+crawl has fully finished (writers closed, spool drained, manifest written), the process's CPU time
+(user + system, every thread) and wall time. The parent reads peak RSS from wait4().
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+
+from bench.plain_spider import PLAIN_SETTINGS, PlainSpider
+
+
+def snapshot() -> dict[str, float]:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"wall": time.monotonic(), "cpu": usage.ru_utime + usage.ru_stime,
+            "user": usage.ru_utime, "sys": usage.ru_stime, "maxrss_kb": float(usage.ru_maxrss)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kind", choices=("project", "plain"), required=True)
+    parser.add_argument("--spider", default="globalresearch")
+    parser.add_argument("--out", required=True, help="JSON result file")
+    parser.add_argument("--settings", default="{}", help="JSON object of settings, at the command line's priority")
+    parser.add_argument("--args", default="{}", help="JSON object of spider arguments (-a)")
+    args = parser.parse_args(argv)
+
+    marks: dict[str, Any] = {"process": snapshot()}
+    settings = get_project_settings() if args.kind == "project" else Settings(PLAIN_SETTINGS)
+    settings.setdict(json.loads(args.settings), priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(args.spider if args.kind == "project" else PlainSpider)
+
+    def engine_started() -> None:
+        marks["start"] = snapshot()
+
+    def spider_closed(spider: Any, reason: str) -> None:
+        marks["closed"] = snapshot()
+        marks["reason"] = reason
+
+    crawler.signals.connect(engine_started, signal=signals.engine_started)
+    crawler.signals.connect(spider_closed, signal=signals.spider_closed)
+    process.crawl(crawler, **json.loads(args.args))
+    process.start()
+    marks["end"] = snapshot()
+    stats = {k: v if isinstance(v, int | float | str | bool) or v is None else str(v)
+             for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()}
+    Path(args.out).write_text(json.dumps({"marks": marks, "stats": stats}, indent=1, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
