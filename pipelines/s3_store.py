@@ -276,6 +276,14 @@ class S3Store:
         except Exception as exc:
             raise self._error(exc, "cannot read from", key) from None
 
+    def download(self, key: str, dest: Path) -> Path:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.client.download_file(self.bucket, self._object_key(key), str(dest), Config=self.transfer_config)
+        except Exception as exc:
+            raise self._error(exc, "cannot read from", key) from None
+        return dest
+
     def keys(self, prefix: str) -> Iterator[str]:
         root = f"{self.prefix}/" if self.prefix else ""
         paginator = self.client.get_paginator("list_objects_v2")

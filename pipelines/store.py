@@ -66,6 +66,9 @@ class Store(Protocol):
     def keys(self, prefix: str) -> Iterator[str]:
         """Keys under a prefix, in no particular order."""
 
+    def download(self, key: str, dest: Path) -> Path:
+        """A local file with the content of key (large files: WARCs); dest is used when a copy is needed."""
+
 
 def check_key(key: str) -> str:
     """A key as given, or ValueError when it could escape the root or carries control characters."""
@@ -143,6 +146,9 @@ class FileStore:
 
     def read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
+
+    def download(self, key: str, dest: Path) -> Path:
+        return self._path(key)  # already a local file: no copy
 
     def keys(self, prefix: str) -> Iterator[str]:
         base = self.root / prefix if prefix else self.root

@@ -230,3 +230,26 @@ def test_hard_kill_leaves_only_whole_records(replica_url: str, tmp_path: Path) -
     # Every record but the one the kill cut reads back whole, its digests checked.
     assert len(passed) >= 3
     assert all(passed[:-1])
+
+
+def test_wacz_packages_the_crawl_with_its_articles_as_pages(replica_crawl: Crawl, tmp_path: Path) -> None:
+    import zipfile
+
+    (manifest,) = replica_crawl.manifests()
+    out = tmp_path / "crawl.wacz"
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "wacz", "--outlet", "globalresearch", "--crawl", manifest["crawl_id"],
+         "-o", str(out), "-s", f"ARCHIVE_URI={replica_crawl.archive}"],
+        cwd=ROOT, env=scrapy_env(), capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""  # py-wacz's chatter goes to the log
+    check = subprocess.run([str(Path(sys.executable).with_name("wacz")), "validate", "-f", str(out)],
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout
+    with zipfile.ZipFile(out) as wacz:
+        names = set(wacz.namelist())
+        assert {"datapackage.json", "indexes/index.cdx.gz", "pages/pages.jsonl"} <= names
+        assert {f"archive/{p.name}" for p in replica_crawl.warcs()} <= names
+        pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").splitlines()[1:]]
+    assert sorted(p["url"] for p in pages) == sorted(i["fetched_url"] for i in replica_crawl.items())
+    assert all(p["title"] for p in pages)
