@@ -123,8 +123,12 @@ class FileStore:
             raise StoreError(f"{self.uri}/{key} already holds a different file: not overwritten")
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".part")
+        partial.unlink(missing_ok=True)
         try:
-            shutil.copyfile(local, partial)
+            # The spool usually sits on the same disk: a hard link is the file itself, no copy of a 1 GB WARC.
+            linked = _try_link(local, partial)
+            if not linked:
+                shutil.copyfile(local, partial)
             with partial.open("rb") as handle:
                 os.fsync(handle.fileno())
             os.replace(partial, target)
@@ -132,6 +136,8 @@ class FileStore:
         except OSError as exc:
             partial.unlink(missing_ok=True)
             raise StoreError(f"cannot write {self.uri}/{key}: {exc.strerror}", transient=True) from None
+        if linked and target.stat().st_size == size:
+            return StoredObject(key, size, sha256)  # the same inode as the file hashed: nothing to re-read
         stored = self.head(key)
         if stored is None or stored.size != size or stored.sha256 != sha256:
             raise StoreError(f"{self.uri}/{key} does not match the file written", transient=True)
@@ -157,6 +163,14 @@ class FileStore:
         for path in base.rglob("*"):
             if path.is_file() and not path.name.endswith(".part"):
                 yield path.relative_to(self.root).as_posix()
+
+
+def _try_link(source: Path, target: Path) -> bool:
+    try:
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
 
 
 def _fsync_dir(path: Path) -> None:
