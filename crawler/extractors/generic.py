@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +18,7 @@ import trafilatura
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
+from crawler.dates import parse_with_formats
 from crawler.extractors.rules import TERM_FIELDS, ExtractRules, Selector
 from crawler.extractors.structured import StructuredArticle, read_structured
 from crawler.extractors.text import absolute, collapse, paragraphs, parse_html, slug_of, text_of, unique
@@ -310,14 +310,7 @@ class _Page:
         if raw is None:
             return None
         text = collapse(raw)
-        for fmt in self.rules.date_formats:
-            try:
-                parsed = datetime.strptime(text, fmt)
-            except ValueError:
-                continue
-            has_time = any(code in fmt for code in ("%H", "%I", "%M"))
-            return parsed.isoformat() if has_time else parsed.date().isoformat()
-        return text
+        return parse_with_formats(text, self.rules.date_formats) or text
 
     def _date_raw(self, field_name: str) -> str | None:
         if field_name == "published":

@@ -1,0 +1,71 @@
+"""Dates as printed, read into ISO 8601 without guessing. Pure functions: extractors and pipelines use them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from dateutil import parser as date_parser
+
+__all__ = ["normalize_date", "parse_with_formats"]
+
+_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_YEAR_FIRST_RE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+_MONTH_NAME_RE = re.compile(r"[A-Za-z]{3,}")
+_TIME_RE = re.compile(r"\d{1,2}:\d{2}")
+# dateutil fills missing parts from `default`; two different defaults tell a printed part from a filled one.
+_DEFAULT_A = datetime(1900, 1, 1)
+_DEFAULT_B = datetime(1904, 2, 2)
+
+
+def parse_with_formats(text: str, formats: Iterable[str]) -> str | None:
+    """ISO 8601 for text read by the first strptime format that fits, else None."""
+    for fmt in formats:
+        try:
+            parsed = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        has_time = any(code in fmt for code in ("%H", "%I", "%M"))
+        return parsed.isoformat() if has_time else parsed.date().isoformat()
+    return None
+
+
+def normalize_date(raw: str | None, formats: Iterable[str] = ()) -> str | None:
+    """ISO 8601 for a date as printed, or None when it cannot be read without guessing.
+
+    Explicit `formats` (strptime) win. ISO 8601 and dates that spell their month ('December 14, 2016',
+    '13 December 2016') are unambiguous. All-numeric dates like 03/04/2016 are day-first in one country
+    and month-first in another: without a format saying which, they are refused, never guessed.
+    """
+    text = " ".join(unicodedata.normalize("NFC", raw).split()) if isinstance(raw, str) else ""
+    if not text:
+        return None
+    by_format = parse_with_formats(text, formats)
+    if by_format is not None:
+        return by_format
+    if _ISO_RE.match(text):
+        try:
+            parsed = date_parser.isoparse(text)
+        except ValueError:
+            return None
+        return parsed.isoformat() if len(text) > 10 else parsed.date().isoformat()
+    year_first = _YEAR_FIRST_RE.match(text)
+    if year_first:
+        try:
+            return date(*(int(g) for g in year_first.groups())).isoformat()
+        except ValueError:
+            return None
+    if not _MONTH_NAME_RE.search(text):
+        return None  # all-numeric and not year-first: ambiguous
+    try:
+        first = date_parser.parse(text, default=_DEFAULT_A)
+        second = date_parser.parse(text, default=_DEFAULT_B)
+    except (ValueError, OverflowError):
+        return None
+    if first.year != second.year or first.day != second.day or first.month != second.month:
+        return None  # a part was missing from the text (no year, no day)
+    if _TIME_RE.search(text):
+        return first.isoformat()
+    return first.date().isoformat()
