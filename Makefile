@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PYWB_VENV := .venv-pywb
 BIN := $(VENV)/bin
-DEMO_PORT ?= 8771
+DEMO_PORT ?= 0
 # pywb pins an old redis client: it lives in its own environment, used only by the replay tests.
 PYWB_VERSION ?= 2.10.0
 
