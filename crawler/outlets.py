@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 DEFAULT_OUTLETS_FILE = Path(__file__).with_name("outlets.toml")
+"""Where the bundled file is in a source tree; inside a zipped egg (scrapyd) it is read as package data."""
 
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _CRON_FIELD_RE = re.compile(r"^[0-9*/,\-]+$")
@@ -308,7 +310,11 @@ def load_outlets(path: str | Path | None = None) -> dict[str, Outlet]:
 
     file = Path(path) if path else DEFAULT_OUTLETS_FILE
     try:
-        text = file.read_text(encoding="utf-8")
+        if path:
+            text = file.read_text(encoding="utf-8")
+        else:
+            # Not Path(__file__): scrapyd imports the project from a zipped egg, where no such path exists.
+            text = resources.files("crawler").joinpath("outlets.toml").read_text(encoding="utf-8")
     except OSError as exc:
         raise OutletConfigError(f"{file}: cannot read the outlets file: {exc.strerror}") from None
     return parse_outlets(text, str(file), set(EXTRACTORS))
