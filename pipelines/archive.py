@@ -21,7 +21,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from pipelines.publisher import Publisher, spooled_files
 from pipelines.store import Store, StoreError, store_from_uri
 
-__all__ = ["ArchiveExtension", "manifest_key"]
+__all__ = ["ArchiveExtension", "crawl_report", "errors_by_kind", "manifest_key"]
 
 logger = logging.getLogger(__name__)
 
@@ -137,14 +137,21 @@ class ArchiveExtension:
         items = int(stats.get_value("item_scraped_count", 0))
         files = sorted(self.publisher.files, key=lambda f: f.key)
         status = {"finished": "finished", "shutdown": "cancelled", "cancelled": "cancelled"}.get(reason, reason)
+        errors = errors_by_kind(stats.get_stats())
+        if self.publisher.errors:
+            errors["store/kept_in_spool"] = len(self.publisher.errors)
         counts = {
             "pages": int(stats.get_value("downloader/response_count", 0)),
             "articles": items,
             "articles_dropped": int(stats.get_value("item_dropped_count", 0)),
+            "skipped_archived": int(stats.get_value("discovery/skipped_archived", 0)),
             "revisits": int(stats.get_value("warc/revisit_records", 0)),
             "bytes_archived": sum(f.size for f in files),
-            "errors": {k.removeprefix("pages/failed/"): v for k, v in stats.get_stats().items()
-                       if k.startswith("pages/failed/")},
+            "errors": errors,
+        }
+        coverage = {
+            name: round(int(stats.get_value(f"items/coverage/{name}", 0)) / items, 4) if items else 0.0
+            for name in COVERAGE_FIELDS
         }
         manifest = {
             "crawl_id": self.crawl_id,
@@ -157,18 +164,36 @@ class ArchiveExtension:
             "scrapyd_job": getattr(self.spider, "scrapyd_job", None),
             "files": [{"key": f.key, "size": f.size, "sha256": f.sha256, "stored": f.stored} for f in files],
             "counts": counts,
-            "field_coverage": {
-                name: round(int(stats.get_value(f"items/coverage/{name}", 0)) / items, 4) if items else 0.0
-                for name in COVERAGE_FIELDS
-            },
+            "field_coverage": coverage,
             "stats": {k: _jsonable(v) for k, v in sorted(stats.get_stats().items())},
         }
         key = manifest_key(self.outlet, self.crawl_id)
         local = self.publisher.spool_path(key)
         local.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         self.publisher.publish(local, key)
-        logger.info("crawl report: %d pages, %d articles, %d revisits, %d files, %d bytes archived (%s)",
-                    counts["pages"], items, counts["revisits"], len(files), counts["bytes_archived"], status)
+        logger.info("crawl report: %s", crawl_report(status, counts, coverage, len(files)))
+
+
+def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
+    """Failed fetches, pages that could not be parsed, dropped items and spider exceptions, by kind."""
+    prefixes = {"pages/failed/": "fetch/", "pages/not_parsable/": "not_parsable/", "items/dropped/": "dropped/",
+                "spider_exceptions/": "spider/"}
+    errors: dict[str, int] = {}
+    for key, value in sorted(stats.items()):
+        for prefix, kind in prefixes.items():
+            if key.startswith(prefix) and isinstance(value, int):
+                errors[kind + key.removeprefix(prefix)] = value
+    return errors
+
+
+def crawl_report(status: str, counts: dict[str, Any], coverage: dict[str, float], files: int) -> str:
+    """The report's one log line: what the crawl archived, what failed, which fields were found how often."""
+    errors = ", ".join(f"{k} {v}" for k, v in counts["errors"].items()) or "none"
+    found = [f"{k} {v:.0%}" for k, v in coverage.items() if k not in ("url", "warc", "body") and v < 1.0]
+    return (f"{status}; {counts['pages']} pages, {counts['articles']} articles "
+            f"({counts['articles_dropped']} dropped, {counts['skipped_archived']} skipped as archived before), "
+            f"{counts['revisits']} revisits, {files} files, {counts['bytes_archived']} bytes archived; "
+            f"errors: {errors}; fields below 100%: {', '.join(found) or 'none'}")
 
 
 def urlsplit_scheme(uri: str) -> str:

@@ -79,7 +79,8 @@ def test_second_crawl_writes_revisits_that_pywb_replays(replica_crawl: Crawl, re
     pywb_bin()
     archive = tmp_path / "archive"
     shutil.copytree(replica_crawl.archive, archive)
-    second = run_crawl(archive, base_url=replica_url)
+    # refresh_days=0: fetch every article again, even those the first crawl archived (incremental by default).
+    second = run_crawl(archive, "-a", "refresh_days=0", base_url=replica_url)
     assert second.returncode == 0, second.log
     manifests = sorted(second.manifests(), key=lambda m: m["started_at"])
     assert len(manifests) == 2

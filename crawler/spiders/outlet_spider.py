@@ -6,10 +6,11 @@ outlets.toml, named after its key, carrying the Outlet in `outlet`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -22,6 +23,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from crawler.archive_state import ArchiveState
 from crawler.articles import article_from_page
 from crawler.items import ArticleItem
 from crawler.outlets import Outlet
@@ -53,6 +55,7 @@ class OutletSpider(scrapy.Spider):
         max_articles: str | int | None = None,
         max_listing_pages: str | int | None = None,
         crawl_id: str | None = None,
+        refresh_days: str | int | None = None,
         _job: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -70,6 +73,9 @@ class OutletSpider(scrapy.Spider):
         # scrapyd passes its job id as _job: the crawl is then named after the job.
         self.crawl_id = crawl_id or _job or new_crawl_id()
         self.scrapyd_job = _job
+        # Incremental: articles an earlier crawl archived are skipped, unless older than refresh_days.
+        self.refresh_days = _positive_int(refresh_days, "refresh_days", minimum=0)
+        self.archive_state: ArchiveState | None = None
         self._articles_scheduled: set[str] = set()
         self._limit_logged = False
 
@@ -113,6 +119,7 @@ class OutletSpider(scrapy.Spider):
                 if request is not None:
                     yield request
             return
+        self.archive_state = await asyncio.to_thread(ArchiveState.from_settings, self.settings, self.name)
         start = self.outlet.start
         for path in start.feeds:
             yield self._request(path, "feed", self.parse_feed)
@@ -145,10 +152,19 @@ class OutletSpider(scrapy.Spider):
                 self._limit_logged = True
             stats.inc_value("discovery/skipped_max_articles")
             return None
+        if not forced and self.archive_state is not None and self.archive_state.archived_since(
+                fetch_url, self._refresh_cutoff()):
+            stats.inc_value("discovery/skipped_archived")
+            return None
         self._articles_scheduled.add(key)
         stats.inc_value("discovery/articles_scheduled")
         return scrapy.Request(fetch_url, callback=self.parse_article, errback=self.on_error,
                               meta={"archive_kind": "article"})
+
+    def _refresh_cutoff(self) -> datetime | None:
+        if self.refresh_days is None:
+            return None
+        return datetime.now(UTC) - timedelta(days=self.refresh_days)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
@@ -264,15 +280,16 @@ def _parse_since(value: str) -> date:
         raise ValueError(f"since: expected a day as YYYY-MM-DD, got {value!r}") from None
 
 
-def _positive_int(value: str | int | None, arg: str) -> int | None:
+def _positive_int(value: str | int | None, arg: str, minimum: int = 1) -> int | None:
+    kind = "a positive whole number" if minimum == 1 else f"a whole number of {minimum} or more"
     if value in (None, ""):
         return None
     try:
         number = int(value)
     except ValueError:
-        raise ValueError(f"{arg}: expected a positive whole number, got {value!r}") from None
-    if number < 1:
-        raise ValueError(f"{arg}: expected a positive whole number, got {value!r}")
+        raise ValueError(f"{arg}: expected {kind}, got {value!r}") from None
+    if number < minimum:
+        raise ValueError(f"{arg}: expected {kind}, got {value!r}")
     return number
 
 

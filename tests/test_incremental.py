@@ -1,0 +1,101 @@
+"""Incremental crawls: articles archived by earlier crawls (per their indexes in the archive) are skipped."""
+
+from __future__ import annotations
+
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from crawler.archive_state import ArchiveState, article_key
+from pipelines.cdxj import CdxjEntry, cdxj_line
+from pipelines.store import FileStore
+from tests.crawl_runner import run_crawl
+from tests.replica.server import ReplicaServer
+
+
+def _entry(url: str, when: str, status: int = 200, record_type: str = "response") -> CdxjEntry:
+    return CdxjEntry(url=url, warc_date=when, status=status, mime="text/html", digest="sha1:AAAA", length=10,
+                     offset=0, filename="x.warc.gz", record_id="<urn:uuid:1>", record_type=record_type)
+
+
+def _index(root: Path, outlet: str, crawl: str, *entries: CdxjEntry) -> None:
+    path = root / "indexes" / outlet / f"{crawl}.cdxj"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(cdxj_line(e) for e in entries), encoding="utf-8")
+
+
+def test_state_keeps_the_newest_capture_of_each_path_and_ignores_errors(tmp_path: Path) -> None:
+    _index(tmp_path, "gr", "c1",
+           _entry("http://127.0.0.1:8001/a/123456", "2026-01-01T00:00:00Z"),
+           _entry("http://127.0.0.1:8001/gone/654321", "2026-01-01T00:00:00Z", status=404),
+           _entry("http://127.0.0.1:8001/broken/111111", "2026-01-01T00:00:00Z", status=500))
+    _index(tmp_path, "gr", "c2",
+           _entry("http://127.0.0.1:9002/a/123456/", "2026-03-01T00:00:00.5Z", record_type="revisit"),
+           _entry("http://127.0.0.1:9002/moved/222222", "2026-03-01T00:00:00Z", status=301))
+    _index(tmp_path, "other", "c3", _entry("https://x.example/b/999999", "2026-03-01T00:00:00Z"))
+    state = ArchiveState.read(FileStore(tmp_path), "gr")
+    assert state.crawls == 2
+    # keyed by path: a replica on another port, or the outlet's own origin, is the same article
+    assert state.archived_since("https://www.globalresearch.ca/a/123456", None)
+    assert state.captured[article_key("/a/123456")] == datetime(2026, 3, 1, 0, 0, 0, 500000, tzinfo=UTC)
+    assert state.archived_since("https://www.globalresearch.ca/moved/222222", None)
+    assert not state.archived_since("https://www.globalresearch.ca/gone/654321", None)
+    assert not state.archived_since("https://www.globalresearch.ca/broken/111111", None)
+    assert not state.archived_since("https://x.example/b/999999", None)  # another outlet's index
+    assert state.archived_since("https://www.globalresearch.ca/a/123456", datetime(2026, 2, 1, tzinfo=UTC))
+    assert not state.archived_since("https://www.globalresearch.ca/a/123456", datetime(2026, 4, 1, tzinfo=UTC))
+
+
+def test_unreadable_state_means_fetch_everything(tmp_path: Path) -> None:
+    (tmp_path / "indexes").write_text("not a folder")
+    state = ArchiveState.from_settings({"ARCHIVE_URI": str(tmp_path)}, "gr")
+    assert state.captured == {}
+
+
+def test_query_is_part_of_the_key() -> None:
+    assert article_key("http://h/a/1?p=2") != article_key("http://h/a/1")
+    assert article_key("http://h/a/1/") == article_key("https://other/a/1")
+
+
+@pytest.mark.slow
+def test_second_crawl_archives_only_new_articles_and_refresh_days_fetches_again(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    with ReplicaServer() as url:
+        first = run_crawl(archive, base_url=url)
+        assert first.returncode == 0, first.log
+        first_urls = {i["url"] for i in first.items()}
+        assert first_urls
+
+        request = urllib.request.Request(url + "/__replica__/publish-later", data=b"", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
+        second = run_crawl(archive, base_url=url)
+        assert second.returncode == 0, second.log
+        manifests = sorted(second.manifests(), key=lambda m: m["started_at"])
+        new = manifests[-1]
+        new_items = [i for i in second.items() if i["crawl_id"] == new["crawl_id"]]
+        assert len(new_items) == 2, [i["url"] for i in new_items]
+        assert not {i["url"] for i in new_items} & first_urls
+        assert new["counts"]["articles"] == 2
+        assert new["counts"]["skipped_archived"] >= len(first_urls)
+        # feeds, sitemaps and listings are fetched every time
+        index = (archive / f"indexes/globalresearch/{new['crawl_id']}.cdxj").read_text()
+        for path in ("/feed", "/sitemap.xml", "/latest-news-and-top-stories/"):
+            assert f'{path}"' in index, path
+
+        third = run_crawl(archive, "-a", "refresh_days=0", base_url=url)
+        assert third.returncode == 0, third.log
+        last = sorted(third.manifests(), key=lambda m: m["started_at"])[-1]
+        assert last["counts"]["articles"] == len(first_urls) + 2
+
+
+def test_refresh_days_only_refetches_older_captures(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    old = (now - timedelta(days=10)).isoformat().replace("+00:00", "Z")
+    fresh = (now - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    _index(tmp_path, "gr", "c1", _entry("http://h/old/1", old), _entry("http://h/fresh/2", fresh))
+    state = ArchiveState.read(FileStore(tmp_path), "gr")
+    cutoff = now - timedelta(days=7)
+    assert not state.archived_since("http://h/old/1", cutoff)
+    assert state.archived_since("http://h/fresh/2", cutoff)
