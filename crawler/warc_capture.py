@@ -5,19 +5,29 @@ decompresses bodies and drops Content-Encoding, and than RedirectMiddleware (600
 (550), which swallow 3xx hops and failed attempts: so each hop and each attempt is archived, with its body
 still encoded. Headers are turned into a list at this moment, because later middlewares change them in
 place. HTTP-cache hits are not new captures and are skipped.
+
+Limits are enforced here, on the wire, rather than by Scrapy's download handler, which cancels a body over
+DOWNLOAD_MAXSIZE and so loses it: the capture switches the handler's size checks off for the download
+(meta download_maxsize=0), counts the bytes on the `bytes_received` signal, and stops the download with
+StopDownload(fail=False) once the body passes DOWNLOAD_MAXSIZE, or once it has been arriving for longer than
+WARC_MAX_FETCH_TIME. Scrapy then hands over what came so far, which is archived with WARC-Truncated
+("length" or "time") and marked in meta `warc_truncated` for the spider. The limits go back into meta before
+the response travels on, so HttpCompressionMiddleware still bounds decompressed bodies by DOWNLOAD_MAXSIZE.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import NotConfigured, StopDownload
 from scrapy.http import Request, Response
 
 from pipelines.warc_writer import Exchange, WarcFiles
@@ -27,6 +37,11 @@ __all__ = ["TimedHTTP11DownloadHandler", "WarcCaptureMiddleware"]
 logger = logging.getLogger(__name__)
 
 FETCH_STARTED = "fetch_started_at"
+TRUNCATED = "warc_truncated"
+"""Request meta: why the capture cut the body ('length', 'time'); absent for a whole body."""
+_LIMITS = "_warc_download_limits"
+_RECEIVED = "_warc_bytes_received"
+_STARTED = "_warc_started_monotonic"
 REDACTED_HEADERS = frozenset({b"authorization", b"proxy-authorization"})
 
 
@@ -45,8 +60,13 @@ class TimedHTTP11DownloadHandler(HTTP11DownloadHandler):
 class WarcCaptureMiddleware:
     """Writes a request/response pair per downloaded response; puts the record's reference in meta."""
 
-    def __init__(self, warc: WarcFiles) -> None:
+    def __init__(self, warc: WarcFiles, crawler: Any = None) -> None:
         self.warc = warc
+        self.stats = crawler.stats if crawler is not None else None
+        settings = crawler.settings if crawler is not None else {}
+        self.maxsize = int(settings.get("DOWNLOAD_MAXSIZE", 0) or 0)
+        self.warnsize = int(settings.get("DOWNLOAD_WARNSIZE", 0) or 0)
+        self.max_time = float(settings.get("WARC_MAX_FETCH_TIME", 0) or 0)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> WarcCaptureMiddleware:
@@ -55,15 +75,55 @@ class WarcCaptureMiddleware:
         warc = WarcFiles.of(crawler)
         if warc is None:
             raise NotConfigured("the archive is off (ARCHIVE_ENABLED)")
-        return cls(warc)
+        middleware = cls(warc, crawler)
+        crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
+        return middleware
+
+    def process_request(self, request: Request) -> None:
+        meta = request.meta
+        if _LIMITS not in meta:  # a retry or redirect copies the meta, and with it the original limits
+            meta[_LIMITS] = (meta.get("download_maxsize", self.maxsize), meta.get("download_warnsize", self.warnsize))
+        meta["download_maxsize"] = meta["download_warnsize"] = 0  # the capture enforces them, see above
+        meta[_RECEIVED] = 0
+        meta[_STARTED] = time.monotonic()
+        meta.pop(TRUNCATED, None)
+
+    def bytes_received(self, data: bytes, request: Request, spider: Any) -> None:
+        meta = request.meta
+        if _LIMITS not in meta:
+            return
+        meta[_RECEIVED] = received = meta.get(_RECEIVED, 0) + len(data)
+        maxsize = meta[_LIMITS][0]
+        if maxsize and received > maxsize:
+            meta[TRUNCATED] = "length"
+        elif self.max_time and time.monotonic() - meta.get(_STARTED, time.monotonic()) > self.max_time:
+            meta[TRUNCATED] = "time"
+        else:
+            return
+        raise StopDownload(fail=False)
+
+    def process_exception(self, request: Request, exception: BaseException) -> None:
+        _restore_limits(request)
 
     async def process_response(self, request: Request, response: Response) -> Response:
+        _restore_limits(request)
         if "cached" in response.flags:
             return response
-        ref = await self.warc.write_exchange(exchange_of(request, response))
+        exchange = exchange_of(request, response)
+        if exchange.truncated:
+            request.meta[TRUNCATED] = exchange.truncated
+            if self.stats is not None:
+                self.stats.inc_value(f"warc/truncated/{exchange.truncated}")
+        ref = await self.warc.write_exchange(exchange)
         request.meta["warc_record"] = ref
         request.meta["fetched_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         return response
+
+
+def _restore_limits(request: Request) -> None:
+    limits = request.meta.get(_LIMITS)
+    if limits is not None:
+        request.meta["download_maxsize"], request.meta["download_warnsize"] = limits
 
 
 def exchange_of(request: Request, response: Response) -> Exchange:
@@ -82,12 +142,12 @@ def exchange_of(request: Request, response: Response) -> Exchange:
             and response.status not in (204, 304) and response.body):
         # No length and HTTP/1.1: the body came chunked, or until the connection closed.
         notes.setdefault("WARC-Scrapy-Transfer-Decoded", "chunked-or-close-delimited")
-    truncated = None
-    if "partial" in response.flags or "dataloss" in response.flags:
+    truncated: str | None = request.meta.get(TRUNCATED)
+    if truncated is None and ("partial" in response.flags or "dataloss" in response.flags):
         truncated = "length"
-    elif "download_stopped" in response.flags:
+    elif truncated is None and "download_stopped" in response.flags:
         truncated = "unspecified"
-    elif "maxsize" in response.flags:
+    elif truncated is None and "maxsize" in response.flags:
         truncated = "length"
 
     parts = urlsplit(request.url)

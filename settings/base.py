@@ -32,15 +32,48 @@ AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # --- Robustness -------------------------------------------------------------------------------------
-# A 500 or a dropped connection is often gone a moment later.
+# Limits against hostile or broken servers: docs/security.md says what each guards and how to change it.
+# A 500 or a dropped connection is often gone a moment later; two more tries, not Scrapy's endless patience.
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-# Scrapy's default of 180 s lets one stalled server hold a slot for three minutes.
+# Scrapy's default of 180 s lets one stalled server hold a slot for three minutes (and is retried).
 DOWNLOAD_TIMEOUT = 60
-# Real article pages are ~80 KB; 32 MB is far above any article and far below what hurts memory.
-DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+# A body still arriving after this many seconds (a slow drip) is cut and archived with WARC-Truncated: time,
+# instead of being lost to DOWNLOAD_TIMEOUT; keep it below DOWNLOAD_TIMEOUT (crawler/warc_capture.py).
+WARC_MAX_FETCH_TIME = 45
+# Real article pages are ~80 KB, the largest seen ~2 MB; 16 MB is far above any article. The WARC capture
+# keeps the first 16 MB of a longer body and archives it with WARC-Truncated: length; Scrapy's
+# HttpCompressionMiddleware applies the same bound to the *decompressed* body, so gzip, deflate and brotli
+# bombs stop at 16 MB too (the compressed bytes are archived as received). Memory: a body at the limit is
+# held about twice while it arrives (Scrapy's buffer and its copy), so with two fetches per outlet at once
+# the hostile battery peaks near 230 MB; at 32 MB it passed 300 MB (docs/security.md).
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+# Logged when a decompressed body passes it; a page this big is worth a look.
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+# A body shorter than its Content-Length is still what the server sent: archive it (WARC-Truncated: length)
+# rather than fail and retry it; the spider does not extract from it.
+DOWNLOAD_FAIL_ON_DATALOSS = False
+# Outlets redirect once or twice (http to https, old slugs); ten hops is a trap, not a page.
 REDIRECT_MAX_TIMES = 10
+# Listing pages are followed up to listing_max_pages of outlets.toml (page n is at depth n-1); this is the
+# backstop for any chain that keeps finding new pages, such as sitemap indexes naming ever new sitemap
+# indexes. Raise it with a listing_max_pages or max_listing_pages near 100.
+DEPTH_LIMIT = 100
+# Backstops for a crawl gone wrong (one outlet, four times a day): it closes itself, files finalized.
+CLOSESPIDER_TIMEOUT = 6 * 3600  # a crawl overlapping the next scheduled one
+CLOSESPIDER_ERRORCOUNT = 1000  # a bug or a site that answers only garbage
+CLOSESPIDER_PAGECOUNT = 200_000  # far above any outlet's sitemap
+# Memory: warn at 768 MB, and at 1.5 GB close the crawl the normal way (engine.close_spider), so the WARC
+# and item files are flushed, uploaded and listed in the manifest, instead of the kernel's OOM killer
+# ending it with open files. Checked every 10 s.
+MEMUSAGE_ENABLED = True
+MEMUSAGE_WARNING_MB = 768
+MEMUSAGE_LIMIT_MB = 1536
+MEMUSAGE_CHECK_INTERVAL_SECONDS = 10.0
+# TLS: like browsers archiving the web as it is, Scrapy does not verify certificates (its default context
+# factory accepts any). The archive records what a server sent, it does not vouch for who sent it; the
+# WARC keeps the IP address. Outlets are public, so no secret goes to them. docs/security.md has more.
+DOWNLOADER_CLIENT_TLS_METHOD = "TLS"
 # The telnet console is a remote shell into the crawler; nobody needs it for an unattended archive.
 TELNETCONSOLE_ENABLED = False
 
@@ -62,6 +95,9 @@ EXTENSIONS = {
 # bodies stay encoded as received, and every redirect hop and retried attempt is archived.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.warc_capture.WarcCaptureMiddleware": 950,
+    # Between capture and RedirectMiddleware: a redirect off the outlet's domains or to a non-HTTP scheme
+    # (file:, data:) ends the fetch with one clear log line; its 3xx is archived all the same.
+    "crawler.redirect_guard.RedirectGuardMiddleware": 700,
 }
 # Scrapy's HTTP/1.1 handler, noting when each fetch begins (WARC-Date).
 DOWNLOAD_HANDLERS = {

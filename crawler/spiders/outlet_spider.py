@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
 from dateutil import parser as date_parser
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
@@ -27,6 +28,7 @@ from crawler.archive_state import ArchiveState
 from crawler.articles import article_from_page
 from crawler.items import ArticleItem
 from crawler.outlets import Outlet
+from crawler.redirect_guard import RedirectRefused
 
 __all__ = ["OutletSpider", "new_crawl_id"]
 
@@ -167,6 +169,8 @@ class OutletSpider(scrapy.Spider):
         return datetime.now(UTC) - timedelta(days=self.refresh_days)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        if self._archived_only(response, "feed"):
+            return
         if not isinstance(response, TextResponse):
             self._not_parsable(response, "feed")
             return
@@ -186,6 +190,8 @@ class OutletSpider(scrapy.Spider):
         self.crawler.stats.inc_value("discovery/feed_entries", found)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        if self._archived_only(response, "sitemap"):
+            return
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
@@ -214,6 +220,8 @@ class OutletSpider(scrapy.Spider):
                     yield request
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        if self._archived_only(response, "listing"):
+            return
         if not isinstance(response, TextResponse):
             self._not_parsable(response, "listing")
             return
@@ -231,6 +239,8 @@ class OutletSpider(scrapy.Spider):
     # Articles.
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+        if self._archived_only(response, "article"):
+            return
         content_type = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
         if not isinstance(response, TextResponse) or (content_type and content_type not in _HTML_TYPES):
             self._not_parsable(response, "article")
@@ -242,6 +252,22 @@ class OutletSpider(scrapy.Spider):
             crawl_id=self.crawl_id,
             warc=response.meta.get("warc_record"),
         )
+
+    def _archived_only(self, response: Response, kind: str) -> bool:
+        """True, with one log line, for a body cut short (see crawler.warc_capture) or empty."""
+        truncated = response.meta.get("warc_truncated")
+        if truncated:
+            why = {"length": "cut at DOWNLOAD_MAXSIZE or shorter than its Content-Length",
+                   "time": "still arriving after WARC_MAX_FETCH_TIME"}.get(truncated, truncated)
+            logger.warning("%s truncated (%s), archived but not extracted: %s (%d bytes)", kind, why, response.url,
+                           len(response.body))
+            self.crawler.stats.inc_value(f"pages/truncated/{kind}")
+            return True
+        if not response.body and response.status == 200:
+            logger.warning("%s has an empty body, archived but not extracted: %s", kind, response.url)
+            self.crawler.stats.inc_value(f"pages/empty/{kind}")
+            return True
+        return False
 
     def _not_parsable(self, response: Response, kind: str) -> None:
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or "no Content-Type"
@@ -256,6 +282,12 @@ class OutletSpider(scrapy.Spider):
         if isinstance(failure.value, HttpError):
             status = failure.value.response.status
             kind, reason = f"http_{status}", f"HTTP {status}"
+        elif isinstance(failure.value, RedirectRefused):
+            kind = "redirect_refused"
+        elif isinstance(failure.value, IgnoreRequest) and "during decompression" in reason:
+            # HttpCompressionMiddleware has logged it, with the URL and the sizes: once is enough.
+            self.crawler.stats.inc_value("pages/failed/decompressed_too_large")
+            return
         logger.warning("fetch failed: %s (%s: %s)", url, kind, reason)
         self.crawler.stats.inc_value(f"pages/failed/{kind}")
 
