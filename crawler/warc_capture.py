@@ -54,6 +54,7 @@ class TimedHTTP11DownloadHandler(HTTP11DownloadHandler):
 
     async def download_request(self, request: Request) -> Response:
         request.meta[FETCH_STARTED] = datetime.now(UTC)
+        request.meta[_STARTED] = time.monotonic()
         return await super().download_request(request)
 
 
@@ -85,7 +86,6 @@ class WarcCaptureMiddleware:
             meta[_LIMITS] = (meta.get("download_maxsize", self.maxsize), meta.get("download_warnsize", self.warnsize))
         meta["download_maxsize"] = meta["download_warnsize"] = 0  # the capture enforces them, see above
         meta[_RECEIVED] = 0
-        meta[_STARTED] = time.monotonic()
         meta.pop(TRUNCATED, None)
 
     def bytes_received(self, data: bytes, request: Request, spider: Any) -> None:
@@ -96,7 +96,7 @@ class WarcCaptureMiddleware:
         maxsize = meta[_LIMITS][0]
         if maxsize and received > maxsize:
             meta[TRUNCATED] = "length"
-        elif self.max_time and time.monotonic() - meta.get(_STARTED, time.monotonic()) > self.max_time:
+        elif self.max_time and _STARTED in meta and time.monotonic() - meta[_STARTED] > self.max_time:
             meta[TRUNCATED] = "time"
         else:
             return

@@ -205,7 +205,9 @@ class WarcFiles:
         if ex.ip_address:
             warc_headers["WARC-IP-Address"] = ex.ip_address
         warc_headers.update(ex.notes)
-        earlier = self.seen.get(digest) if ex.status == 200 and ex.body else None
+        # A cut body is not the payload it would have been: it neither refers to nor stands for a capture.
+        whole = ex.status == 200 and bool(ex.body) and not ex.truncated
+        earlier = self.seen.get(digest) if whole else None
         if earlier is not None:
             warc_headers["WARC-Refers-To"] = earlier.record_id
             record = writer.create_revisit_record(ex.url, digest, earlier.url, earlier.date,
@@ -231,7 +233,7 @@ class WarcFiles:
         writer.write_record(request)
         self.crawler.stats.inc_value("warc/bytes_written", self._file.tell() - offset)
         assert self._path is not None
-        if earlier is None and ex.status == 200 and ex.body:
+        if earlier is None and whole:
             self.seen[digest] = Capture(ex.url, date, record_id)
         mime = next((v for k, v in ex.response_headers if k.lower() == "content-type"), "")
         self.index.append(CdxjEntry(
