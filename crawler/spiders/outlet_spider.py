@@ -115,6 +115,7 @@ class OutletSpider(scrapy.Spider):
     # Discovery.
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._name_resumed_crawl()
         if self.article_urls:
             for url in self.article_urls:
                 request = self.article_request(url, forced=True)
@@ -129,6 +130,24 @@ class OutletSpider(scrapy.Spider):
             yield self._request(path, "sitemap", self.parse_sitemap)
         for path in start.listings:
             yield self._request(path, "listing", self.parse_listing, page=1)
+
+    def _name_resumed_crawl(self) -> None:
+        """A crawl resumed from JOBDIR under the same id (scrapyd: the same jobid) gets an id of its own.
+
+        Its files must not collide with those the stopped run already stored under the original id. Runs
+        after spider_opened, where Scrapy's SpiderState loads `state` from JOBDIR.
+        """
+        state = getattr(self, "state", None)
+        if not isinstance(state, dict):
+            return
+        earlier: list[str] = state.setdefault("crawl_ids", [])
+        base, n = self.crawl_id, 0
+        while self.crawl_id in earlier:
+            n += 1
+            self.crawl_id = f"{base}-r{n}"
+        if n:
+            logger.info("resuming crawl %s from JOBDIR as crawl %s", base, self.crawl_id)
+        earlier.append(self.crawl_id)
 
     def _request(self, path_or_url: str, kind: str, callback: Any, **meta: Any) -> scrapy.Request:
         url = self.to_fetch_url(urljoin(self.outlet.origin + "/", path_or_url))
