@@ -335,3 +335,24 @@ def test_secrets_never_reach_any_output(hostile_server: HostileServer, tmp_path:
             assert secret not in text, f"{secret!r} in {name}"
     requests = [headers for kind, _, headers, _ in crawl.records() if kind == "request"]
     assert requests
+
+
+def test_the_memory_limit_closes_the_crawl_with_its_files_finalized(hostile_server: HostileServer,
+                                                                       tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    returncode, _, _, log = run_monitored(archive, hostile_server.url,
+                                          settings={"MEMUSAGE_LIMIT_MB": "160", "MEMUSAGE_WARNING_MB": "0",
+                                                    "MEMUSAGE_CHECK_INTERVAL_SECONDS": "0.2"})
+    assert "Traceback" not in log
+    assert "'finish_reason': 'memusage_exceeded'" in log
+    manifests = sorted(archive.glob("crawls/**/*.json"))
+    assert len(manifests) == 1, log[-3000:]
+    manifest = json.loads(manifests[0].read_text(encoding="utf-8"))
+    assert manifest["finish_reason"] == "memusage_exceeded"
+    # Stopped mid-crawl (the oversize bodies pass 160 MB), and what was written is whole and listed.
+    assert manifest["files"]
+    assert not [p for p in archive.rglob("*") if p.name.endswith(".open")]
+    for entry in manifest["files"]:
+        assert (archive / entry["key"]).is_file()
+    assert [name for name, _ in HostileCrawl(archive, returncode, 0, 0, log, hostile_server).every_output_text()
+            if name.startswith("warc/")]

@@ -221,6 +221,9 @@ class _Server(ThreadingHTTPServer):
         self.site = site
         self.other = other
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # the crawler hangs up on bombs, oversize bodies and drips on purpose
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
