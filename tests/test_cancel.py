@@ -53,9 +53,9 @@ def _items(archive: Path) -> list[dict[str, Any]]:
     return Crawl(archive, 0, "").items()
 
 
-def test_one_sigint_closes_stores_and_writes_a_cancelled_manifest(tmp_path: Path, replica_url: str) -> None:
+def test_one_sigint_closes_stores_and_writes_a_cancelled_manifest(tmp_path: Path, fresh_replica_url: str) -> None:
     archive = tmp_path / "archive"
-    code = _interrupted(archive, replica_url, tmp_path / "crawl.log")
+    code = _interrupted(archive, fresh_replica_url, tmp_path / "crawl.log")
     log = (tmp_path / "crawl.log").read_text()
     assert code == 0, log
     (manifest,) = Crawl(archive, code, log).manifests()
@@ -73,10 +73,10 @@ def test_one_sigint_closes_stores_and_writes_a_cancelled_manifest(tmp_path: Path
         if p.is_file() and p.parts[len(archive.parts)] in ("warc", "items", "indexes")}
 
 
-def test_a_second_sigint_forces_the_exit_and_finished_files_stay_whole(tmp_path: Path, replica_url: str) -> None:
+def test_a_second_sigint_forces_the_exit_and_finished_files_stay_whole(tmp_path: Path, fresh_replica_url: str) -> None:
     archive = tmp_path / "archive"
     # small WARCs and item batches, so that files were finished before the signals
-    _interrupted(archive, replica_url, tmp_path / "crawl.log", signals=2,
+    _interrupted(archive, fresh_replica_url, tmp_path / "crawl.log", signals=2,
                  settings={"WARC_MAX_SIZE": "20000", "ITEMS_MAX_COUNT": "1"})
     log = (tmp_path / "crawl.log").read_text()
     assert "twice, forcing unclean shutdown" in log
