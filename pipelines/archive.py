@@ -18,7 +18,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
-from pipelines.publisher import Publisher, spooled_files
+from pipelines.publisher import Publisher, SpoolLock, spooled_files
 from pipelines.store import Store, StoreError, store_from_uri
 
 __all__ = ["ArchiveExtension", "crawl_report", "errors_by_kind", "manifest_key"]
@@ -48,6 +48,7 @@ class ArchiveExtension:
         self.started_at = datetime.now(UTC)
         self._closers: list[Closer] = []
         self.unwritable: str | None = None
+        self._lock: SpoolLock | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchiveExtension:
@@ -106,6 +107,13 @@ class ArchiveExtension:
             logger.error("%s: the crawl stops before any fetch", exc)  # noqa: TRY400
             self.crawler.stats.set_value("archive/error", str(exc))
             raise CloseSpider("archive_unwritable") from None
+        # Taken before the look at the spool: files of other running crawls sharing it are theirs to store.
+        try:
+            self._lock = await asyncio.to_thread(SpoolLock, self.publisher.spool_dir, self.crawl_id)
+        except BlockingIOError:
+            self.unwritable = f"crawl {self.crawl_id} is already running with the spool {self.publisher.spool_dir}"
+            logger.error("%s: this one stops before any fetch", self.unwritable)  # noqa: TRY400
+            raise CloseSpider("archive_unwritable") from None
         left = spooled_files(self.publisher.spool_dir)
         if left:
             logger.info("the spool holds %d file(s) from an earlier crawl: storing them first", len(left))
@@ -131,6 +139,8 @@ class ArchiveExtension:
             logger.error("%d archive file(s) could not be stored and wait in %s: run `scrapy archive-sync`",
                          len(kept), self.publisher.spool_dir)
         self.publisher.close()
+        if self._lock is not None:
+            self._lock.release()
 
     async def _write_manifest(self, reason: str) -> None:
         stats = self.crawler.stats

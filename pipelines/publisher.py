@@ -8,7 +8,10 @@ stays in the spool, where `scrapy archive-sync` (and the next crawl) will find i
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,11 +19,13 @@ from pathlib import Path
 
 from pipelines.store import Store, StoreError, check_key, file_sha256
 
-__all__ = ["PublishedFile", "Publisher", "spooled_files"]
+__all__ = ["PublishedFile", "Publisher", "SpoolLock", "active_crawls", "spooled_files"]
 
 logger = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
+# Lock files of the crawls using a spool: several scrapyd jobs may share one.
+ACTIVE_DIR = ".active"
 
 
 @dataclass(frozen=True)
@@ -33,13 +38,57 @@ class PublishedFile:
 
 
 def spooled_files(spool_dir: Path) -> list[tuple[Path, str]]:
-    """Closed files waiting in a spool, with their keys; `.open` files are still being written."""
+    """Closed files waiting in a spool, with their keys; `.open` files are still being written.
+
+    Files of a crawl that is still running (another job sharing the spool) are its own to store: left out.
+    """
     if not spool_dir.is_dir():
         return []
+    running = active_crawls(spool_dir)
     found = []
     for path in sorted(spool_dir.rglob("*")):
-        if path.is_file() and not path.name.endswith((OPEN_SUFFIX, ".part")):
-            found.append((path, path.relative_to(spool_dir).as_posix()))
+        if not path.is_file() or path.name.endswith((OPEN_SUFFIX, ".part")):
+            continue
+        key = path.relative_to(spool_dir).as_posix()
+        if key.startswith(ACTIVE_DIR + "/") or any(crawl_id in path.name for crawl_id in running):
+            continue
+        found.append((path, key))
+    return found
+
+
+class SpoolLock:
+    """Marks a crawl as running in a spool (an flock, so a killed crawl's mark dies with its process)."""
+
+    def __init__(self, spool_dir: Path, crawl_id: str) -> None:
+        folder = spool_dir / ACTIVE_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"{crawl_id}.lock"
+        self._fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+        fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def release(self) -> None:
+        if self._fd < 0:
+            return
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        os.close(self._fd)
+        self._fd = -1
+
+
+def active_crawls(spool_dir: Path) -> set[str]:
+    """Crawl ids whose lock in the spool is held by a live process."""
+    found = set()
+    for path in (spool_dir / ACTIVE_DIR).glob("*.lock"):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            found.add(path.name.removesuffix(".lock"))
+        finally:
+            os.close(fd)
     return found
 
 
