@@ -122,7 +122,8 @@ def measure(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path, wall_l
         reason = re.search(r"'finish_reason': '([^']+)'", text)
         ended = f"finished ({reason.group(1) if reason else 'no finish_reason logged'})"
     return {"exit": process.returncode, "seconds": round(time.monotonic() - started, 1),
-            "peak_rss_mb": round(max(usage.ru_maxrss * 1024, hwm) / MIB), "ended": ended,
+            # VmHWM is the child's own; ru_maxrss also counts the parent's RSS at fork (Linux), a fallback only.
+            "peak_rss_mb": round((hwm or usage.ru_maxrss * 1024) / MIB), "ended": ended,
             "tracebacks": text.count("Traceback"), "log": str(log)}
 
 

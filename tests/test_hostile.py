@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+import psutil
 import pytest
 from scrapy import Spider
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
@@ -108,14 +109,19 @@ def run_monitored(archive: Path, base_url: str, *args: str, settings: dict[str, 
         cmd += ["-s", f"{key}={value}"]
     log_path = archive.with_suffix(".log")
     started = time.monotonic()
+    # Started by a small shell, not by this (large) test process: Linux hands the parent's peak RSS down to
+    # a child's ru_maxrss at fork and exec, and Scrapy's memusage extension reads ru_maxrss.
+    launcher = ["sh", "-c", '"$@"; exit $?', "sh", *cmd]
     with log_path.open("w") as log:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=scrapy_env(env), stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(launcher, cwd=ROOT, env=scrapy_env(env), stdout=log, stderr=subprocess.STDOUT)
         peak = 0
         while process.poll() is None:
             try:
-                peak = max(peak, peak_rss_of(process.pid))
-            except (FileNotFoundError, ProcessLookupError):
-                break
+                crawler = psutil.Process(process.pid).children()
+                if crawler:
+                    peak = max(peak, peak_rss_of(crawler[0].pid))
+            except (FileNotFoundError, ProcessLookupError, psutil.NoSuchProcess):
+                pass
             if time.monotonic() - started > timeout:
                 process.kill()
                 process.wait()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import traceback
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -306,6 +307,11 @@ class OutletSpider(scrapy.Spider):
         elif isinstance(failure.value, IgnoreRequest) and "during decompression" in reason:
             # HttpCompressionMiddleware has logged it, with the URL and the sizes: once is enough.
             self.crawler.stats.inc_value("pages/failed/decompressed_too_large")
+            # Its cause's traceback holds the frame with the DOWNLOAD_MAXSIZE bytes decompressed so far, in
+            # a reference cycle only the garbage collector would break: free them now.
+            cause = failure.value.__cause__
+            if cause is not None and cause.__traceback__ is not None:
+                traceback.clear_frames(cause.__traceback__)
             return
         logger.warning("fetch failed: %s (%s: %s)", url, kind, reason)
         self.crawler.stats.inc_value(f"pages/failed/{kind}")
