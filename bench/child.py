@@ -17,6 +17,7 @@ import json
 import resource
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="JSON result file")
     parser.add_argument("--settings", default="{}", help="JSON object of settings, at the command line's priority")
     parser.add_argument("--args", default="{}", help="JSON object of spider arguments (-a)")
+    parser.add_argument("--patch", default="", help="what-if patches of bench.experiments, comma-separated")
+    parser.add_argument("--tracemalloc-at", type=int, default=0,
+                        help="trace allocations from the engine's start; at this many responses, record the top "
+                             "allocation sites (slow: an investigation, not a measurement)")
     args = parser.parse_args(argv)
+    if args.patch:
+        from bench.experiments import apply
+
+        apply(args.patch)
 
     marks: dict[str, Any] = {"process": snapshot()}
     settings = get_project_settings() if args.kind == "project" else Settings(PLAIN_SETTINGS)
@@ -51,6 +60,23 @@ def main(argv: list[str] | None = None) -> int:
 
     def engine_started() -> None:
         marks["start"] = snapshot()
+        if args.tracemalloc_at:
+            tracemalloc.start(4)
+
+    responses = 0
+
+    def response_received() -> None:
+        nonlocal responses
+        responses += 1
+        if responses == args.tracemalloc_at and tracemalloc.is_tracing():
+            snap = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+            marks["tracemalloc"] = [
+                {"size_mb": stat.size / 1024 / 1024, "count": stat.count,
+                 "where": " < ".join(f"{f.filename.split('site-packages/')[-1]}:{f.lineno}" for f in stat.traceback)}
+                for stat in snap.statistics("traceback")[:30]
+            ]
+            marks["tracemalloc_total_mb"] = sum(s.size for s in snap.statistics("filename")) / 1024 / 1024
+            tracemalloc.stop()
 
     def spider_closed(spider: Any, reason: str) -> None:
         marks["closed"] = snapshot()
@@ -58,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
     crawler.signals.connect(engine_started, signal=signals.engine_started)
     crawler.signals.connect(spider_closed, signal=signals.spider_closed)
+    crawler.signals.connect(response_received, signal=signals.response_received)
     process.crawl(crawler, **json.loads(args.args))
     process.start()
     marks["end"] = snapshot()

@@ -1,6 +1,7 @@
 """`make bench`: what archiving costs over a bare Scrapy crawl, on a generated Global Research replica.
 
-    python -m bench.run [--n 1000] [--sizes 1000,20000] [--repeat 3] [--quick] [--profile] [--no-write]
+    python -m bench.run [--n 1000] [--sizes 1000,20000] [--repeat 3] [--quick] [--profile auto|always|never]
+                        [--no-write]
 
 Runs, one after another on the same machine, against a replica served by another process:
 
@@ -57,6 +58,7 @@ class RunSpec:
     kind: str = "project"
     settings: dict[str, Any] = field(default_factory=dict)
     s3: bool = False
+    patch: str = ""  # what-if patches of bench.experiments
 
 
 RUNS = {
@@ -66,6 +68,17 @@ RUNS = {
     "w": RunSpec("w", "ours, WARC on, items off (capture alone)", settings={"ITEMS_ENABLED": False}),
     "c": RunSpec("c", "ours, full: WARC + items, local store"),
     "d": RunSpec("d", "ours, full, S3 store on moto", s3=True),
+}
+# What-if runs: the changes the profiles point at, applied in the measured process by bench/experiments.py.
+EXPERIMENTS = {
+    "w+sync": RunSpec("w+sync", "(w), WARC written on the reactor thread (no writer-thread hand-offs)",
+                      settings={"ITEMS_ENABLED": False}, patch="sync-warc"),
+    "w+levels": RunSpec("w+levels", "(w), compressed bodies stored at gzip level 0, metadata records at 1",
+                        settings={"ITEMS_ENABLED": False}, patch="warc-levels"),
+    "w+both": RunSpec("w+both", "(w), both of the above", settings={"ITEMS_ENABLED": False},
+                      patch="sync-warc,warc-levels"),
+    "c+all": RunSpec("c+all", "(c), both of the above and item batches at gzip level 1",
+                     patch="sync-warc,warc-levels,items-level1"),
 }
 
 
@@ -130,7 +143,7 @@ def run_one(spec: RunSpec, n: int, base_url: str, tag: str, moto: MotoProcess | 
             settings["ARCHIVE_SPOOL_DIR"] = str(work / "spool")
     out = work / "result.json"
     cmd = [sys.executable, "-m", "bench.child", "--kind", spec.kind, "--out", str(out),
-           "--settings", json.dumps(settings), "--args", json.dumps(args)]
+           "--settings", json.dumps(settings), "--args", json.dumps(args), "--patch", spec.patch]
     if profile is not None:
         py_spy = Path(sys.executable).parent / "py-spy"
         cmd = [str(py_spy), "record", "--rate", "200", "--format", "speedscope", "-o", str(profile), "--", *cmd]
@@ -162,9 +175,9 @@ def run_one(spec: RunSpec, n: int, base_url: str, tag: str, moto: MotoProcess | 
     )
     (work / "summary.json").write_text(json.dumps({**result.__dict__, "elapsed": time.monotonic() - started},
                                                   indent=1))
-    expected = n + 4 + min(5, -(-n // 20)) + -(-n // 1000)  # articles, robots, feed, index, sitemaps, listings
+    expected = n + 3 + min(5, -(-n // 20)) + -(-n // 1000)  # articles, robots, feed, index, sitemaps, listings
     note = "" if result.pages == expected else f"  (expected {expected} pages!)"
-    if spec.kind == "project" and spec.key != "b" and result.items != n:
+    if spec.kind == "project" and result.items != n:
         note += f"  (expected {n} items!)"
     print(f"  ({spec.key}) N={n}: {result.pages} pages, {result.items} items, {result.pages_per_s:.0f} pages/s, "
           f"{result.cpu_per_1k:.2f} CPU s/1k pages, peak RSS {result.rss_mb:.0f} MB, {result.reason}, "
@@ -242,13 +255,15 @@ def extraction_bench(count: int) -> dict[str, Any]:
 
 
 def fingerprint_mb(n: int) -> float:
-    """Memory of n request fingerprints in RFPDupeFilter (hex str) plus n paths in the spider's seen set."""
+    """Memory of n request fingerprints in RFPDupeFilter (40-char hex str in a set) plus n paths in the
+    spider's set of scheduled articles: what any crawl of n articles must keep until its end."""
     import hashlib
     import tracemalloc
 
+    made = [article_meta(i).path for i in range(n)]  # outside the trace: the replica's own cache
     tracemalloc.start()
     fingerprints = {hashlib.sha1(str(i).encode()).hexdigest() for i in range(n)}
-    paths = {article_meta(i).path.rstrip("/") for i in range(min(n, 60000))}
+    paths = {(path + "/")[:-1] for path in made}
     size, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     del fingerprints, paths
@@ -422,6 +437,24 @@ def render(ctx: dict[str, Any]) -> str:
         f"{c.pages_per_s:.0f} vs {b.pages_per_s:.0f} ({pct(c.pages_per_s / b.pages_per_s - 1)}) |",
         "",
     ]
+    exp = [k for k in EXPERIMENTS if k in res]
+    if exp:
+        lines += ["## What-if: the fixes the profiles point at, measured (bench/experiments.py)", "",
+                  "Each row is a run with a patch applied inside the measured process only; no project code is "
+                  "changed. Capture cost is against (b).", "",
+                  "| run | change | CPU s / 1,000 pages | against (b) | × (a) | pages/s |",
+                  "| --- | --- | ---: | ---: | ---: | ---: |",
+                  f"| (w) | as shipped | {w.cpu_per_1k:.2f} | {pct(w.cpu_per_1k / b.cpu_per_1k - 1)} | "
+                  f"{w.cpu_per_1k / a.cpu_per_1k:.2f} | {w.pages_per_s:.0f} |"]
+        for key in exp:
+            r = res[key]
+            if key == "c+all":
+                lines.append(f"| (c) | as shipped | {c.cpu_per_1k:.2f} | {pct(c.cpu_per_1k / b.cpu_per_1k - 1)} | "
+                             f"{c.cpu_per_1k / a.cpu_per_1k:.2f} | {c.pages_per_s:.0f} |")
+            lines.append(f"| ({key}) | {EXPERIMENTS[key].label} | {r.cpu_per_1k:.2f} | "
+                         f"{pct(r.cpu_per_1k / b.cpu_per_1k - 1)} | {r.cpu_per_1k / a.cpu_per_1k:.2f} | "
+                         f"{r.pages_per_s:.0f} |")
+        lines.append("")
     mem = ctx["memory"]
     lines += ["## Memory growth: peak RSS against N", "",
               "| run | " + " | ".join(f"N = {n:,}" for n in mem["sizes"]) + " | growth | fingerprints + seen "
@@ -449,16 +482,30 @@ def render(ctx: dict[str, Any]) -> str:
     lines += ["", "## Targets", "", "| target | measured | verdict |", "| --- | --- | --- |"]
     for name, measured, ok in ctx["targets"]:
         lines.append(f"| {name} | {measured} | {verdict(ok)} |")
-    if ctx.get("profile"):
-        prof = ctx["profile"]
-        lines += ["", f"## Profile of ({prof['run']}) at N = {prof['n']} (py-spy, {prof['rate']} Hz, all threads)",
-                  "", f"Flame graph data: `{prof['file']}` (open in https://www.speedscope.app).", "",
-                  ("Share of busy samples (waiting threads and start-up imports left out) by area; a sample "
-                   "counts for the first area of this list found in its stack:"), "",
-                  "| area | share |", "| --- | ---: |"]
-        lines += [f"| {area} | {share:.1f}% |" for area, share in prof["areas"]]
-        lines += ["", "Top functions by own time:", "", "| function | self | total |", "| --- | ---: | ---: |"]
-        lines += [f"| `{fn}` | {s:.1f}% | {t:.1f}% |" for fn, s, t in prof["top"]]
+    profiles = ctx.get("profiles") or []
+    if profiles:
+        keys = [p["run"] for p in profiles]
+        lines += ["", f"## Profiles (py-spy, {profiles[0]['rate']} Hz, all threads, N = {profiles[0]['n']})", "",
+                  "Flame graph data: " + ", ".join(f"`{p['file']}`" for p in profiles)
+                  + " (open in https://www.speedscope.app).", "",
+                  ("Busy samples (waiting threads and start-up imports left out) by area, as CPU seconds per 1,000 "
+                   "pages: each run's share of samples times its measured CPU s / 1,000 pages above. A sample "
+                   "counts for the first area of this list found in its stack."), "",
+                  "| area | " + " | ".join(f"({k})" for k in keys) + " |",
+                  "| --- | " + " | ".join("---:" for _ in keys) + " |"]
+        names: list[str] = []
+        for prof in profiles:
+            names += [a for a, _ in prof["areas"] if a not in names]
+        for area in names:
+            cells = []
+            for prof in profiles:
+                share = dict(prof["areas"]).get(area, 0.0)
+                cells.append(f"{share / 100 * res[prof['run']].cpu_per_1k:.2f} ({share:.0f}%)")
+            lines.append(f"| {area} | " + " | ".join(cells) + " |")
+        for prof in profiles:
+            lines += ["", f"Top functions of ({prof['run']}) by own time:", "", "| function | self | total |",
+                      "| --- | ---: | ---: |"]
+            lines += [f"| `{fn}` | {s_:.1f}% | {t:.1f}% |" for fn, s_, t in prof["top"]]
     if ctx.get("notes"):
         lines += ["", "## Findings", "", *ctx["notes"]]
     lines += ["", "## Commands", "", "Each run is the equivalent of (bench/child.py runs it in-process with the "
@@ -484,11 +531,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extract-pages", type=int, default=300, help="pages for extraction alone (default 300)")
     parser.add_argument("--quick", action="store_true", help="smoke run: N=300, sizes 300,1500, one repeat")
     parser.add_argument("--profile", choices=("auto", "always", "never"), default="auto",
-                        help="py-spy profile of (c) when a target is missed (auto), always or never")
+                        help="py-spy profiles of (b), (w), (c) when a target is missed (auto), always or never")
+    parser.add_argument("--experiments", action=argparse.BooleanOptionalAction, default=True,
+                        help="also run the what-if patches of bench/experiments.py (default on; off with --quick)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    parser.add_argument("--render-only", action="store_true",
+                        help="rewrite bench/RESULTS.md from bench/out/results.json (and bench/FINDINGS.md), no runs")
     opts = parser.parse_args(argv)
+    if opts.render_only:
+        return render_only()
     if opts.quick:
         opts.n, opts.sizes, opts.repeat, opts.extract_pages = 300, [300, 1500], 1, 60
+        opts.experiments = False
     command = "python -m bench.run " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     began = time.monotonic()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -501,12 +555,15 @@ def main(argv: list[str] | None = None) -> int:
         keys.remove("d")
         ctx["skipped"]["d"] = "no S3 store yet"
         print("(d) skipped: no S3 store yet", flush=True)
-    per_key: dict[str, list[Result]] = {k: [] for k in keys}
+    specs = {k: RUNS[k] for k in keys}
+    if opts.experiments:
+        specs.update(EXPERIMENTS)
+    per_key: dict[str, list[Result]] = {k: [] for k in specs}
     print(f"side by side at N={opts.n}, {opts.repeat} round(s)", flush=True)
     with ReplicaProcess(opts.n, OUT) as replica, _maybe_moto("d" in keys) as moto:
         for round_no in range(opts.repeat):
-            for key in keys:
-                per_key[key].append(run_one(RUNS[key], opts.n, replica.base_url, f"{key}-{opts.n}-{round_no}",
+            for key, spec in specs.items():
+                per_key[key].append(run_one(spec, opts.n, replica.base_url, f"{key}-{opts.n}-{round_no}",
                                             moto=moto))
     results = {k: median_result(v) for k, v in per_key.items()}
     ctx["results"] = results
@@ -549,12 +606,16 @@ def main(argv: list[str] | None = None) -> int:
 
     missed = not all(ok for _, _, ok in targets)
     if opts.profile == "always" or (opts.profile == "auto" and missed):
-        print("profile of (c) under py-spy", flush=True)
-        prof_file = OUT / "profile-c.speedscope.json"
+        print("profiles of (b), (w) and (c) under py-spy", flush=True)
+        ctx["profiles"] = []
         with ReplicaProcess(opts.n, OUT) as replica:
-            run_one(RUNS["c"], opts.n, replica.base_url, f"c-{opts.n}-profile", profile=prof_file)
-        ctx["profile"] = {"run": "c", "n": opts.n, "rate": 200, "file": str(prof_file.relative_to(REPO_ROOT)),
-                          "top": profile_top(prof_file), "areas": profile_by_area(prof_file)}
+            for key, top in (("b", 0), ("w", 12), ("c", 25)):
+                prof_file = OUT / f"profile-{key}.speedscope.json"
+                run_one(RUNS[key], opts.n, replica.base_url, f"{key}-{opts.n}-profile", profile=prof_file)
+                ctx["profiles"].append({"run": key, "n": opts.n, "rate": 200,
+                                        "file": str(prof_file.relative_to(REPO_ROOT)),
+                                        "top": profile_top(prof_file, top) if top else [],
+                                        "areas": profile_by_area(prof_file)})
     notes_file = REPO_ROOT / "bench" / "FINDINGS.md"
     if notes_file.exists():
         ctx["notes"] = notes_file.read_text().strip().splitlines()
@@ -568,6 +629,19 @@ def main(argv: list[str] | None = None) -> int:
     if not opts.no_write:
         RESULTS.write_text(text)
         print(f"written: {RESULTS.relative_to(REPO_ROOT)}")
+    return 0
+
+
+def render_only() -> int:
+    saved = json.loads((OUT / "results.json").read_text())
+    fields = set(Result.__dataclass_fields__)
+    saved["results"] = {k: Result(**{f: v for f, v in r.items() if f in fields}) for k, r in saved["results"].items()}
+    notes_file = REPO_ROOT / "bench" / "FINDINGS.md"
+    saved["notes"] = notes_file.read_text().strip().splitlines() if notes_file.exists() else []
+    text = render(saved)
+    print(text)
+    RESULTS.write_text(text)
+    print(f"written: {RESULTS.relative_to(REPO_ROOT)} (from bench/out/results.json)")
     return 0
 
 

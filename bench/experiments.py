@@ -1,0 +1,98 @@
+"""What-if patches for the benchmark only: each one applies, inside a measured crawl process, a change the
+profiles suggest, so that RESULTS.md can say what the change would save before anyone makes it.
+
+Nothing here is imported by the crawler; `python -m bench.child --patch NAME[,NAME]` applies them.
+
+- sync-warc    WARC records are written on the reactor's thread, not handed to the writer thread (two
+               executor round trips per page: futures, call_soon_threadsafe, self-pipe wake-ups, GIL
+               hand-offs that also slow the extractor running beside the writer).
+- warc-levels  a record whose HTTP payload is already compressed (Content-Encoding gzip, br, deflate, zstd)
+               goes into its gzip member stored (level 0: same size, no deflate work); metadata records
+               (the item as JSON) at level 1; everything else at WARC_GZIP_LEVEL as now.
+- items-level1 the JSON Lines batches at gzip level 1 instead of GzipFile's default 9.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["PATCHES", "apply"]
+
+_COMPRESSED = ("gzip", "x-gzip", "br", "deflate", "zstd", "compress")
+
+
+def _sync_warc() -> None:
+    from pipelines.warc_writer import WarcFiles
+
+    async def _run(self: Any, func: Any, *args: Any) -> Any:
+        self._loop = asyncio.get_running_loop()
+        return func(*args)
+
+    WarcFiles._run = _run
+
+
+def _warc_levels() -> None:
+    from warcio.warcwriter import GzippingWrapper
+
+    from pipelines.warc_writer import _LeveledWARCWriter
+
+    base = _LeveledWARCWriter.__mro__[1]._write_warc_record
+
+    def _write_warc_record(self: Any, out: Any, record: Any) -> Any:
+        if not self.gzip:
+            return base(self, out, record)
+        level = self.level
+        if record.rec_type == "metadata":
+            level = 1
+        elif record.http_headers is not None:
+            encoding = (record.http_headers.get_header("Content-Encoding") or "").strip().lower()
+            if encoding in _COMPRESSED:
+                level = 0
+        wrapper = GzippingWrapper(out)
+        wrapper.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.gzip = False
+        try:
+            return base(self, wrapper, record)
+        finally:
+            self.gzip = True
+
+    _LeveledWARCWriter._write_warc_record = _write_warc_record
+
+
+def _items_level1() -> None:
+    from pipelines import item_writer
+    from pipelines.item_writer import ItemWriterPipeline, items_key
+
+    def _open(self: Any) -> None:
+        self._key = items_key(self.archive.outlet, self.archive.crawl_id, self.seq, datetime.now(UTC))
+        self.seq += 1
+        self._path = self.archive.publisher.spool_path(self._key)
+        self._raw = self._path.with_name(self._path.name + item_writer.OPEN_SUFFIX).open("wb")
+        self._gzip = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0, compresslevel=1)
+        self._count = 0
+
+    ItemWriterPipeline._open = _open
+
+
+PATCHES: dict[str, Callable[[], None]] = {
+    "sync-warc": _sync_warc,
+    "warc-levels": _warc_levels,
+    "items-level1": _items_level1,
+}
+
+
+def apply(names: str) -> list[str]:
+    applied = []
+    for name in (n.strip() for n in names.split(",")):
+        if not name:
+            continue
+        if name not in PATCHES:
+            raise SystemExit(f"unknown patch {name!r} (known: {', '.join(PATCHES)})")
+        PATCHES[name]()
+        applied.append(name)
+    return applied
