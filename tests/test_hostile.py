@@ -362,3 +362,40 @@ def test_the_memory_limit_closes_the_crawl_with_its_files_finalized(hostile_serv
         assert (archive / entry["key"]).is_file()
     assert [name for name, _ in HostileCrawl(archive, returncode, 0, 0, log, hostile_server).every_output_text()
             if name.startswith("warc/")]
+
+
+def test_a_failed_decompression_frees_its_buffer_at_once() -> None:
+    """The bytes decompressed so far sit in a frame of the error's cause; on_error clears it (no GC wait)."""
+    from scrapy.settings import Settings
+    from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+    from twisted.python.failure import Failure
+
+    from crawler.spider_loader import OutletSpiderLoader
+    from crawler.spiders.outlet_spider import OutletSpider
+
+    settings = Settings({"OUTLETS_FILE": str(ROOT / OUTLETS_FILE), "SPIDER_MODULES": []})
+    spider_cls = OutletSpiderLoader(settings).load("hostile")
+    crawler = get_crawler(spider_cls, settings_dict={"OUTLETS_FILE": str(ROOT / OUTLETS_FILE)})
+    spider = spider_cls.from_crawler(crawler)
+    assert isinstance(spider, OutletSpider)
+
+    def decompress() -> None:
+        so_far = bytearray(1024)
+        raise _DecompressionMaxSizeExceeded(len(so_far), 512)
+
+    try:
+        try:
+            decompress()
+        except _DecompressionMaxSizeExceeded as exc:
+            raise IgnoreRequest("Ignored response <200 http://x/> because its body exceeded DOWNLOAD_MAXSIZE "
+                                "(512 B) during decompression.") from exc
+    except IgnoreRequest as exc:
+        failure = Failure(exc, IgnoreRequest, exc.__traceback__)  # type: ignore[no-untyped-call]
+        cause = exc.__cause__
+    assert cause is not None and cause.__traceback__ is not None
+    frame = cause.__traceback__.tb_next.tb_frame if cause.__traceback__.tb_next else None
+    assert frame is not None and "so_far" in frame.f_locals
+    spider.on_error(failure)
+    assert "so_far" not in frame.f_locals
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("pages/failed/decompressed_too_large") == 1
