@@ -24,6 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
 from crawler.articles import article_from_page
+from crawler.content_encoding import BodyDecodingError, decode_body
 from crawler.outlets import Outlet, OutletConfigError, load_outlets
 from pipelines.normalize import normalize_article
 
@@ -57,6 +58,7 @@ class Command(ScrapyCommand):
         if opts.outlet and opts.outlet not in outlets:
             raise UsageError(f"unknown outlet {opts.outlet!r} (outlets: {', '.join(outlets)})")
         formats = self.settings.getlist("NORMALIZE_DATE_FORMATS")
+        max_size = self.settings.getint("DOWNLOAD_MAXSIZE")
         files = [Path(a) for a in args]
         payloads = _response_offsets(files)
         written = 0
@@ -65,7 +67,7 @@ class Command(ScrapyCommand):
             bar.set_description(path.name)
             count = 0
             try:
-                for item in _items_of(path, outlets, opts.outlet, payloads):
+                for item in _items_of(path, outlets, opts.outlet, payloads, max_size):
                     data = normalize_article(asdict(item), formats)
                     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
                     count += 1
@@ -107,11 +109,11 @@ def _read_payload_at(path: Path, offset: int) -> tuple[bytes, Any]:
     with path.open("rb") as handle:
         handle.seek(offset)
         record = next(iter(ArchiveIterator(handle)))
-        return record.content_stream().read(), record.http_headers
+        return record.raw_stream.read(), record.http_headers
 
 
 def _items_of(path: Path, outlets: dict[str, Outlet], forced: str | None,
-              payloads: dict[str, tuple[Path, int]]) -> Iterator[Any]:
+              payloads: dict[str, tuple[Path, int]], max_size: int) -> Iterator[Any]:
     info = _WarcInfo()
     with path.open("rb") as handle:
         iterator = ArchiveIterator(handle)
@@ -138,7 +140,7 @@ def _items_of(path: Path, outlets: dict[str, Outlet], forced: str | None,
                     continue
                 body, headers = _read_payload_at(*target)
             else:
-                body = record.content_stream().read()
+                body = record.raw_stream.read()  # as sent: still encoded
             iterator.read_to_end(record)
             ref = {
                 "filename": path.name,
@@ -147,6 +149,11 @@ def _items_of(path: Path, outlets: dict[str, Outlet], forced: str | None,
                 "record_id": record.rec_headers.get_header("WARC-Record-ID"),
                 "payload_digest": record.rec_headers.get_header("WARC-Payload-Digest"),
             }
+            try:
+                body = decode_body(body, headers.get_header("Content-Encoding"), max_size)
+            except BodyDecodingError as exc:
+                logger.warning("not re-extracted: %s (%s)", fetched_url, exc)
+                continue
             content_type = headers.get_header("Content-Type") or ""
             if content_type and content_type.split(";")[0].strip().lower() not in _HTML_TYPES:
                 continue
