@@ -33,7 +33,7 @@ def _sync_warc() -> None:
         self._loop = asyncio.get_running_loop()
         return func(*args)
 
-    WarcFiles._run = _run
+    WarcFiles._run = _run  # type: ignore[method-assign]
 
 
 def _warc_levels() -> None:
@@ -61,22 +61,22 @@ def _warc_levels() -> None:
         finally:
             self.gzip = True
 
-    _LeveledWARCWriter._write_warc_record = _write_warc_record
+    _LeveledWARCWriter._write_warc_record = _write_warc_record  # type: ignore[method-assign]
 
 
 def _items_level1() -> None:
-    from pipelines import item_writer
     from pipelines.item_writer import ItemWriterPipeline, items_key
+    from pipelines.publisher import OPEN_SUFFIX
 
     def _open(self: Any) -> None:
         self._key = items_key(self.archive.outlet, self.archive.crawl_id, self.seq, datetime.now(UTC))
         self.seq += 1
         self._path = self.archive.publisher.spool_path(self._key)
-        self._raw = self._path.with_name(self._path.name + item_writer.OPEN_SUFFIX).open("wb")
+        self._raw = self._path.with_name(self._path.name + OPEN_SUFFIX).open("wb")
         self._gzip = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0, compresslevel=1)
         self._count = 0
 
-    ItemWriterPipeline._open = _open
+    ItemWriterPipeline._open = _open  # type: ignore[method-assign]
 
 
 PATCHES: dict[str, Callable[[], None]] = {

@@ -454,7 +454,7 @@ class Replica:
         self.n = n
         self.base = base.rstrip("/")
         self.cache_size = cache_size if cache_size is not None else n + 64
-        self._cache: OrderedDict[str, tuple[int, str, bytes, bytes]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[int, str, bytes]] = OrderedDict()
 
     def _local(self, text: str) -> str:
         # Links in pages name the outlet's origin; discovery pages point at this server, as a mirror would.

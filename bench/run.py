@@ -457,8 +457,8 @@ def render(ctx: dict[str, Any]) -> str:
         lines.append("")
     mem = ctx["memory"]
     lines += ["## Memory growth: peak RSS against N", "",
-              "| run | " + " | ".join(f"N = {n:,}" for n in mem["sizes"]) + " | growth | fingerprints + seen "
-              "paths at the largest N | growth beyond them |",
+              "| run | " + " | ".join(f"N = {n:,}" for n in mem["sizes"]) + " | growth | of which fingerprints + "
+              "seen paths (computed) | growth beyond them |",
               "| --- | " + " | ".join("---:" for _ in mem["sizes"]) + " | ---: | ---: | ---: |"]
     for key in ("a", "c"):
         row = mem["rss"].get(key, {})
@@ -503,6 +503,8 @@ def render(ctx: dict[str, Any]) -> str:
                 cells.append(f"{share / 100 * res[prof['run']].cpu_per_1k:.2f} ({share:.0f}%)")
             lines.append(f"| {area} | " + " | ".join(cells) + " |")
         for prof in profiles:
+            if not prof["top"]:
+                continue
             lines += ["", f"Top functions of ({prof['run']}) by own time:", "", "| function | self | total |",
                       "| --- | ---: | ---: |"]
             lines += [f"| `{fn}` | {s_:.1f}% | {t:.1f}% |" for fn, s_, t in prof["top"]]
