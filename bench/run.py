@@ -1,7 +1,7 @@
 """`make bench`: what archiving costs over a bare Scrapy crawl, on a generated Global Research replica.
 
     python -m bench.run [--n 1000] [--sizes 1000,20000] [--repeat 3] [--quick] [--profile auto|always|never]
-                        [--no-write]
+                        [--no-experiments] [--no-write] [--render-only]
 
 Runs, one after another on the same machine, against a replica served by another process:
 
@@ -11,11 +11,14 @@ Runs, one after another on the same machine, against a replica served by another
     (c) our full crawl: WARC, items, local store
     (d) the full crawl with ARCHIVE_URI=s3://… on moto's standalone server (another process)
 
-each `--repeat` times at N = --n (medians are reported), then (a) and (c) once at every size of --sizes for
-memory growth, then the extractor alone against trafilatura. Only the crawler process is measured: CPU
-seconds (user + system, every thread) and wall time from the engine's start until the crawl has fully
-finished (files closed, spool drained, manifest written); peak RSS from wait4() (the kernel's VmHWM).
-The table goes to stdout and to bench/RESULTS.md; logs and raw results to bench/out/.
+each `--repeat` times at N = --n (medians are reported), interleaved with the what-if runs of
+bench/experiments.py, then (a) and (c) once at every size of --sizes for memory growth, then the extractor
+alone against trafilatura, then, when a target is missed, py-spy profiles of (b), (w) and (c).
+Only the crawler process is measured: CPU seconds (user + system, every thread) and wall time from the
+engine's start until the crawl has fully finished (files closed, spool drained, manifest written); peak RSS
+from wait4() (the kernel's VmHWM).
+The table goes to stdout and to bench/RESULTS.md, with bench/FINDINGS.md (hand-written) appended; logs, raw
+results and profiles to bench/out/. The default takes ~9 minutes on 2 cores, --quick about one.
 """
 
 from __future__ import annotations
@@ -531,7 +534,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="replica sizes for memory growth (default 1000,20000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each kind at --n (median; default 3)")
     parser.add_argument("--extract-pages", type=int, default=300, help="pages for extraction alone (default 300)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: N=300, sizes 300,1500, one repeat")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run (~1 min): N=300, sizes 300,1500, one repeat, no what-if runs; writes "
+                             "bench/out/RESULTS-quick.md, not bench/RESULTS.md")
     parser.add_argument("--profile", choices=("auto", "always", "never"), default="auto",
                         help="py-spy profiles of (b), (w), (c) when a target is missed (auto), always or never")
     parser.add_argument("--experiments", action=argparse.BooleanOptionalAction, default=True,
@@ -624,13 +629,16 @@ def main(argv: list[str] | None = None) -> int:
     ctx["elapsed"] = time.monotonic() - began
     text = render(ctx)
     print(text)
-    (OUT / "results.json").write_text(json.dumps(
+    # A smoke run keeps its own files: RESULTS.md and results.json stay those of the last full run.
+    results_json = OUT / ("results-quick.json" if opts.quick else "results.json")
+    results_md = OUT / "RESULTS-quick.md" if opts.quick else RESULTS
+    results_json.write_text(json.dumps(
         {**{k: v for k, v in ctx.items() if k != "results"},
          "results": {k: {**r.__dict__, "pages_per_s": r.pages_per_s, "cpu_per_1k": r.cpu_per_1k}
                      for k, r in results.items()}}, indent=1, default=str))
     if not opts.no_write:
-        RESULTS.write_text(text)
-        print(f"written: {RESULTS.relative_to(REPO_ROOT)}")
+        results_md.write_text(text)
+        print(f"written: {results_md.relative_to(REPO_ROOT)}")
     return 0
 
 
