@@ -612,7 +612,11 @@ def main(argv: list[str] | None = None) -> int:
     ctx["targets"] = targets
 
     missed = not all(ok for _, _, ok in targets)
-    if opts.profile == "always" or (opts.profile == "auto" and missed):
+    py_spy = Path(sys.executable).parent / "py-spy"
+    if (opts.profile == "always" or (opts.profile == "auto" and missed)) and not py_spy.exists():
+        print(f"no profiles: {py_spy} is missing (pip install py-spy)", flush=True)
+        ctx["notes"].append(f"No profiles in this run: py-spy is not installed ({py_spy}); `pip install py-spy`.")
+    elif opts.profile == "always" or (opts.profile == "auto" and missed):
         print("profiles of (b), (w) and (c) under py-spy", flush=True)
         ctx["profiles"] = []
         with ReplicaProcess(opts.n, OUT) as replica:
@@ -625,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
                                         "areas": profile_by_area(prof_file)})
     notes_file = REPO_ROOT / "bench" / "FINDINGS.md"
     if notes_file.exists():
-        ctx["notes"] = notes_file.read_text().strip().splitlines()
+        ctx["notes"] = [*ctx["notes"], *notes_file.read_text().strip().splitlines()]
     ctx["elapsed"] = time.monotonic() - began
     text = render(ctx)
     print(text)
