@@ -7,8 +7,10 @@ pipelines.normalize turns them into the item's normal form.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.extractors.text import absolute, collapse, paragraphs, parse_html, slug_of, text_of, unique
@@ -107,13 +109,23 @@ class _Meta:
         return self._by.get(("itemprop", key.lower())) or None
 
 
+@lru_cache(maxsize=128)
+def _compiled(xpath: str) -> etree.XPath:
+    # Every page runs the same expressions: compile each once, not once per page.
+    return etree.XPath(xpath)
+
+
+def _all(root: lxml_html.HtmlElement, xpath: str) -> list[Any]:
+    return list(_compiled(xpath)(root))
+
+
 def _first(root: lxml_html.HtmlElement, xpath: str) -> str | None:
-    found = root.xpath(xpath)
+    found = _all(root, xpath)
     return str(found[0]).strip() if found else None
 
 
 def _first_el(root: lxml_html.HtmlElement, xpath: str) -> lxml_html.HtmlElement | None:
-    found = root.xpath(xpath)
+    found = _all(root, xpath)
     return found[0] if found else None
 
 
@@ -178,7 +190,7 @@ def _gr_date(root: lxml_html.HtmlElement) -> str | None:
 def _terms(root: lxml_html.HtmlElement, base: str) -> dict[str, list[dict[str, str | None]]]:
     """Region, Theme and In-depth Report blocks: one entry per link, never split on commas."""
     terms: dict[str, list[dict[str, str | None]]] = {key: [] for key in _LABELS.values()}
-    for block in root.xpath('//div[contains(@class,"catAndTag")]/div'):
+    for block in _all(root, '//div[contains(@class,"catAndTag")]/div'):
         label = collapse(block.text).rstrip(":").strip().lower()
         key = _LABELS.get(label)
         if key is None:
@@ -192,7 +204,7 @@ def _terms(root: lxml_html.HtmlElement, base: str) -> dict[str, list[dict[str, s
 
 
 def _footer_lines(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
-    return list(root.xpath('//div[contains(@class,"copyright")]'))
+    return _all(root, '//div[contains(@class,"copyright")]')
 
 
 def _original_source(root: lxml_html.HtmlElement, base: str) -> dict[str, Any] | None:

@@ -11,7 +11,6 @@ from lxml import html as lxml_html
 
 __all__ = ["BLOCK_TAGS", "absolute", "collapse", "nfc", "paragraphs", "parse_html", "slug_of", "text_of", "unique"]
 
-_SPACE_RE = re.compile(r"\s+")
 # Block-level elements whose text forms a paragraph of the body.
 BLOCK_TAGS = frozenset({
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "div", "td", "th", "dd", "dt",
@@ -24,7 +23,7 @@ def collapse(text: str | None) -> str:
     """Whitespace runs (non-breaking spaces included) become one space; the ends are trimmed."""
     if not text:
         return ""
-    return _SPACE_RE.sub(" ", text.replace("\xa0", " ")).strip()
+    return " ".join(text.split())  # str.split() takes every Unicode space, no-break space included
 
 
 def parse_html(html: str) -> lxml_html.HtmlElement:
