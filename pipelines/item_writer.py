@@ -79,7 +79,8 @@ class ItemWriterPipeline:
         self.seq += 1
         self._path = self.archive.publisher.spool_path(self._key)
         self._raw = self._path.with_name(self._path.name + OPEN_SUFFIX).open("wb")
-        self._gzip = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0)
+        # Level 6, not gzip's default 9: a fifth of the CPU per item for batches a few percent larger.
+        self._gzip = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0, compresslevel=6)
         self._count = 0
 
     def _roll(self) -> None:

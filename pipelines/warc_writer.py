@@ -16,6 +16,7 @@ import logging
 import os
 import platform
 import weakref
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from typing import IO, Any
 import scrapy
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
-from warcio.warcwriter import WARCWriter
+from warcio.warcwriter import GzippingWrapper, WARCWriter
 
 from pipelines.archive import ArchiveExtension
 from pipelines.cdxj import CdxjEntry, cdxj_line, read_cdxj
@@ -94,7 +95,9 @@ class WarcFiles:
         self.gzip_level = gzip_level
         self.seq = 0
         self.seen: dict[str, Capture] = {}
-        self.index: list[CdxjEntry] = []
+        # CDXJ lines go to disk as records are written and are sorted once at the end: memory stays flat.
+        self._index_lines: IO[str] | None = None
+        self._index_count = 0
         self._file: IO[bytes] | None = None
         self._writer: WARCWriter | None = None
         self._path: Path | None = None
@@ -130,7 +133,7 @@ class WarcFiles:
 
     async def close(self) -> None:
         await self._run(self._close_file)
-        if self.index:
+        if self._index_count:
             await self._run(self._write_index)
         self._thread.shutdown(wait=True)
 
@@ -236,7 +239,7 @@ class WarcFiles:
         if earlier is None and whole:
             self.seen[digest] = Capture(ex.url, date, record_id)
         mime = next((v for k, v in ex.response_headers if k.lower() == "content-type"), "")
-        self.index.append(CdxjEntry(
+        self._add_to_index(CdxjEntry(
             url=ex.url, warc_date=date, status=ex.status, mime=mime.split(";")[0].strip(), digest=digest,
             length=length, offset=offset, filename=self._path.name, record_id=record_id,
             record_type="revisit" if earlier else "response",
@@ -280,11 +283,26 @@ class WarcFiles:
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self.archive.publisher.publish, path, key)
 
+    def _index_key(self) -> str:
+        return f"indexes/{self.archive.outlet}/{self.archive.crawl_id}.cdxj"
+
+    def _add_to_index(self, entry: CdxjEntry) -> None:
+        if self._index_lines is None:
+            unsorted = self.archive.publisher.spool_path(self._index_key() + ".unsorted" + OPEN_SUFFIX)
+            self._index_lines = unsorted.open("w", encoding="utf-8")
+        self._index_lines.write(cdxj_line(entry))
+        self._index_count += 1
+
     def _write_index(self) -> None:
-        key = f"indexes/{self.archive.outlet}/{self.archive.crawl_id}.cdxj"
+        assert self._index_lines is not None
+        key = self._index_key()
         path = self.archive.publisher.spool_path(key)
-        lines = sorted(cdxj_line(entry) for entry in self.index)
+        unsorted = Path(self._index_lines.name)
+        self._index_lines.close()
+        # One line of ~400 bytes per record: even a million records sort in memory once, at the end.
+        lines = sorted(unsorted.read_text(encoding="utf-8").splitlines(keepends=True))
         path.write_text("".join(lines), encoding="utf-8")
+        unsorted.unlink()
         self._publish(path, key)
 
 
@@ -299,12 +317,10 @@ class _LeveledWARCWriter(WARCWriter):  # type: ignore[misc]
     def _write_warc_record(self, out: Any, record: Any) -> Any:
         if not self.gzip:
             return super()._write_warc_record(out, record)
-        import zlib
-
-        from warcio.warcwriter import GzippingWrapper
-
+        # A body that came compressed (gzip, br) does not shrink again: the fastest level does as well there.
+        encoded = record.http_headers is not None and record.http_headers.get_header("Content-Encoding")
         wrapper = GzippingWrapper(out)
-        wrapper.compressor = zlib.compressobj(self.level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        wrapper.compressor = zlib.compressobj(1 if encoded else self.level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
         self.gzip = False
         try:
             return super()._write_warc_record(wrapper, record)
