@@ -9,10 +9,13 @@ place. HTTP-cache hits are not new captures and are skipped.
 Limits are enforced here, on the wire, rather than by Scrapy's download handler, which cancels a body over
 DOWNLOAD_MAXSIZE and so loses it: the capture switches the handler's size checks off for the download
 (meta download_maxsize=0), counts the bytes on the `bytes_received` signal, and stops the download with
-StopDownload(fail=False) once the body passes DOWNLOAD_MAXSIZE, or once it has been arriving for longer than
-WARC_MAX_FETCH_TIME. Scrapy then hands over what came so far, which is archived with WARC-Truncated
-("length" or "time") and marked in meta `warc_truncated` for the spider. The limits go back into meta before
-the response travels on, so HttpCompressionMiddleware still bounds decompressed bodies by DOWNLOAD_MAXSIZE.
+StopDownload(fail=False) once the body passes DOWNLOAD_MAXSIZE, or once it is still arriving WARC_MAX_FETCH_TIME
+after its first byte. The time runs from the first byte, not from the fetch's start: bytes are only seen when
+the reactor gets to them, so a reactor busy elsewhere (a 50,000-URL sitemap, a slow page) would otherwise make
+a small body that arrived whole look like a drip. Scrapy then hands over what came so far, which is archived
+with WARC-Truncated ("length" or "time") and marked in meta `warc_truncated` for the spider. The limits
+go back into meta before the response travels on, so HttpCompressionMiddleware still bounds decompressed bodies
+by DOWNLOAD_MAXSIZE.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ TRUNCATED = "warc_truncated"
 """Request meta: why the capture cut the body ('length', 'time'); absent for a whole body."""
 _LIMITS = "_warc_download_limits"
 _RECEIVED = "_warc_bytes_received"
-_STARTED = "_warc_started_monotonic"
+_FIRST_BYTE = "_warc_first_byte_monotonic"
 REDACTED_HEADERS = frozenset({b"authorization", b"proxy-authorization"})
 
 
@@ -54,7 +57,6 @@ class TimedHTTP11DownloadHandler(HTTP11DownloadHandler):
 
     async def download_request(self, request: Request) -> Response:
         request.meta[FETCH_STARTED] = datetime.now(UTC)
-        request.meta[_STARTED] = time.monotonic()
         return await super().download_request(request)
 
 
@@ -86,6 +88,7 @@ class WarcCaptureMiddleware:
             meta[_LIMITS] = (meta.get("download_maxsize", self.maxsize), meta.get("download_warnsize", self.warnsize))
         meta["download_maxsize"] = meta["download_warnsize"] = 0  # the capture enforces them, see above
         meta[_RECEIVED] = 0
+        meta.pop(_FIRST_BYTE, None)
         meta.pop(TRUNCATED, None)
 
     def bytes_received(self, data: bytes, request: Request, spider: Any) -> None:
@@ -93,10 +96,12 @@ class WarcCaptureMiddleware:
         if _LIMITS not in meta:
             return
         meta[_RECEIVED] = received = meta.get(_RECEIVED, 0) + len(data)
+        now = time.monotonic()
+        first_byte = meta.setdefault(_FIRST_BYTE, now)
         maxsize = meta[_LIMITS][0]
         if maxsize and received > maxsize:
             meta[TRUNCATED] = "length"
-        elif self.max_time and _STARTED in meta and time.monotonic() - meta[_STARTED] > self.max_time:
+        elif self.max_time and now - first_byte > self.max_time:
             meta[TRUNCATED] = "time"
         else:
             return

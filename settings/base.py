@@ -38,8 +38,9 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 # Scrapy's default of 180 s lets one stalled server hold a slot for three minutes (and is retried).
 DOWNLOAD_TIMEOUT = 60
-# A body still arriving after this many seconds (a slow drip) is cut and archived with WARC-Truncated: time,
-# instead of being lost to DOWNLOAD_TIMEOUT; keep it below DOWNLOAD_TIMEOUT (crawler/warc_capture.py).
+# A body still arriving this many seconds after its first byte (a slow drip) is cut and archived with
+# WARC-Truncated: time, instead of being lost to DOWNLOAD_TIMEOUT; keep it below DOWNLOAD_TIMEOUT
+# (crawler/warc_capture.py).
 WARC_MAX_FETCH_TIME = 45
 # Real article pages are ~80 KB, the largest seen ~2 MB; 16 MB is far above any article. The WARC capture
 # keeps the first 16 MB of a longer body and archives it with WARC-Truncated: length; Scrapy's

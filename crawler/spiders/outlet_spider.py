@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import struct
 import traceback
+import zlib
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
@@ -36,6 +39,17 @@ __all__ = ["OutletSpider", "new_crawl_id"]
 logger = logging.getLogger(__name__)
 
 _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+
+
+@dataclass
+class SitemapRead:
+    """What a worker thread read from one sitemap."""
+
+    index: bool = False
+    entries: int = 0
+    urls: list[tuple[str, date | None]] = field(default_factory=list)
+    error: str = ""
+    detail: str = ""
 
 
 def new_crawl_id(now: datetime | None = None) -> str:
@@ -209,35 +223,56 @@ class OutletSpider(scrapy.Spider):
                 yield request
         self.crawler.stats.inc_value("discovery/feed_entries", found)
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:
         if self._archived_only(response, "sitemap"):
             return
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            try:
-                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-            except OSError as exc:
-                logger.warning("sitemap is not valid gzip: %s (%s)", response.url, exc)
-                self.crawler.stats.inc_value("discovery/bad_sitemap")
-                return
-        try:
-            sitemap = Sitemap(body)
-        except Exception as exc:  # lxml raises several kinds on hostile XML
-            logger.warning("sitemap cannot be parsed: %s (%s)", response.url, exc)
+        # A sitemap holds up to 50,000 URLs: parsing and filtering them is seconds of CPU, which on the reactor's
+        # thread would stall every download in flight. A worker thread does it; requests are made here.
+        read = await asyncio.to_thread(self._read_sitemap, response.body, response.url)
+        if read.error:
+            logger.warning("%s: %s (%s)", read.error, response.url, read.detail)
             self.crawler.stats.inc_value("discovery/bad_sitemap")
             return
-        for entry in sitemap:
-            loc = entry.get("loc")
-            if not loc:
-                continue
-            url = urljoin(response.url, loc.strip())
-            if sitemap.type == "sitemapindex":
+        self.crawler.stats.inc_value("discovery/sitemap_entries", read.entries)
+        for url, lastmod in read.urls:
+            if read.index:
                 yield scrapy.Request(self.to_fetch_url(url), callback=self.parse_sitemap,
                                      errback=self.on_error, meta={"archive_kind": "sitemap"})
             else:
-                request = self.article_request(url, _loose_date(entry.get("lastmod")))
+                request = self.article_request(url, lastmod)
                 if request is not None:
                     yield request
+
+    def _read_sitemap(self, body: bytes, url: str) -> SitemapRead:
+        """The URLs of a sitemap (of an index: its sitemaps; else: only article URLs), with their lastmod.
+
+        Runs in a worker thread: it reads only the outlet's configuration, and leaves stats and logs to the caller.
+        """
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            except (OSError, EOFError, zlib.error, struct.error) as exc:  # what a cut or forged gzip raises
+                return SitemapRead(error="sitemap is not valid gzip", detail=str(exc) or type(exc).__name__)
+            except ValueError as exc:  # a gzip bomb: Scrapy's _DecompressionMaxSizeExceeded
+                return SitemapRead(error="sitemap is too large once decompressed", detail=str(exc))
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:  # lxml raises several kinds on hostile XML
+            return SitemapRead(error="sitemap cannot be parsed", detail=str(exc) or type(exc).__name__)
+        if sitemap.type not in ("urlset", "sitemapindex"):  # lxml recovers from anything: an HTML page parses
+            return SitemapRead(error="not a sitemap", detail=f"root element <{sitemap.type}>")
+        read = SitemapRead(index=sitemap.type == "sitemapindex")
+        for entry in sitemap:
+            loc = (entry.get("loc") or "").strip()
+            if not loc:
+                continue
+            read.entries += 1
+            absolute = loc if loc.startswith(("http://", "https://")) else urljoin(url, loc)
+            if read.index:
+                read.urls.append((absolute, None))
+            elif self.outlet.is_article_path(urlsplit(absolute).path):  # the cheap test first: most URLs fail it
+                read.urls.append((absolute, _loose_date(entry.get("lastmod"))))
+        return read
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if self._archived_only(response, "listing"):

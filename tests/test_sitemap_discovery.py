@@ -1,0 +1,101 @@
+"""Sitemap discovery: read in a worker thread (a 50,000-URL sitemap must not stall the reactor), only article
+URLs become requests, and a broken sitemap costs one warning and nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import logging
+import threading
+from datetime import date
+from typing import Any
+
+import pytest
+from scrapy import Request
+from scrapy.http import XmlResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.spider_loader import OutletSpiderLoader
+from crawler.spiders.outlet_spider import OutletSpider
+
+BASE = "http://127.0.0.1:8081"
+
+
+@pytest.fixture
+def spider() -> OutletSpider:
+    crawler = get_crawler(settings_dict={"ARCHIVE_ENABLED": False})
+    cls = OutletSpiderLoader(crawler.settings).load("globalresearch")
+    crawler = get_crawler(cls, settings_dict={"ARCHIVE_ENABLED": False, "DOWNLOAD_MAXSIZE": 2**20})
+    crawler.stats.open_spider()
+    instance: OutletSpider = cls.from_crawler(crawler, base_url=BASE)
+    instance.archive_state = None
+    return instance
+
+
+def sitemap(url: str, body: bytes) -> XmlResponse:
+    return XmlResponse(url, body=body, request=Request(url))
+
+
+def collect(spider: OutletSpider, response: XmlResponse) -> list[Request]:
+    async def run() -> list[Request]:
+        return [request async for request in spider.parse_sitemap(response)]
+    return asyncio.run(run())
+
+
+URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>https://www.globalresearch.ca/one-article/5600001</loc><lastmod>2026-11-20T10:00:00+00:00</lastmod></url>
+<url><loc>https://www.globalresearch.ca/theme/media-disinformation</loc></url>
+<url><loc>/two-article/5600002</loc><lastmod>not a date</lastmod></url>
+<url><loc>  </loc></url>
+<url><loc>https://elsewhere.example/three/5600003</loc></url>
+</urlset>"""
+
+
+def test_only_article_urls_are_requested_and_the_parse_runs_off_the_reactor_thread(
+        spider: OutletSpider, monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[threading.Thread] = []
+    read = spider._read_sitemap
+
+    def spy(*args: Any) -> Any:
+        threads.append(threading.current_thread())
+        return read(*args)
+
+    monkeypatch.setattr(spider, "_read_sitemap", spy)
+    requests = collect(spider, sitemap(f"{BASE}/sitemap-1.xml", URLSET))
+    assert [r.url for r in requests] == [f"{BASE}/one-article/5600001", f"{BASE}/two-article/5600002"]
+    assert all(r.callback == spider.parse_article for r in requests)
+    assert threads and threads[0] is not threading.main_thread()
+    assert spider.crawler.stats.get_value("discovery/sitemap_entries") == 4  # the empty <loc> is not an entry
+
+
+def test_since_uses_lastmod_and_keeps_undated_entries(spider: OutletSpider) -> None:
+    spider.since = date(2026, 11, 21)
+    requests = collect(spider, sitemap(f"{BASE}/sitemap-1.xml", URLSET))
+    # The dated entry is older than `since`; the undated one ("not a date") may be new, so it is fetched.
+    assert [r.url for r in requests] == [f"{BASE}/two-article/5600002"]
+
+
+def test_an_index_yields_its_sitemaps_gzipped_or_not(spider: OutletSpider) -> None:
+    index = (b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+             b"<sitemap><loc>https://www.globalresearch.ca/sitemap-1.xml</loc></sitemap>"
+             b"<sitemap><loc>/sitemap-2.xml.gz</loc></sitemap></sitemapindex>")
+    requests = collect(spider, sitemap(f"{BASE}/sitemap.xml.gz", gzip.compress(index)))
+    assert [r.url for r in requests] == [f"{BASE}/sitemap-1.xml", f"{BASE}/sitemap-2.xml.gz"]
+    assert all(r.callback == spider.parse_sitemap and r.meta["archive_kind"] == "sitemap" for r in requests)
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (b"\x1f\x8b\x08\x00broken", "sitemap is not valid gzip"),
+    (b"\x1f\x8b" + b"\x00" * 30, "sitemap is not valid gzip"),
+    (gzip.compress(b"<urlset>" + b" " * (2 * 2**20)), "sitemap is too large once decompressed"),
+    (b"<html><body>an error page served as 200", "not a sitemap"),
+    (b"\x00\x01 garbage", "sitemap cannot be parsed"),
+])
+def test_a_broken_sitemap_is_one_warning(spider: OutletSpider, caplog: pytest.LogCaptureFixture,
+                                         body: bytes, message: str) -> None:
+    with caplog.at_level(logging.WARNING):
+        assert collect(spider, sitemap(f"{BASE}/sitemap-9.xml", body)) == []
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith(f"{message}: {BASE}/sitemap-9.xml")
+    assert spider.crawler.stats.get_value("discovery/bad_sitemap") == 1
