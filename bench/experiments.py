@@ -6,25 +6,20 @@ Nothing here is imported by the crawler; `python -m bench.child --patch NAME[,NA
 - sync-warc    WARC records are written on the reactor's thread, not handed to the writer thread (two
                executor round trips per page: futures, call_soon_threadsafe, self-pipe wake-ups, GIL
                hand-offs that also slow the extractor running beside the writer).
-- warc-levels  a record whose HTTP payload is already compressed (Content-Encoding gzip, br, deflate, zstd)
-               goes into its gzip member stored (level 0: same size, no deflate work); metadata records
-               (the item as JSON) at level 1; everything else at WARC_GZIP_LEVEL as now.
-- items-level1 the JSON Lines batches at gzip level 1 instead of GzipFile's default 9.
+- items-level1 the JSON Lines batches at gzip level 1 instead of the shipped 6.
+
+(warc-levels, measured here before, shipped: pipelines/warc_writer.py stores already-compressed bodies at level 0.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import gzip
-import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 __all__ = ["PATCHES", "apply"]
-
-_COMPRESSED = ("gzip", "x-gzip", "br", "deflate", "zstd", "compress")
-
 
 def _sync_warc() -> None:
     from pipelines.warc_writer import WarcFiles
@@ -34,34 +29,6 @@ def _sync_warc() -> None:
         return func(*args)
 
     WarcFiles._run = _run  # type: ignore[method-assign]
-
-
-def _warc_levels() -> None:
-    from warcio.warcwriter import GzippingWrapper
-
-    from pipelines.warc_writer import _LeveledWARCWriter
-
-    base = _LeveledWARCWriter.__mro__[1]._write_warc_record
-
-    def _write_warc_record(self: Any, out: Any, record: Any) -> Any:
-        if not self.gzip:
-            return base(self, out, record)
-        level = self.level
-        if record.rec_type == "metadata":
-            level = 1
-        elif record.http_headers is not None:
-            encoding = (record.http_headers.get_header("Content-Encoding") or "").strip().lower()
-            if encoding in _COMPRESSED:
-                level = 0
-        wrapper = GzippingWrapper(out)
-        wrapper.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        self.gzip = False
-        try:
-            return base(self, wrapper, record)
-        finally:
-            self.gzip = True
-
-    _LeveledWARCWriter._write_warc_record = _write_warc_record  # type: ignore[method-assign]
 
 
 def _items_level1() -> None:
@@ -81,7 +48,6 @@ def _items_level1() -> None:
 
 PATCHES: dict[str, Callable[[], None]] = {
     "sync-warc": _sync_warc,
-    "warc-levels": _warc_levels,
     "items-level1": _items_level1,
 }
 

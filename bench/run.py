@@ -76,12 +76,8 @@ RUNS = {
 EXPERIMENTS = {
     "w+sync": RunSpec("w+sync", "(w), WARC written on the reactor thread (no writer-thread hand-offs)",
                       settings={"ITEMS_ENABLED": False}, patch="sync-warc"),
-    "w+levels": RunSpec("w+levels", "(w), compressed bodies stored at gzip level 0, metadata records at 1",
-                        settings={"ITEMS_ENABLED": False}, patch="warc-levels"),
-    "w+both": RunSpec("w+both", "(w), both of the above", settings={"ITEMS_ENABLED": False},
-                      patch="sync-warc,warc-levels"),
-    "c+all": RunSpec("c+all", "(c), both of the above and item batches at gzip level 1",
-                     patch="sync-warc,warc-levels,items-level1"),
+    "c+all": RunSpec("c+all", "(c), WARC on the reactor thread and item batches at gzip level 1",
+                     patch="sync-warc,items-level1"),
 }
 
 
