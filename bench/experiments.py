@@ -14,9 +14,7 @@ Nothing here is imported by the crawler; `python -m bench.child --patch NAME[,NA
 from __future__ import annotations
 
 import asyncio
-import gzip
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 __all__ = ["PATCHES", "apply"]
@@ -32,18 +30,9 @@ def _sync_warc() -> None:
 
 
 def _items_level1() -> None:
-    from pipelines.item_writer import ItemWriterPipeline, items_key
-    from pipelines.publisher import OPEN_SUFFIX
+    from pipelines.item_writer import ItemWriterPipeline
 
-    def _open(self: Any) -> None:
-        self._key = items_key(self.archive.outlet, self.archive.crawl_id, self.seq, datetime.now(UTC))
-        self.seq += 1
-        self._path = self.archive.publisher.spool_path(self._key)
-        self._raw = self._path.with_name(self._path.name + OPEN_SUFFIX).open("wb")
-        self._gzip = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0, compresslevel=1)
-        self._count = 0
-
-    ItemWriterPipeline._open = _open  # type: ignore[method-assign]
+    ItemWriterPipeline.GZIP_LEVEL = 1
 
 
 PATCHES: dict[str, Callable[[], None]] = {

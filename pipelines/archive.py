@@ -19,6 +19,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
 from pipelines.publisher import Publisher, SpoolLock, spooled_files
+from pipelines.recovery import recover_spool
 from pipelines.store import Store, StoreError, store_from_uri
 
 __all__ = ["ArchiveExtension", "crawl_report", "errors_by_kind", "manifest_key"]
@@ -114,6 +115,7 @@ class ArchiveExtension:
             self.unwritable = f"crawl {self.crawl_id} is already running with the spool {self.publisher.spool_dir}"
             logger.error("%s: this one stops before any fetch", self.unwritable)  # noqa: TRY400
             raise CloseSpider("archive_unwritable") from None
+        await asyncio.to_thread(recover_spool, self.publisher.spool_dir, own_crawl=self.crawl_id)
         left = spooled_files(self.publisher.spool_dir)
         if left:
             logger.info("the spool holds %d file(s) from an earlier crawl: storing them first", len(left))

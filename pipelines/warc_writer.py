@@ -291,6 +291,7 @@ class WarcFiles:
             unsorted = self.archive.publisher.spool_path(self._index_key() + ".unsorted" + OPEN_SUFFIX)
             self._index_lines = unsorted.open("w", encoding="utf-8")
         self._index_lines.write(cdxj_line(entry))
+        self._index_lines.flush()  # after its record, like the record: what a killed crawl leaves is consistent
         self._index_count += 1
 
     def _write_index(self) -> None:

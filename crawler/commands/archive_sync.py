@@ -1,8 +1,9 @@
 """`scrapy archive_sync [--spool DIR]`: store whatever a spool holds, after an outage of the store.
 
 Files that could not be stored during a crawl wait in the spool at the path of their key; this command
-(and the start of the next crawl) stores, verifies and removes them. A tqdm progress bar shows on a
-terminal, plain log lines otherwise. The exit code is 0 when the spool is empty at the end, 1 when files
+(and the start of the next crawl) stores, verifies and removes them. Files a killed crawl left open are
+finished first (pipelines/recovery.py): whole records and items kept, the cut one dropped. A tqdm progress
+bar shows on a terminal, plain log lines otherwise. The exit code is 0 when the spool is empty at the end, 1 when files
 stay in it, 2 when the store cannot be written at all.
 """
 
@@ -22,6 +23,7 @@ from scrapy.utils.log import configure_logging
 
 from pipelines.archive import urlsplit_scheme
 from pipelines.publisher import Publisher, spooled_files
+from pipelines.recovery import recover_spool
 from pipelines.store import Store, StoreError, store_from_uri
 
 __all__ = ["Command", "default_spool_dir", "sync_spool"]
@@ -105,6 +107,7 @@ class Command(ScrapyCommand):
         try:
             store = store_from_uri(uri, settings)
             spool_dir = Path(opts.spool).resolve() if opts.spool else default_spool_dir(settings, store)
+            recover_spool(spool_dir)  # the files of killed crawls, finished first (pipelines/recovery.py)
             files = spooled_files(spool_dir)
             if not files:
                 logger.info("the spool %s is empty: nothing to store", spool_dir)
