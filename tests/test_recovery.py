@@ -166,7 +166,8 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 @pytest.mark.slow
-def test_a_killed_crawl_is_stored_whole_by_archive_sync(replica_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("finisher", ["archive-sync", "next crawl"])
+def test_a_killed_crawl_is_stored_whole(replica_url: str, tmp_path: Path, finisher: str) -> None:
     archive = tmp_path / "archive"
     settings = {**TEST_SETTINGS, "ARCHIVE_URI": str(archive), "DOWNLOAD_DELAY": "0.2", "ITEMS_MAX_COUNT": "3"}
     cmd = [sys.executable, "-m", "scrapy", "crawl", "globalresearch", "-a", f"base_url={replica_url}"]
@@ -188,12 +189,19 @@ def test_a_killed_crawl_is_stored_whole_by_archive_sync(replica_url: str, tmp_pa
         proc.wait()
     assert list(spool.rglob("*.open"))
 
-    sync = subprocess.run([sys.executable, "-m", "scrapy", "archive-sync", "--no-progress", "-s",
-                           f"ARCHIVE_URI={archive}"], cwd=ROOT, env=scrapy_env(), capture_output=True, text=True,
-                          timeout=120, check=False)
+    if finisher == "archive-sync":
+        then = [sys.executable, "-m", "scrapy", "archive-sync", "--no-progress", "-s", f"ARCHIVE_URI={archive}"]
+    else:  # a crawl of one page, which finishes the killed crawl's files first
+        then = [*cmd, "-a", f"urls={replica_url}/about-us/1"]
+    sync = subprocess.run(then, cwd=ROOT, env=scrapy_env(), capture_output=True, text=True, timeout=120, check=False)
     assert sync.returncode == 0, sync.stderr
     assert "recovered from killed crawl" in sync.stderr
     assert not [p for p in spool.rglob("*") if p.is_file() and ".active" not in p.parts]
+    if finisher != "archive-sync":  # the second crawl's own files, set apart
+        (manifest,) = archive.glob("crawls/**/*.json")
+        second = json.loads(manifest.read_text())["crawl_id"]
+        for path in archive.rglob(f"{second}*"):
+            path.unlink()
 
     items = [item for batch in sorted(archive.glob("items/**/*.jsonl.gz")) for item in read_items(batch)]
     assert len(items) >= 4
