@@ -35,7 +35,6 @@ import random
 import re
 import signal
 import socket
-import subprocess
 import sys
 import time
 import zlib
@@ -49,6 +48,8 @@ from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from xml.sax.saxutils import escape as xml_escape
+
+from bench.served import ServedProcess
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_FILE = REPO_ROOT / "tests" / "fixtures" / "globalresearch" / "original-one-author-lake.html"
@@ -670,51 +671,31 @@ def _free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-class ReplicaProcess:
+class ReplicaProcess(ServedProcess):
     """`python -m bench.replica` in a subprocess; the context manager waits until it listens."""
 
     def __init__(self, n: int, workdir: Path, *, lazy: bool = False, host: str = "127.0.0.1") -> None:
+        super().__init__()
         self.n = n
         self.host = host
         self.workdir = workdir
         self.lazy = lazy
-        self.port = 0
-        self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def __enter__(self) -> ReplicaProcess:
-        self.workdir.mkdir(parents=True, exist_ok=True)
         ready = self.workdir / f"replica-{self.n}.port"
-        ready.unlink(missing_ok=True)
-        log_path = self.workdir / f"replica-{self.n}.log"
-        log = open(log_path, "wb")
         cmd = [sys.executable, "-m", "bench.replica", "--n", str(self.n), "--host", self.host, "--ready", str(ready)]
         if self.lazy:
             cmd.append("--lazy")
-        self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        deadline = time.monotonic() + 600
-        while not ready.exists() or not ready.read_text().strip():
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"replica exited with {self.proc.returncode}; see {log_path}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("replica did not start within 600 s")
-            time.sleep(0.1)
-        self.port = int(ready.read_text())
+        self.start(cmd, ready, self.workdir / f"replica-{self.n}.log", what="replica", timeout=600)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self.stop()
 
 
 def generated_pages(count: int, n: int | None = None) -> Iterator[tuple[str, str]]:

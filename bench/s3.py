@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import argparse
 import signal
-import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from types import TracebackType
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from bench.served import ServedProcess
+
 BUCKET = "bench-archive"
 # moto accepts any key pair while its IAM auth mode is off; these only have to look like keys.
 ACCESS_KEY = "AKIABENCHMOTO0000001"
@@ -46,14 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-class MotoProcess:
+class MotoProcess(ServedProcess):
     """`python -m bench.s3` in a subprocess; the context manager waits until the bucket exists."""
 
     def __init__(self, workdir: Path, bucket: str = BUCKET) -> None:
+        super().__init__()
         self.workdir = workdir
         self.bucket = bucket
-        self.port = 0
-        self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def endpoint(self) -> str:
@@ -64,33 +62,14 @@ class MotoProcess:
                 "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_REGION_NAME": "us-east-1"}
 
     def __enter__(self) -> MotoProcess:
-        self.workdir.mkdir(parents=True, exist_ok=True)
         ready = self.workdir / "moto.port"
-        ready.unlink(missing_ok=True)
-        log_path = self.workdir / "moto.log"
-        with open(log_path, "wb") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "bench.s3", "--ready", str(ready),
-                                          "--bucket", self.bucket], cwd=REPO_ROOT, stdout=log,
-                                         stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while not ready.exists() or not ready.read_text().strip():
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"moto exited with {self.proc.returncode}; see {log_path}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("moto did not start within 60 s")
-            time.sleep(0.1)
-        self.port = int(ready.read_text())
+        self.start([sys.executable, "-m", "bench.s3", "--ready", str(ready), "--bucket", self.bucket], ready,
+                   self.workdir / "moto.log", what="moto", timeout=60)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self.stop()
 
 
 if __name__ == "__main__":
