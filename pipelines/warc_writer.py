@@ -202,8 +202,7 @@ class WarcFiles:
         assert self._file is not None
         date = datetime_to_iso_date(ex.started_at.astimezone(UTC).replace(tzinfo=None), use_micros=True)
         digest = payload_digest(ex.body)
-        http_headers = StatusAndHeaders(f"{ex.status} {ex.reason}".strip(), ex.response_headers,
-                                        protocol=ex.protocol)
+        http_headers = WireHeaders(f"{ex.status} {ex.reason}".strip(), ex.response_headers, protocol=ex.protocol)
         warc_headers: dict[str, str] = {"WARC-Date": date}
         if ex.ip_address:
             warc_headers["WARC-IP-Address"] = ex.ip_address
@@ -229,8 +228,8 @@ class WarcFiles:
         length = self._file.tell() - offset
         request = writer.create_warc_record(
             ex.url, "request", payload=BytesIO(ex.request_body), length=len(ex.request_body),
-            http_headers=StatusAndHeaders(f"{ex.method} {ex.request_target} {ex.protocol}", ex.request_headers,
-                                          is_http_request=True),
+            http_headers=WireHeaders(f"{ex.method} {ex.request_target} {ex.protocol}", ex.request_headers,
+                                     is_http_request=True),
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
         )
         writer.write_record(request)
@@ -305,6 +304,19 @@ class WarcFiles:
         path.write_text("".join(lines), encoding="utf-8")
         unsorted.unlink()
         self._publish(path, key)
+
+
+class WireHeaders(StatusAndHeaders):  # type: ignore[misc]
+    """An HTTP header block written back as the bytes that came over the wire.
+
+    crawler.warc_capture decodes header bytes as latin-1, one character per byte. warcio would percent-encode
+    any value that is not ASCII (a UTF-8 filename, a Location with a non-ASCII path), so the record would
+    hold a header the server never sent, and a redirect would replay to another URL. Encoding back as
+    latin-1 gives the original bytes; the block digest is computed over them.
+    """
+
+    def compute_headers_buffer(self, header_filter: Any = None) -> None:
+        self.headers_buff = self.to_str(header_filter).encode("latin-1") + b"\r\n"
 
 
 class _LeveledWARCWriter(WARCWriter):  # type: ignore[misc]

@@ -15,6 +15,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.crawl_runner import ROOT, TEST_SETTINGS, Crawl, run_crawl, scrapy_env
+from tests.replica.server import RAW_UTF8_DISPOSITION
 
 pytestmark = pytest.mark.slow
 
@@ -89,6 +90,29 @@ def test_two_set_cookie_headers_are_both_kept(replica_crawl: Crawl) -> None:
     (record,) = by_uri(replica_crawl, "/letters-from-the-clinic-queue/5665880")
     cookies = [v for k, v in record.http_headers.headers if k.lower() == "set-cookie"]
     assert len(cookies) == 2
+
+
+def test_header_bytes_that_are_not_ascii_are_kept_as_sent(replica_crawl: Crawl) -> None:
+    """warcio would percent-encode them (pipelines.warc_writer.WireHeaders)."""
+    for path in replica_crawl.warcs():
+        with path.open("rb") as handle:
+            iterator = ArchiveIterator(handle)
+            for record in iterator:
+                if record.rec_type == "response" and "/letters-from-the-clinic-queue/5665880" in \
+                        record.rec_headers.get_header("WARC-Target-URI"):
+                    offset = iterator.get_record_offset()
+                    break
+            else:
+                continue
+        member = gzip.decompress(path.read_bytes()[offset:])  # this record's member, and any after it
+        head = member.split(b"\r\n\r\n", 2)[1]  # WARC headers, then the HTTP header block
+        assert b"Content-Disposition: " + RAW_UTF8_DISPOSITION + b"\r\n" in head + b"\r\n"
+        assert b"%C3" not in head
+        break
+    else:
+        pytest.fail("record not found")
+    check = subprocess.run([str(WARCIO), "check", str(path)], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr  # the block digest covers the bytes as kept
 
 
 def test_status_line_has_protocol_and_reason(replica_crawl: Crawl) -> None:

@@ -56,6 +56,9 @@ CONTROL_PREFIX = "/__replica__/"
 CHUNK_SIZE = 4096
 
 
+RAW_UTF8_DISPOSITION = 'inline; filename="lettre-à-la-clinique.html"'.encode()
+
+
 @dataclass(frozen=True)
 class Article:
     """One route of the table, with what the feed, sitemap and listing need to know of it."""
@@ -556,7 +559,10 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             compress=article.gzip,
             chunked=article.chunked,
             extra=[("Set-Cookie", cookie) for cookie in article.cookies]
-            + [("Last-Modified", format_datetime(article.published.astimezone(UTC), usegmt=True))],
+            + [("Last-Modified", format_datetime(article.published.astimezone(UTC), usegmt=True))]
+            # Raw UTF-8 in a header value, as real servers send (http.server writes str as latin-1):
+            # the WARC must keep these bytes, not warcio's percent-encoded rewrite of them.
+            + ([("Content-Disposition", RAW_UTF8_DISPOSITION.decode("latin-1"))] if article.cookies else []),
         )
 
     # -- writing ----------------------------------------------------------------------------
