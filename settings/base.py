@@ -77,6 +77,10 @@ MEMUSAGE_CHECK_INTERVAL_SECONDS = 10.0
 DOWNLOADER_CLIENT_TLS_METHOD = "TLS"
 # The telnet console is a remote shell into the crawler; nobody needs it for an unattended archive.
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control is the same thing over HTTP: it runs Python code sent to a localhost port,
+# guarded by a token it writes to a file in the user's home. Off for the same reason; scrapyd's cancel.json
+# and `scrapy schedule` cover what operators need (docs/scrapyd.md).
+REMOTE_CONTROL_ENABLED = False
 
 # --- Pipelines and extensions -----------------------------------------------------------------------
 ITEM_PIPELINES = {

@@ -37,6 +37,13 @@ def test_every_article_of_the_replica_is_archived(replica_crawl: Crawl) -> None:
         assert tuple(item) == ITEM_KEYS
 
 
+def test_no_code_running_console_listens(replica_crawl: Crawl) -> None:
+    """Scrapy's telnet console and its 2.19 remote control both run Python sent to a port: off (settings/base)."""
+    assert "Telnet console listening" not in replica_crawl.log
+    assert "Remote control HTTP server listening" not in replica_crawl.log
+    assert "scrapy.extensions.remote_control" not in replica_crawl.log.split("Enabled downloader middlewares")[0]
+
+
 def test_items_match_the_golden_files_after_a_real_crawl(replica_crawl: Crawl) -> None:
     expected = _expected_by_url()
     for item in replica_crawl.items():
