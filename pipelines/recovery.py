@@ -83,8 +83,9 @@ def recover_spool(spool_dir: Path, *, own_crawl: str | None = None) -> list[Reco
                     result = _recover_items(path)
                 else:
                     result = _recover_index(path, spool_dir, crawl_id)
-            except OSError as exc:
-                logger.error("could not recover %s, left in the spool: %s", path, exc)  # noqa: TRY400
+            except Exception as exc:  # one bad file must not stop this crawl or the next
+                logger.error("could not recover %s, left in the spool: %s: %s",  # noqa: TRY400
+                             path, type(exc).__name__, exc)
                 continue
             done.append(result)
             key = result.key and _key(spool_dir, result.key)

@@ -160,6 +160,20 @@ def read_items(path: Path) -> list[dict[str, object]]:
         return [json.loads(line) for line in handle]
 
 
+def test_a_file_that_cannot_be_recovered_stays_and_the_rest_goes_on(tmp_path: Path,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """An index whose WARC is not a WARC: logged, left in the spool; the crawl (or archive-sync) goes on."""
+    spool_file(tmp_path, f"warc/gr/2026/11/30/{CRAWL}-00000.warc.gz", gzip.compress(b"not a warc record"))
+    index = spool_file(tmp_path, f"indexes/gr/{CRAWL}.cdxj.unsorted.open", b"")
+    items = spool_file(tmp_path, f"items/gr/2026/11/30/{CRAWL}-00000.jsonl.gz.open",
+                       items_cut_after([{"url": "https://example.org/a/1"}], b""))
+    recovered = recover_spool(tmp_path)
+    assert [r.kept for r in recovered] == [1]  # the items batch
+    assert index.exists() and not items.exists()
+    assert [r.getMessage().split(":")[0] for r in caplog.records if r.levelname == "ERROR"] == [
+        f"could not recover {index}, left in the spool"]
+
+
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
