@@ -15,6 +15,7 @@ prefix only, never the server's own message (a SignatureDoesNotMatch body echoes
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -328,13 +329,18 @@ class S3Store:
         if isinstance(cause, ParamValidationError):
             return StoreError(f"{action} {where}: invalid request ({type(cause).__name__})")
         if isinstance(cause, (ConnectionError, HTTPClientError, ReadTimeoutError)):
-            return StoreError(f"{action} {where}: cannot reach {self.endpoint} ({type(cause).__name__})",
-                              transient=True)
+            # The OS's reason (refused, timed out, no route) and nothing else of the underlying message.
+            errno = _ERRNO.search(str(getattr(cause, "kwargs", {}).get("error", "")))
+            reason = f"{type(cause).__name__}: {errno.group(0)}" if errno else type(cause).__name__
+            return StoreError(f"{action} {where}: cannot reach {self.endpoint} ({reason})", transient=True)
         if isinstance(cause, BotoCoreError):
             return StoreError(f"{action} {where}: {type(cause).__name__}", transient=True)
         if isinstance(cause, OSError):
             return StoreError(f"{action} {where}: {cause.strerror or type(cause).__name__}", transient=True)
         return StoreError(f"{action} {where}: {type(exc).__name__}", transient=True)
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] [A-Za-z ,'-]+")
 
 
 def _botocore_cause(exc: BaseException) -> BaseException:

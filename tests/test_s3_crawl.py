@@ -136,5 +136,6 @@ def test_an_unreachable_endpoint_also_stops_before_any_fetch(replica_url: str, t
                       settings={**s3_settings(server, tmp_path / "spool"), "ARCHIVE_URI": URI})
     assert crawl.returncode == 2, crawl.log
     assert f"cannot write to {URI}" in crawl.log
+    assert "(EndpointConnectionError: [Errno 111] Connection refused)" in crawl.log  # the OS's reason, named
     assert "downloader/request_count" not in crawl.log
     assert_no_secret(crawl.log)
