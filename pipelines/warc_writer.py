@@ -316,7 +316,11 @@ class WireHeaders(StatusAndHeaders):  # type: ignore[misc]
     """
 
     def compute_headers_buffer(self, header_filter: Any = None) -> None:
-        self.headers_buff = self.to_str(header_filter).encode("latin-1") + b"\r\n"
+        text = self.to_str(header_filter)
+        try:
+            self.headers_buff = text.encode("latin-1") + b"\r\n"
+        except UnicodeEncodeError:  # not from the wire (wire text is latin-1 by construction): ours, as UTF-8
+            self.headers_buff = text.encode("utf-8") + b"\r\n"
 
 
 class _LeveledWARCWriter(WARCWriter):  # type: ignore[misc]
