@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipelines.cdxj import read_cdxj
+from pipelines.cdxj import read_indexes
 from pipelines.store import Store, store_from_uri
 
 __all__ = ["ArchiveState", "article_key"]
@@ -38,11 +38,9 @@ class ArchiveState:
     @classmethod
     def read(cls, store: Store, outlet: str) -> ArchiveState:
         state = cls()
-        for key in sorted(store.keys(f"indexes/{outlet}/")):
-            if not key.endswith(".cdxj"):
-                continue
+        for _key, entries in read_indexes(store, f"indexes/{outlet}/"):
             state.crawls += 1
-            for entry in read_cdxj(store.read(key)):
+            for entry in entries:
                 # 4xx and 5xx were not archived as articles: the next crawl tries them again.
                 if not 200 <= entry.status < 400:
                     continue

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import surt
 
-__all__ = ["CdxjEntry", "cdxj_line", "read_cdxj"]
+if TYPE_CHECKING:
+    from pipelines.store import Store
+
+__all__ = ["CdxjEntry", "cdxj_line", "read_cdxj", "read_indexes"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,3 +70,23 @@ def read_cdxj(data: bytes) -> Iterator[CdxjEntry]:
             )
         except (ValueError, KeyError, TypeError):
             continue
+
+
+def read_indexes(store: Store, prefix: str, *, workers: int = 8) -> Iterator[tuple[str, list[CdxjEntry]]]:
+    """Every CDXJ index under `prefix` with its entries, in key order (crawl ids sort by time).
+
+    An outlet crawled every hour has thousands of indexes after some months; read one after the other
+    from a remote store, each crawl's start would wait minutes on round trips. They are fetched and parsed
+    `workers` at a time, a bounded window ahead, so memory holds a few indexes, not all of them.
+    """
+    keys = sorted(key for key in store.keys(prefix) if key.endswith(".cdxj"))
+    if not keys:
+        return
+
+    def load(key: str) -> tuple[str, list[CdxjEntry]]:
+        return key, list(read_cdxj(store.read(key)))
+
+    window = max(1, workers) * 4
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="index-read") as pool:
+        for start in range(0, len(keys), window):
+            yield from pool.map(load, keys[start:start + window])

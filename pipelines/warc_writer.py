@@ -31,7 +31,7 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import GzippingWrapper, WARCWriter
 
 from pipelines.archive import ArchiveExtension
-from pipelines.cdxj import CdxjEntry, cdxj_line, read_cdxj
+from pipelines.cdxj import CdxjEntry, cdxj_line, read_indexes
 from pipelines.publisher import OPEN_SUFFIX
 
 __all__ = ["ITEM_URI_PREFIX", "Exchange", "WarcFiles", "warc_key"]
@@ -150,17 +150,18 @@ class WarcFiles:
             return
         store = self.archive.store
         prefix = f"indexes/{self.archive.outlet}/"
+        read = 0
         try:
-            keys = sorted(store.keys(prefix))
-            for key in keys:
-                for entry in read_cdxj(store.read(key)):
+            for _key, entries in read_indexes(store, prefix):
+                read += 1
+                for entry in entries:
                     if entry.digest and entry.record_id and entry.status == 200 and entry.record_type == "response":
                         self.seen.setdefault(entry.digest, Capture(entry.url, entry.warc_date, entry.record_id))
         except Exception as exc:
             logger.warning("earlier crawls' indexes could not be read, no revisits against them: %s", exc)
         else:
-            if keys:
-                logger.info("%d payloads known from %d earlier crawl index(es)", len(self.seen), len(keys))
+            if read:
+                logger.info("%d payloads known from %d earlier crawl index(es)", len(self.seen), read)
 
     def _ensure_file(self) -> WARCWriter:
         if self._writer is not None:
