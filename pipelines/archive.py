@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
+from pipelines.earlier_crawls import EarlierCrawls
 from pipelines.publisher import Publisher, SpoolLock, spooled_files
 from pipelines.recovery import recover_spool
 from pipelines.store import Store, StoreError, store_from_uri
@@ -50,6 +52,8 @@ class ArchiveExtension:
         self._closers: list[Closer] = []
         self.unwritable: str | None = None
         self._lock: SpoolLock | None = None
+        self._earlier: EarlierCrawls | Exception | None = None
+        self._earlier_lock = threading.Lock()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchiveExtension:
@@ -95,6 +99,21 @@ class ArchiveExtension:
     @property
     def outlet(self) -> str:
         return str(self.spider.name)
+
+    def earlier_crawls(self) -> EarlierCrawls:
+        """What earlier crawls of the outlet archived, read from their indexes once per crawl (blocking,
+        thread-safe): the spider and the WARC writer both ask. Raises what the read raised, every time."""
+        with self._earlier_lock:
+            if self._earlier is None:
+                settings = self.crawler.settings
+                revisits = settings.getbool("WARC_ENABLED", True) and settings.getbool("WARC_REVISITS", True)
+                try:
+                    self._earlier = EarlierCrawls.read(self.store, self.outlet, payloads=revisits)
+                except Exception as exc:
+                    self._earlier = exc
+            if isinstance(self._earlier, Exception):
+                raise self._earlier
+            return self._earlier
 
     def add_closer(self, closer: Closer) -> None:
         """Run `closer` at the end of the crawl, before the spool drains and the manifest is written."""

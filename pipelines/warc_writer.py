@@ -31,7 +31,8 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import GzippingWrapper, WARCWriter
 
 from pipelines.archive import ArchiveExtension
-from pipelines.cdxj import CdxjEntry, cdxj_line, read_indexes
+from pipelines.cdxj import CdxjEntry, cdxj_line
+from pipelines.earlier_crawls import Capture
 from pipelines.publisher import OPEN_SUFFIX
 
 __all__ = ["ITEM_URI_PREFIX", "Exchange", "WarcFiles", "warc_key"]
@@ -74,15 +75,6 @@ class Exchange:
     """WARC-Truncated's value ('length', 'time', ...) when the body was cut."""
     notes: dict[str, str] = field(default_factory=dict)
     """Extra WARC header fields saying what the client did to the message (e.g. de-chunking)."""
-
-
-@dataclass(frozen=True)
-class Capture:
-    """An earlier capture of a payload, for revisit records."""
-
-    url: str
-    date: str
-    record_id: str
 
 
 class WarcFiles:
@@ -148,20 +140,15 @@ class WarcFiles:
         self._loaded = True
         if not self.crawler.settings.getbool("WARC_REVISITS", True):
             return
-        store = self.archive.store
-        prefix = f"indexes/{self.archive.outlet}/"
-        read = 0
         try:
-            for _key, entries in read_indexes(store, prefix):
-                read += 1
-                for entry in entries:
-                    if entry.digest and entry.record_id and entry.status == 200 and entry.record_type == "response":
-                        self.seen.setdefault(entry.digest, Capture(entry.url, entry.warc_date, entry.record_id))
+            earlier = self.archive.earlier_crawls()
         except Exception as exc:
             logger.warning("earlier crawls' indexes could not be read, no revisits against them: %s", exc)
-        else:
-            if read:
-                logger.info("%d payloads known from %d earlier crawl index(es)", len(self.seen), read)
+            return
+        # The table is the writer's from here on: this crawl's captures join it.
+        self.seen = earlier.payloads
+        if earlier.crawls:
+            logger.info("%d payloads known from %d earlier crawl index(es)", len(self.seen), earlier.crawls)
 
     def _ensure_file(self) -> WARCWriter:
         if self._writer is not None:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import time
 import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from scrapy.settings import Settings
 
 from crawler.archive_state import ArchiveState, article_key
+from pipelines.archive import ArchiveExtension
 from pipelines.cdxj import CdxjEntry, cdxj_line
-from pipelines.store import FileStore
+from pipelines.earlier_crawls import EarlierCrawls
+from pipelines.publisher import Publisher
+from pipelines.store import FileStore, StoreError
 from tests.crawl_runner import run_crawl
 from tests.replica.server import ReplicaServer
 
@@ -99,3 +107,41 @@ def test_refresh_days_only_refetches_older_captures(tmp_path: Path) -> None:
     cutoff = now - timedelta(days=7)
     assert not state.archived_since("http://h/old/1", cutoff)
     assert state.archived_since("http://h/fresh/2", cutoff)
+
+
+def _archive(root: Path) -> ArchiveExtension:
+    crawler = SimpleNamespace(settings=Settings(), spider=SimpleNamespace(name="gr"))
+    store = FileStore(root)
+    return ArchiveExtension(crawler, store, Publisher(store, root / ".spool"))
+
+
+def test_the_indexes_are_read_once_for_the_spider_and_the_warc_writer(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _index(tmp_path, "gr", "c1", _entry("http://127.0.0.1:8001/a/123456", "2026-01-01T00:00:00Z"))
+    reads = []
+    real = EarlierCrawls.read.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[EarlierCrawls], *args: object, **kwargs: object) -> EarlierCrawls:
+        reads.append(args)
+        time.sleep(0.05)  # a slow store: both askers arrive while the read is under way
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(EarlierCrawls, "read", classmethod(counted))
+    archive = _archive(tmp_path)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the spider's start and the WARC writer's thread
+        spider_side, writer_side = pool.map(lambda _: archive.earlier_crawls(), range(2))
+    assert len(reads) == 1
+    assert spider_side is writer_side
+    assert spider_side.crawls == 1 and "sha1:AAAA" in spider_side.payloads
+    assert article_key("/a/123456") in spider_side.captured
+
+
+def test_an_unreadable_archive_fails_both_askers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def down(self: FileStore, prefix: str) -> Iterator[str]:
+        raise StoreError("cannot list s3://b/p: cannot reach http://127.0.0.1:9 (EndpointConnectionError)")
+
+    monkeypatch.setattr(FileStore, "keys", down)
+    archive = _archive(tmp_path)
+    for _ in range(2):  # each asker logs its own consequence (no skips; no revisits)
+        with pytest.raises(StoreError, match="cannot list"):
+            archive.earlier_crawls()

@@ -137,7 +137,7 @@ class OutletSpider(scrapy.Spider):
                 if request is not None:
                     yield request
             return
-        self.archive_state = await asyncio.to_thread(ArchiveState.from_settings, self.settings, self.name)
+        self.archive_state = await asyncio.to_thread(ArchiveState.of_crawl, self.crawler, self.name)
         start = self.outlet.start
         for path in start.feeds:
             yield self._request(path, "feed", self.parse_feed)
