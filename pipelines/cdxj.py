@@ -7,8 +7,9 @@ crawl can write revisit records that name the capture they refer to.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -88,5 +89,10 @@ def read_indexes(store: Store, prefix: str, *, workers: int = 8) -> Iterator[tup
 
     window = max(1, workers) * 4
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="index-read") as pool:
-        for start in range(0, len(keys), window):
-            yield from pool.map(load, keys[start:start + window])
+        pending: deque[Future[tuple[str, list[CdxjEntry]]]] = deque()
+        for key in keys:
+            pending.append(pool.submit(load, key))
+            if len(pending) >= window:  # a sliding window: one read starts as the oldest is handed over
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
