@@ -8,7 +8,7 @@ Nothing here is imported by the crawler; `python -m bench.child --patch NAME[,NA
                hand-offs that also slow the extractor running beside the writer).
 - items-level1 the JSON Lines batches at gzip level 1 instead of the shipped 6.
 
-(warc-levels, measured here before, shipped: pipelines/warc_writer.py stores already-compressed bodies at level 0.)
+(warc-levels, measured here before, shipped: pipelines/warc/writer.py stores already-compressed bodies at level 0.)
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 __all__ = ["PATCHES", "apply"]
 
 def _sync_warc() -> None:
-    from pipelines.warc_writer import WarcFiles
+    from pipelines.warc.writer import WarcFiles
 
     async def _run(self: Any, func: Any, *args: Any) -> Any:
         self._loop = asyncio.get_running_loop()
@@ -30,7 +30,7 @@ def _sync_warc() -> None:
 
 
 def _items_level1() -> None:
-    from pipelines.item_writer import ItemWriterPipeline
+    from pipelines.items.item_writer import ItemWriterPipeline
 
     ItemWriterPipeline.GZIP_LEVEL = 1
 

@@ -42,7 +42,7 @@ from w3lib.encoding import html_to_unicode  # noqa: E402
 from crawler.extractors import extractor_for  # noqa: E402
 from crawler.extractors.generic import extract as generic_extract  # noqa: E402
 from crawler.outlets import load_outlets  # noqa: E402
-from pipelines.normalize import normalize_article  # noqa: E402
+from pipelines.items.normalize import normalize_article  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 REAL = ROOT.parent / "shared" / "fixtures" / "real"

@@ -119,7 +119,7 @@ def common_settings(log_file: Path) -> dict[str, Any]:
 
 def s3_store_available() -> bool:
     try:
-        import pipelines.s3_store  # noqa: F401
+        import pipelines.storage.s3  # noqa: F401
     except ImportError:
         return False
     return True

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import boto3
 
-from pipelines.s3_store import S3Store
+from pipelines.storage.s3 import S3Store
 
 MB = 1024 * 1024
 BUCKET = "bench"

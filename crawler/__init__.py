@@ -1,5 +1,5 @@
 """What fetches and extracts: the outlet registry, spiders, extractors, WARC capture, commands."""
 
-from crawler.public_suffix import use_bundled_suffix_list
+from crawler.utils.public_suffix import use_bundled_suffix_list
 
 use_bundled_suffix_list()

@@ -1,4 +1,6 @@
-"""Settings every environment shares. Each value that is not Scrapy's default says why."""
+"""Settings every environment shares: every setting of the project is declared here, once, with its default
+and why. Code reads them without restating a default. Measured figures behind the values live in docs/ and
+bench/RESULTS.md, not here, where they would go stale."""
 
 from __future__ import annotations
 
@@ -9,8 +11,13 @@ PROJECT_VERSION = "0.1.0"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 # Every outlet of outlets.toml becomes a spider of its own name.
-SPIDER_LOADER_CLASS = "crawler.spider_loader.OutletSpiderLoader"
+SPIDER_LOADER_CLASS = "crawler.spiderloader.OutletSpiderLoader"
 OUTLETS_FILE = ""  # empty: crawler/outlets.toml
+# The class every outlet's spider subclasses (crawler.spiderloader); tests swap in their own.
+OUTLET_SPIDER_CLASS = "crawler.spiders.outlet_spider.OutletSpider"
+# The crawl's id (names its files); empty: scrapyd's job id, else a new one that sorts by start time. Several
+# crawls may share a JOBDIR: a resumed one gets `<id>-r1` (crawler/extensions/crawl.py).
+CRAWL_ID = ""
 COMMANDS_MODULE = "crawler.commands"
 
 # --- Politeness -------------------------------------------------------------------------------------
@@ -40,14 +47,13 @@ RETRY_TIMES = 2
 DOWNLOAD_TIMEOUT = 60
 # A body still arriving this many seconds after its first byte (a slow drip) is cut and archived with
 # WARC-Truncated: time, instead of being lost to DOWNLOAD_TIMEOUT; keep it below DOWNLOAD_TIMEOUT
-# (crawler/warc_capture.py).
+# (crawler/middlewares/warc_capture.py).
 WARC_MAX_FETCH_TIME = 45
-# Real article pages are ~80 KB, the largest seen ~2 MB; 16 MB is far above any article. The WARC capture
-# keeps the first 16 MB of a longer body and archives it with WARC-Truncated: length; Scrapy's
+# Far above any article page (docs/security.md has the sizes seen). The WARC capture keeps the first
+# DOWNLOAD_MAXSIZE bytes of a longer body and archives them with WARC-Truncated: length; Scrapy's
 # HttpCompressionMiddleware applies the same bound to the *decompressed* body, so gzip, deflate and brotli
-# bombs stop at 16 MB too (the compressed bytes are archived as received). Memory: a body at the limit is
-# held about twice while it arrives (Scrapy's buffer and its copy), so with two fetches per outlet at once
-# the hostile battery peaks near 230 MB; at 32 MB it passed 300 MB (docs/security.md).
+# bombs stop there too (the compressed bytes are archived as received). A body at the limit is held about
+# twice while it arrives: docs/security.md has the memory this costs.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 # Logged when a decompressed body passes it; a page this big is worth a look.
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
@@ -84,30 +90,37 @@ REMOTE_CONTROL_ENABLED = False
 
 # --- Pipelines and extensions -----------------------------------------------------------------------
 ITEM_PIPELINES = {
-    "pipelines.normalize.NormalizePipeline": 100,
-    "pipelines.validate.ValidatePipeline": 200,
-    "pipelines.warc_metadata.WarcMetadataPipeline": 700,
-    "pipelines.item_writer.ItemWriterPipeline": 800,
+    "pipelines.items.normalize.NormalizePipeline": 100,
+    "pipelines.items.validate.ValidatePipeline": 200,
+    "pipelines.items.warc_metadata.WarcMetadataPipeline": 700,
+    "pipelines.items.item_writer.ItemWriterPipeline": 800,
 }
+# Switches of the item pipelines (each raises NotConfigured when off).
+NORMALIZE_ENABLED = True
+VALIDATE_ENABLED = True
 EXTENSIONS = {
     # First: it masks credentials before Scrapy logs its overridden settings.
-    "crawler.log_redaction.SecretRedaction": 0,
-    "pipelines.archive.ArchiveExtension": 10,
-    "crawler.progress.ProgressLog": 500,
+    "crawler.extensions.log_redaction.SecretRedaction": 0,
+    # The crawl's identity, settled before any component asks for it: keep it before every other extension.
+    "crawler.extensions.crawl.CrawlExtension": 1,
+    # The archive (store, spool, manifest), then the WARC writer that writes into it.
+    "pipelines.archive.extension.ArchiveExtension": 10,
+    "pipelines.warc.writer.WarcWriter": 20,
+    "crawler.extensions.progress.ProgressLog": 500,
 }
 # --- WARC ------------------------------------------------------------------------------------------
 # Capture sits above HttpCompressionMiddleware (590), RedirectMiddleware (600) and RetryMiddleware (550):
 # bodies stay encoded as received, and every redirect hop and retried attempt is archived.
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.warc_capture.WarcCaptureMiddleware": 950,
+    "crawler.middlewares.warc_capture.WarcCaptureMiddleware": 950,
     # Between capture and RedirectMiddleware: a redirect off the outlet's domains or to a non-HTTP scheme
     # (file:, data:) ends the fetch with one clear log line; its 3xx is archived all the same.
-    "crawler.redirect_guard.RedirectGuardMiddleware": 700,
+    "crawler.middlewares.redirect_guard.RedirectGuardMiddleware": 700,
 }
 # Scrapy's HTTP/1.1 handler, noting when each fetch begins (WARC-Date).
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.warc_capture.TimedHTTP11DownloadHandler",
-    "https": "crawler.warc_capture.TimedHTTP11DownloadHandler",
+    "http": "crawler.handlers.http11.TimedHTTP11DownloadHandler",
+    "https": "crawler.handlers.http11.TimedHTTP11DownloadHandler",
 }
 WARC_ENABLED = True
 WARC_MAX_SIZE = 1_000_000_000  # 1 GB, as Heritrix and warcprox roll
@@ -117,8 +130,10 @@ WARC_GZIP_LEVEL = 6
 WARC_REVISITS = True
 ARCHIVE_OPERATOR = ""
 
-LOG_FORMATTER = "pipelines.log_formatter.ArchiveLogFormatter"
+LOG_FORMATTER = "crawler.logformatter.ArchiveLogFormatter"
 
+# The archive: off, nothing is stored (no WARC, no items, no manifest) and no earlier crawl is consulted.
+ARCHIVE_ENABLED = True
 # Where WARCs, items, indexes and manifests go: a path, file:///path or s3://bucket/prefix.
 ARCHIVE_URI = "archive"
 ARCHIVE_SPOOL_DIR = ""  # empty: <archive>/.spool for a folder, ./spool for S3
@@ -126,8 +141,12 @@ ARCHIVE_UPLOAD_WORKERS = 2
 ARCHIVE_UPLOAD_RETRIES = 5
 ARCHIVE_UPLOAD_BACKOFF = 1.0
 
+# Item batches (pipelines/items/item_writer.py): off, no items file is written (the WARC keeps the items).
+ITEMS_ENABLED = True
 ITEMS_MAX_COUNT = 1000
 ITEMS_MAX_SIZE = 64 * 1024 * 1024
+# Not gzip's default 9: a fraction of the CPU per item for batches a few percent larger (bench/RESULTS.md).
+ITEMS_GZIP_LEVEL = 6
 # strptime formats for all-numeric dates an outlet prints; without one, 03/04/2016 is never guessed.
 NORMALIZE_DATE_FORMATS: list[str] = []
 
@@ -138,7 +157,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 # --- S3 storage -------------------------------------------------------------------------------------
-# Used when ARCHIVE_URI is s3://bucket/prefix (pipelines/s3_store.py); docs/storage.md has the recipes.
+# Used when ARCHIVE_URI is s3://bucket/prefix (pipelines/storage/s3.py); docs/storage.md has the recipes.
 # Connection: Scrapy's own settings AWS_ENDPOINT_URL (empty: AWS itself), AWS_REGION_NAME, AWS_VERIFY,
 # AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN. Leave the credentials unset here: boto3 then
 # reads its standard environment variables, AWS_PROFILE / ~/.aws, or an instance role, and no secret ever

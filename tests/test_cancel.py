@@ -7,7 +7,6 @@ import gzip
 import json
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.crawl_runner import ROOT, TEST_SETTINGS, Crawl, run_crawl, scrapy_env
+from tests.crawl_runner import ROOT, TEST_SETTINGS, Crawl, crawl_command, run_crawl, scrapy_env
 from tests.replica.server import ReplicaServer
 
 pytestmark = pytest.mark.slow
@@ -26,9 +25,8 @@ SLOW = {**TEST_SETTINGS, "DOWNLOAD_DELAY": "0.4", "CONCURRENT_REQUESTS_PER_DOMAI
 def _interrupted(archive: Path, base_url: str, log_path: Path, *args: str, signals: int = 1,
                  settings: dict[str, str] | None = None) -> int:
     """Run a slow crawl, send SIGINT `signals` times once two articles are scraped; its exit status."""
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "globalresearch", "-a", f"base_url={base_url}", *args]
-    for key, value in {**SLOW, "ARCHIVE_URI": str(archive), **(settings or {})}.items():
-        cmd += ["-s", f"{key}={value}"]
+    cmd = crawl_command("globalresearch", *args, base_url=base_url, archive=archive,
+                        settings={**SLOW, **(settings or {})}, test_settings=False)
     with log_path.open("w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=scrapy_env(), stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60

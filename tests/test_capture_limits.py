@@ -1,4 +1,4 @@
-"""The capture's size and time limits (crawler/warc_capture.py), driven through its signal handler.
+"""The capture's size and time limits (crawler/middlewares/warc_capture.py), driven through its signal handler.
 
 The clock is the module's `time.monotonic`, replaced by a fake one, so the tests say what happens when the
 reactor sees the bytes late without waiting for anything.
@@ -14,8 +14,8 @@ from scrapy import Request
 from scrapy.exceptions import StopDownload
 from scrapy.settings import Settings
 
-from crawler import warc_capture
-from crawler.warc_capture import TRUNCATED, WarcCaptureMiddleware
+from crawler.middlewares import warc_capture
+from crawler.middlewares.warc_capture import TRUNCATED, WarcCaptureMiddleware
 
 
 class Clock:

@@ -14,7 +14,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawler.extractors import extractor_for
 from crawler.outlets import load_outlets
-from pipelines.normalize import normalize_article
+from pipelines.items.normalize import normalize_article
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL = Path(__file__).parents[2] / "shared" / "fixtures" / "real"

@@ -9,7 +9,7 @@ import pytest
 from w3lib.encoding import html_to_unicode
 
 from crawler.extractors.globalresearch import extract
-from pipelines.normalize import normalize_article
+from pipelines.items.normalize import normalize_article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "globalresearch"
 REAL = Path(__file__).parents[2] / "shared" / "fixtures" / "real" / "globalresearch.ca"

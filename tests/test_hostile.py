@@ -11,7 +11,6 @@ import gzip
 import json
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,8 +26,8 @@ from scrapy.http import Request, Response
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.redirect_guard import RedirectGuardMiddleware
-from tests.crawl_runner import ROOT, TEST_SETTINGS, scrapy_env
+from crawler.middlewares.redirect_guard import RedirectGuardMiddleware
+from tests.crawl_runner import ROOT, crawl_command, project_crawler, scrapy_env
 from tests.replica.hostile import CASES, Case, HostileServer, HostileSite
 
 pytestmark = pytest.mark.slow
@@ -104,9 +103,8 @@ def peak_rss_of(pid: int) -> int:
 
 def run_monitored(archive: Path, base_url: str, *args: str, settings: dict[str, str] | None = None,
                   env: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, float, int, str]:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "hostile", "-a", f"base_url={base_url}", *args]
-    for key, value in {**TEST_SETTINGS, "ARCHIVE_URI": str(archive), **BATTERY_SETTINGS, **(settings or {})}.items():
-        cmd += ["-s", f"{key}={value}"]
+    cmd = crawl_command("hostile", *args, base_url=base_url, archive=archive,
+                        settings={**BATTERY_SETTINGS, **(settings or {})})
     log_path = archive.with_suffix(".log")
     started = time.monotonic()
     # Started by a small shell, not by this (large) test process: Linux hands the parent's peak RSS down to
@@ -290,14 +288,14 @@ def test_a_followed_cross_host_redirect_carries_no_cookie_or_credentials() -> No
                       headers={"Cookie": "session=1", "Authorization": "Basic dXNlcjpwYXNz"})
     response = Response(request.url, status=302, headers={"Location": "https://globalresearch.ca/a/12345"},
                         request=request)
-    assert RedirectGuardMiddleware(crawler).process_response(request, response) is response
+    assert RedirectGuardMiddleware(crawler, tuple(_TwoDomains.allowed_domains)).process_response(request, response) is response
     redirected = RedirectMiddleware.from_crawler(crawler).process_response(request, response)
     assert isinstance(redirected, Request)
     assert b"Cookie" not in redirected.headers
     assert b"Authorization" not in redirected.headers
     offsite = Response(request.url, status=302, headers={"Location": "https://evil.example/x"}, request=request)
     with pytest.raises(IgnoreRequest, match="offsite"):
-        RedirectGuardMiddleware(crawler).process_response(request, offsite)
+        RedirectGuardMiddleware(crawler, tuple(_TwoDomains.allowed_domains)).process_response(request, offsite)
 
 
 SECRETS = {
@@ -370,12 +368,13 @@ def test_a_failed_decompression_frees_its_buffer_at_once() -> None:
     from scrapy.utils._compression import _DecompressionMaxSizeExceeded
     from twisted.python.failure import Failure
 
-    from crawler.spider_loader import OutletSpiderLoader
+    from crawler.spiderloader import OutletSpiderLoader
     from crawler.spiders.outlet_spider import OutletSpider
 
-    settings = Settings({"OUTLETS_FILE": str(ROOT / OUTLETS_FILE), "SPIDER_MODULES": []})
+    settings = Settings({"OUTLETS_FILE": str(ROOT / OUTLETS_FILE), "SPIDER_MODULES": [],
+                         "OUTLET_SPIDER_CLASS": OutletSpider})
     spider_cls = OutletSpiderLoader(settings).load("hostile")
-    crawler = get_crawler(spider_cls, settings_dict={"OUTLETS_FILE": str(ROOT / OUTLETS_FILE)})
+    crawler = project_crawler(spider_cls, OUTLETS_FILE=str(ROOT / OUTLETS_FILE))
     spider = spider_cls.from_crawler(crawler)
     assert isinstance(spider, OutletSpider)
 

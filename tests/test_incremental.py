@@ -13,12 +13,14 @@ from types import SimpleNamespace
 import pytest
 from scrapy.settings import Settings
 
-from crawler.archive_state import ArchiveState, article_key
-from pipelines.archive import ArchiveExtension
-from pipelines.cdxj import CdxjEntry, cdxj_line
-from pipelines.earlier_crawls import EarlierCrawls
-from pipelines.publisher import Publisher
-from pipelines.store import FileStore, StoreError
+from crawler.crawl import CrawlIdentity
+from crawler.extensions.crawl import CrawlExtension
+from pipelines.archive.cdxj import CdxjEntry, cdxj_line
+from pipelines.archive.earlier import EarlierCrawls, article_key
+from pipelines.archive.extension import ArchiveExtension
+from pipelines.storage.base import StoreError
+from pipelines.storage.file import FileStore
+from pipelines.storage.spool import Publisher
 from tests.crawl_runner import run_crawl
 from tests.replica.server import ReplicaServer
 
@@ -43,7 +45,7 @@ def test_state_keeps_the_newest_capture_of_each_path_and_ignores_errors(tmp_path
            _entry("http://127.0.0.1:9002/a/123456/", "2026-03-01T00:00:00.5Z", record_type="revisit"),
            _entry("http://127.0.0.1:9002/moved/222222", "2026-03-01T00:00:00Z", status=301))
     _index(tmp_path, "other", "c3", _entry("https://x.example/b/999999", "2026-03-01T00:00:00Z"))
-    state = ArchiveState.read(FileStore(tmp_path), "gr")
+    state = EarlierCrawls.read(FileStore(tmp_path), "gr", payloads=False)
     assert state.crawls == 2
     # keyed by path: a replica on another port, or the outlet's own origin, is the same article
     assert state.archived_since("https://www.globalresearch.ca/a/123456", None)
@@ -57,8 +59,12 @@ def test_state_keeps_the_newest_capture_of_each_path_and_ignores_errors(tmp_path
 
 
 def test_unreadable_state_means_fetch_everything(tmp_path: Path) -> None:
+    from crawler.spiders.outlet_spider import OutletSpider
+
     (tmp_path / "indexes").write_text("not a folder")
-    state = ArchiveState.from_settings({"ARCHIVE_URI": str(tmp_path)}, "gr")
+    archive = _archive(tmp_path)
+    spider = SimpleNamespace(crawler=SimpleNamespace(get_extension=lambda cls: archive), name="gr")
+    state = OutletSpider._earlier_crawls(spider)  # type: ignore[arg-type]
     assert state.captured == {}
 
 
@@ -103,14 +109,18 @@ def test_refresh_days_only_refetches_older_captures(tmp_path: Path) -> None:
     old = (now - timedelta(days=10)).isoformat().replace("+00:00", "Z")
     fresh = (now - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
     _index(tmp_path, "gr", "c1", _entry("http://h/old/1", old), _entry("http://h/fresh/2", fresh))
-    state = ArchiveState.read(FileStore(tmp_path), "gr")
+    state = EarlierCrawls.read(FileStore(tmp_path), "gr", payloads=False)
     cutoff = now - timedelta(days=7)
     assert not state.archived_since("http://h/old/1", cutoff)
     assert state.archived_since("http://h/fresh/2", cutoff)
 
 
 def _archive(root: Path) -> ArchiveExtension:
-    crawler = SimpleNamespace(settings=Settings(), spider=SimpleNamespace(name="gr"))
+    identity = CrawlIdentity(outlet="gr", outlet_origin="https://gr.example", domains=("gr.example",),
+                             crawl_id="c9", fetch_origin="https://gr.example")
+    extensions = {CrawlExtension: CrawlExtension(identity)}
+    crawler = SimpleNamespace(settings=Settings({"WARC_ENABLED": True, "WARC_REVISITS": True}),
+                              get_extension=extensions.get)
     store = FileStore(root)
     return ArchiveExtension(crawler, store, Publisher(store, root / ".spool"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.normalize import normalize_article, normalize_date
+from pipelines.items.normalize import normalize_article, normalize_date
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

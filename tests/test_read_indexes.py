@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipelines.cdxj import CdxjEntry, cdxj_line, read_indexes
-from pipelines.store import StoreError
+from pipelines.archive.cdxj import CdxjEntry, cdxj_line, read_indexes
+from pipelines.storage.base import StoreError
 
 
 class SlowStore:

@@ -1,4 +1,4 @@
-"""A killed crawl loses nothing that was whole: its `.open` files are finished and stored (pipelines/recovery.py).
+"""A killed crawl loses nothing that was whole: its `.open` files are finished and stored (pipelines/archive/recovery.py).
 
 Unit tests cut files the way a kill does; the last test kills a real crawl with SIGKILL and runs
 `scrapy archive-sync`, then checks that every item in the store points at a record that reads back.
@@ -21,11 +21,11 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines.cdxj import CdxjEntry, cdxj_line, read_cdxj
-from pipelines.publisher import SpoolLock, spooled_files
-from pipelines.recovery import recover_spool, warc_index_entries
-from pipelines.warc_writer import ITEM_URI_PREFIX
-from tests.crawl_runner import ROOT, TEST_SETTINGS, scrapy_env
+from pipelines.archive.cdxj import CdxjEntry, cdxj_line, read_cdxj
+from pipelines.archive.recovery import recover_spool, warc_index_entries
+from pipelines.storage.spool import SpoolLock, spooled_files
+from pipelines.warc.writer import ITEM_URI_PREFIX
+from tests.crawl_runner import ROOT, crawl_command, scrapy_env
 
 CRAWL = "20261130T070000Z-dead"
 
@@ -183,10 +183,7 @@ def _write(path: Path, data: bytes) -> Path:
 @pytest.mark.parametrize("finisher", ["archive-sync", "next crawl"])
 def test_a_killed_crawl_is_stored_whole(replica_url: str, tmp_path: Path, finisher: str) -> None:
     archive = tmp_path / "archive"
-    settings = {**TEST_SETTINGS, "ARCHIVE_URI": str(archive), "DOWNLOAD_DELAY": "0.2", "ITEMS_MAX_COUNT": "3"}
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "globalresearch", "-a", f"base_url={replica_url}"]
-    for key, value in settings.items():
-        cmd += ["-s", f"{key}={value}"]
+    cmd = crawl_command(base_url=replica_url, archive=archive, settings={"DOWNLOAD_DELAY": "0.2", "ITEMS_MAX_COUNT": "3"})
     proc = subprocess.Popen(cmd, cwd=ROOT, env=scrapy_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     spool = archive / ".spool"
     try:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.s3_store import PROBE_KEY
-from tests.crawl_runner import ROOT, TEST_SETTINGS, run_crawl, scrapy_env
+from pipelines.storage.s3 import PROBE_KEY
+from tests.crawl_runner import ROOT, TEST_SETTINGS, crawl_command, run_crawl, scrapy_env
 from tests.s3_server import ACCESS_KEY, BUCKET, SECRET_KEY, MotoS3
 
 pytestmark = pytest.mark.slow
@@ -85,9 +85,7 @@ def test_outage_mid_crawl_loses_nothing_and_stores_nothing_twice(moto_s3: MotoS3
                 # many small files, no second chance inside the crawl: the outage must leave files spooled
                 "DOWNLOAD_DELAY": "0.25", "ITEMS_MAX_COUNT": "2", "WARC_MAX_SIZE": "30000",
                 "ARCHIVE_UPLOAD_RETRIES": "0"}
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "globalresearch", "-a", f"base_url={replica_url}"]
-    for key, value in settings.items():
-        cmd += ["-s", f"{key}={value}"]
+    cmd = crawl_command(base_url=replica_url, settings=settings, test_settings=False)
     log_path = tmp_path / "crawl.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=scrapy_env(), stdout=log, stderr=subprocess.STDOUT)

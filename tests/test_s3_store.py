@@ -15,9 +15,10 @@ import pytest
 from botocore.config import Config
 
 from crawler.commands.archive_sync import sync_spool
-from pipelines.publisher import Publisher, spooled_files
-from pipelines.s3_store import S3Store, redact_url
-from pipelines.store import StoreError, store_from_uri
+from pipelines.storage import store_from_uri
+from pipelines.storage.base import StoreError
+from pipelines.storage.s3 import S3Store, redact_url
+from pipelines.storage.spool import Publisher, spooled_files
 
 try:
     from s3_server import ACCESS_KEY, BUCKET, SECRET_KEY, MotoS3, moto_s3
@@ -320,7 +321,7 @@ def test_server_without_conditional_writes(moto_s3: MotoS3, tmp_path: Path,
 
     store = store_for(moto_s3)
     store.client.meta.events.register("before-send.s3.PutObject", no_conditional_writes)
-    caplog.set_level(logging.INFO, logger="pipelines.s3_store")
+    caplog.set_level(logging.INFO, logger="pipelines.storage.s3")
     for n in range(2):
         local = tmp_path / f"f{n}"
         size, digest = write(local, f"file {n}".encode())

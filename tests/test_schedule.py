@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crawler.crawl_schedule import Job, _scrapyd_time, decide
+from crawler.scheduling import Job, _scrapyd_time, decide
 
 CRON = "17 */6 * * *"  # 00:17, 06:17, 12:17, 18:17 UTC
 WINDOW = timedelta(minutes=30)

@@ -4,6 +4,7 @@ URLs become requests, and a broken sitemap costs one warning and nothing else.""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gzip
 import logging
 import threading
@@ -13,22 +14,22 @@ from typing import Any
 import pytest
 from scrapy import Request
 from scrapy.http import XmlResponse
-from scrapy.utils.test import get_crawler
 
-from crawler.spider_loader import OutletSpiderLoader
+from crawler.spiderloader import OutletSpiderLoader
 from crawler.spiders.outlet_spider import OutletSpider
+from tests.crawl_runner import project_crawler
 
 BASE = "http://127.0.0.1:8081"
 
 
 @pytest.fixture
 def spider() -> OutletSpider:
-    crawler = get_crawler(settings_dict={"ARCHIVE_ENABLED": False})
+    crawler = project_crawler(ARCHIVE_ENABLED=False)
     cls = OutletSpiderLoader(crawler.settings).load("globalresearch")
-    crawler = get_crawler(cls, settings_dict={"ARCHIVE_ENABLED": False, "DOWNLOAD_MAXSIZE": 2**20})
+    crawler = project_crawler(cls, ARCHIVE_ENABLED=False, DOWNLOAD_MAXSIZE=2**20)
     crawler.stats.open_spider()
     instance: OutletSpider = cls.from_crawler(crawler, base_url=BASE)
-    instance.archive_state = None
+    instance._identity = instance.requested_identity  # no CrawlExtension without a running crawl
     return instance
 
 
@@ -70,7 +71,7 @@ def test_only_article_urls_are_requested_and_the_parse_runs_off_the_reactor_thre
 
 
 def test_since_uses_lastmod_and_keeps_undated_entries(spider: OutletSpider) -> None:
-    spider.since = date(2026, 11, 21)
+    spider._identity = dataclasses.replace(spider.identity, since=date(2026, 11, 21))
     requests = collect(spider, sitemap(f"{BASE}/sitemap-1.xml", URLSET))
     # The dated entry is older than `since`; the undated one ("not a date") may be new, so it is fetched.
     assert [r.url for r in requests] == [f"{BASE}/two-article/5600002"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.publisher import SpoolLock, active_crawls, spooled_files
+from pipelines.storage.spool import SpoolLock, active_crawls, spooled_files
 
 
 def _file(spool: Path, key: str) -> Path:
@@ -39,7 +39,7 @@ def test_files_of_a_running_crawl_are_not_leftovers(tmp_path: Path) -> None:
 def test_the_lock_of_a_killed_crawl_dies_with_it(tmp_path: Path) -> None:
     spool = tmp_path / "spool"
     _file(spool, "items/gr/2026/11/25/crawl-k-00000.jsonl.gz")
-    code = ("import os, sys; from pathlib import Path; from pipelines.publisher import SpoolLock; "
+    code = ("import os, sys; from pathlib import Path; from pipelines.storage.spool import SpoolLock; "
             f"SpoolLock(Path({str(spool)!r}), 'crawl-k'); os._exit(9)")
     subprocess.run([sys.executable, "-c", code], check=False, timeout=60, cwd=Path(__file__).parents[1])
     assert (spool / ".active" / "crawl-k.lock").exists()  # never released

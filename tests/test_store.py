@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.publisher import Publisher, spooled_files
-from pipelines.store import FileStore, StoreError, check_key, file_sha256, store_from_uri
+from pipelines.storage import store_from_uri
+from pipelines.storage.base import StoreError, check_key, file_sha256
+from pipelines.storage.file import FileStore
+from pipelines.storage.spool import Publisher, spooled_files
 
 
 @pytest.mark.parametrize("key", ["../x", "a/../../x", "/etc/passwd", "a//b", "a/./b", "a\\b", "a/b\x00", "a/\nb", ""])

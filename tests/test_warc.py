@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.crawl_runner import ROOT, TEST_SETTINGS, Crawl, run_crawl, scrapy_env
+from tests.crawl_runner import ROOT, Crawl, crawl_command, run_crawl, scrapy_env
 from tests.replica.server import RAW_UTF8_DISPOSITION
 
 pytestmark = pytest.mark.slow
@@ -93,7 +93,7 @@ def test_two_set_cookie_headers_are_both_kept(replica_crawl: Crawl) -> None:
 
 
 def test_header_bytes_that_are_not_ascii_are_kept_as_sent(replica_crawl: Crawl) -> None:
-    """warcio would percent-encode them (pipelines.warc_writer.WireHeaders)."""
+    """warcio would percent-encode them (pipelines.warc.records.WireHeaders)."""
     for path in replica_crawl.warcs():
         with path.open("rb") as handle:
             iterator = ArchiveIterator(handle)
@@ -223,10 +223,7 @@ def test_cdxj_index_lists_every_response(replica_crawl: Crawl) -> None:
 
 
 def test_hard_kill_leaves_only_whole_records(replica_url: str, tmp_path: Path) -> None:
-    settings = {**TEST_SETTINGS, "ARCHIVE_URI": str(tmp_path), "DOWNLOAD_DELAY": "0.3"}
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "globalresearch", "-a", f"base_url={replica_url}"]
-    for key, value in settings.items():
-        cmd += ["-s", f"{key}={value}"]
+    cmd = crawl_command(base_url=replica_url, archive=tmp_path, settings={"DOWNLOAD_DELAY": "0.3"})
     proc = subprocess.Popen(cmd, cwd=ROOT, env=scrapy_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60

@@ -1,8 +1,8 @@
-"""pipelines.warc_writer.WireHeaders: header bytes written back as they came."""
+"""pipelines.warc.records.WireHeaders: header bytes written back as they came."""
 
 from __future__ import annotations
 
-from pipelines.warc_writer import WireHeaders
+from pipelines.warc.writer import WireHeaders
 
 
 def test_wire_bytes_round_trip() -> None:

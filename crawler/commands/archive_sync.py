@@ -2,7 +2,7 @@
 
 Files that could not be stored during a crawl wait in the spool at the path of their key; this command
 (and the start of the next crawl) stores, verifies and removes them. Files a killed crawl left open are
-finished first (pipelines/recovery.py): whole records and items kept, the cut one dropped. A tqdm progress
+finished first (pipelines/archive/recovery.py): whole records and items kept, the cut one dropped. A tqdm progress
 bar shows on a terminal, plain log lines otherwise. The exit code is 0 when the spool is empty at the end, 1 when files
 stay in it, 2 when the store cannot be written at all.
 """
@@ -21,24 +21,14 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.utils.log import configure_logging
 
-from pipelines.archive import urlsplit_scheme
-from pipelines.publisher import Publisher, spooled_files
-from pipelines.recovery import recover_spool
-from pipelines.store import Store, StoreError, store_from_uri
+from pipelines.archive.recovery import recover_spool
+from pipelines.storage import default_spool_dir, store_from_uri
+from pipelines.storage.base import StoreError
+from pipelines.storage.spool import Publisher, spooled_files
 
-__all__ = ["Command", "default_spool_dir", "sync_spool"]
+__all__ = ["Command", "sync_spool"]
 
 logger = logging.getLogger(__name__)
-
-
-def default_spool_dir(settings: Any, store: Store) -> Path:
-    """The spool a crawl with these settings uses (the same rule as ArchiveExtension)."""
-    spool = settings.get("ARCHIVE_SPOOL_DIR")
-    if spool:
-        return Path(spool).resolve()
-    if urlsplit_scheme(settings.get("ARCHIVE_URI") or "archive") in ("", "file"):
-        return (Path(store.uri.removeprefix("file://")) / ".spool").resolve()
-    return Path("spool").resolve()
 
 
 @contextmanager
@@ -107,7 +97,7 @@ class Command(ScrapyCommand):
         try:
             store = store_from_uri(uri, settings)
             spool_dir = Path(opts.spool).resolve() if opts.spool else default_spool_dir(settings, store)
-            recover_spool(spool_dir)  # the files of killed crawls, finished first (pipelines/recovery.py)
+            recover_spool(spool_dir)  # the files of killed crawls, finished first (pipelines/archive/recovery.py)
             files = spooled_files(spool_dir)
             if not files:
                 logger.info("the spool %s is empty: nothing to store", spool_dir)

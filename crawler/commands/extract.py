@@ -15,7 +15,7 @@ from w3lib.encoding import html_to_unicode
 from crawler.extractors import EXTRACTORS, extractor_for, get_extractor
 from crawler.items import ArticleItem
 from crawler.outlets import OutletConfigError, load_outlets
-from pipelines.normalize import normalize_article
+from pipelines.items.normalize import normalize_article
 
 
 class Command(ScrapyCommand):

@@ -23,10 +23,10 @@ from w3lib.encoding import html_to_unicode
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
-from crawler.articles import article_from_page
-from crawler.content_encoding import BodyDecodingError, decode_body
+from crawler.extractors.page import article_from_page
 from crawler.outlets import Outlet, OutletConfigError, load_outlets
-from pipelines.normalize import normalize_article
+from crawler.utils.content_encoding import BodyDecodingError, decode_body
+from pipelines.items.normalize import normalize_article
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.utils.log import configure_logging
 
-from crawler.crawl_schedule import ScrapydClient, ScrapydError, decide
 from crawler.outlets import OutletConfigError, load_outlets
+from crawler.scheduling import ScrapydClient, ScrapydError, decide
 
 __all__ = ["Command"]
 

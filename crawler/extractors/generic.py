@@ -4,7 +4,7 @@ Each field is taken from the first source that has it: the outlet's selector (ou
 OpenGraph and `article:*` meta, Twitter meta, microdata, `rel=author` links, byline patterns, `<time>`
 elements, labelled link blocks, tag links and breadcrumbs, credit lines and © lines. The body is the outlet's
 body selector, else trafilatura's main text. Values are returned as printed; dates are turned into ISO 8601
-here only when one of the outlet's date formats reads them (pipelines.normalize does the rest).
+here only when one of the outlet's date formats reads them (pipelines.items.normalize does the rest).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import trafilatura
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
-from crawler.dates import parse_with_formats
+from crawler.extractors.dates import parse_with_formats
 from crawler.extractors.rules import TERM_FIELDS, ExtractRules, Selector
 from crawler.extractors.structured import StructuredArticle, read_structured
 from crawler.extractors.text import absolute, collapse, paragraphs, parse_html, slug_of, text_of, unique

@@ -1,7 +1,7 @@
 """Global Research (globalresearch.ca), its WordPress layout of 2018 onwards.
 
 A pure function of (HTML, URL): no Scrapy, no network. Values are returned as printed (dates raw);
-pipelines.normalize turns them into the item's normal form.
+pipelines.items.normalize turns them into the item's normal form.
 """
 
 from __future__ import annotations

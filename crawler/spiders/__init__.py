@@ -1,1 +1,1 @@
-"""Spiders. Every outlet of outlets.toml gets one, made by crawler.spider_loader; none is written by hand."""
+"""Spiders. Every outlet of outlets.toml gets one, made by crawler.spiderloader; none is written by hand."""

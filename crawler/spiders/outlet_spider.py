@@ -1,14 +1,14 @@
 """The spider every outlet shares: it discovers article URLs and hands each article page to the extractor.
 
-No outlet has a Python class of its own: crawler.spider_loader makes one subclass per entry of
-outlets.toml, named after its key, carrying the Outlet in `outlet`.
+No outlet has a Python class of its own: crawler.spiderloader makes one subclass per entry of
+outlets.toml, named after its key, carrying the Outlet in `outlet`. The spider parses its arguments into the
+crawl's identity (crawler/crawl.py), which CrawlExtension settles and every component reads from there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import struct
 import traceback
 import zlib
@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from dateutil import parser as date_parser
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -28,13 +29,16 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from crawler.archive_state import ArchiveState
-from crawler.articles import article_from_page
+from crawler.crawl import CrawlIdentity, new_crawl_id, origin_of
+from crawler.extensions.crawl import crawl_identity
+from crawler.extractors.page import article_from_page
 from crawler.items import ArticleItem
+from crawler.middlewares.redirect_guard import RedirectRefused
 from crawler.outlets import Outlet
-from crawler.redirect_guard import RedirectRefused
+from pipelines.archive.earlier import EarlierCrawls
+from pipelines.archive.extension import ArchiveExtension
 
-__all__ = ["OutletSpider", "new_crawl_id"]
+__all__ = ["OutletSpider"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +54,6 @@ class SitemapRead:
     urls: list[tuple[str, date | None]] = field(default_factory=list)
     error: str = ""
     detail: str = ""
-
-
-def new_crawl_id(now: datetime | None = None) -> str:
-    """A crawl id that sorts by start time: 20261125T104512Z-3f9a."""
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{secrets.token_hex(2)}"
 
 
 class OutletSpider(scrapy.Spider):
@@ -78,26 +76,28 @@ class OutletSpider(scrapy.Spider):
     ) -> None:
         super().__init__(*args, **kwargs)
         outlet = self.outlet
-        self.fetch_origin = _origin_of(base_url, "base_url") if base_url else outlet.origin
-        self.mirror = self.fetch_origin != outlet.origin
-        host = urlsplit(self.fetch_origin).hostname or ""
-        self.allowed_domains = [host] if self.mirror else list(outlet.domains)
+        fetch_origin = origin_of(base_url, "base_url") if base_url else outlet.origin
+        # What the arguments ask for; CrawlExtension settles it (a JOBDIR resume renames the crawl).
+        self.requested_identity = CrawlIdentity(
+            outlet=self.name, outlet_origin=outlet.origin, domains=outlet.domains,
+            # scrapyd passes its job id as _job: the crawl is then named after the job.
+            crawl_id=crawl_id or _job or new_crawl_id(), fetch_origin=fetch_origin, scrapyd_job=_job,
+            since=_parse_since(since) if since else None,
+        )
+        self.allowed_domains = list(self.requested_identity.allowed_domains)  # read by Scrapy's OffsiteMiddleware
         self.article_urls = [u.strip() for u in (urls or "").split(",") if u.strip()]
-        self.since: date | None = _parse_since(since) if since else None
         self.max_articles = _positive_int(max_articles, "max_articles")
         self.max_listing_pages = _positive_int(max_listing_pages, "max_listing_pages") \
             or outlet.start.listing_max_pages
-        # scrapyd passes its job id as _job: the crawl is then named after the job.
-        self.crawl_id = crawl_id or _job or new_crawl_id()
-        self.scrapyd_job = _job
         # Incremental: articles an earlier crawl archived are skipped, unless older than refresh_days.
         self.refresh_days = _positive_int(refresh_days, "refresh_days", minimum=0)
-        self.archive_state: ArchiveState | None = None
+        self.earlier: EarlierCrawls | None = None
+        self._identity: CrawlIdentity | None = None
         self._articles_scheduled: set[str] = set()
         self._limit_logged = False
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> OutletSpider:
         kwargs.setdefault("crawl_id", crawler.settings.get("CRAWL_ID") or None)
         spider: OutletSpider = super().from_crawler(crawler, *args, **kwargs)
         ua = cls.outlet.politeness.user_agent
@@ -105,39 +105,26 @@ class OutletSpider(scrapy.Spider):
             spider.user_agent = ua  # type: ignore[attr-defined]  # read by UserAgentMiddleware
         return spider
 
-    # URLs: the outlet's own origin for what we store, the fetch origin for what we request.
-
-    def to_fetch_url(self, url: str) -> str:
-        """The URL to request for an outlet URL: a mirror's origin swapped in, the path kept."""
-        parts = urlsplit(url)
-        if self.mirror and _host_in(parts.hostname, self.outlet.domains):
-            base = urlsplit(self.fetch_origin)
-            return urlunsplit((base.scheme, base.netloc, parts.path or "/", parts.query, ""))
-        return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
-
-    def to_outlet_url(self, url: str) -> str:
-        """The outlet's own URL for a fetched URL (the inverse of to_fetch_url)."""
-        if not self.mirror or not url.startswith(self.fetch_origin):
-            return url
-        return self.outlet.origin + url[len(self.fetch_origin):]
+    @property
+    def identity(self) -> CrawlIdentity:
+        """The crawl's settled identity (CrawlExtension's)."""
+        if self._identity is None:
+            self._identity = crawl_identity(self.crawler)
+        return self._identity
 
     def is_article_url(self, url: str) -> bool:
-        parts = urlsplit(url)
-        host_ok = _host_in(parts.hostname, self.outlet.domains) or (
-            self.mirror and parts.netloc == urlsplit(self.fetch_origin).netloc)
-        return host_ok and self.outlet.is_article_path(parts.path)
+        return self.identity.on_outlet(url) and self.outlet.is_article_path(urlsplit(url).path)
 
     # Discovery.
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self._name_resumed_crawl()
         if self.article_urls:
             for url in self.article_urls:
                 request = self.article_request(url, forced=True)
                 if request is not None:
                     yield request
             return
-        self.archive_state = await asyncio.to_thread(ArchiveState.of_crawl, self.crawler, self.name)
+        self.earlier = await asyncio.to_thread(self._earlier_crawls)
         start = self.outlet.start
         for path in start.feeds:
             yield self._request(path, "feed", self.parse_feed)
@@ -146,40 +133,36 @@ class OutletSpider(scrapy.Spider):
         for path in start.listings:
             yield self._request(path, "listing", self.parse_listing, page=1)
 
-    def _name_resumed_crawl(self) -> None:
-        """A crawl resumed from JOBDIR under the same id (scrapyd: the same jobid) gets an id of its own.
-
-        Its files must not collide with those the stopped run already stored under the original id. Runs
-        after spider_opened, where Scrapy's SpiderState loads `state` from JOBDIR.
-        """
-        state = getattr(self, "state", None)
-        if not isinstance(state, dict):
-            return
-        earlier: list[str] = state.setdefault("crawl_ids", [])
-        base, n = self.crawl_id, 0
-        while self.crawl_id in earlier:
-            n += 1
-            self.crawl_id = f"{base}-r{n}"
-        if n:
-            logger.info("resuming crawl %s from JOBDIR as crawl %s", base, self.crawl_id)
-        earlier.append(self.crawl_id)
+    def _earlier_crawls(self) -> EarlierCrawls:
+        """What earlier crawls archived (the archive's one read of their indexes); nothing when the archive is
+        off or its indexes cannot be read, so that every article is fetched."""
+        archive = self.crawler.get_extension(ArchiveExtension)
+        if archive is None:
+            return EarlierCrawls()
+        try:
+            earlier = archive.earlier_crawls()
+        except Exception as exc:
+            logger.warning("earlier crawls' indexes could not be read: every article is fetched (%s)", exc)
+            return EarlierCrawls()
+        return earlier.logged(self.name)
 
     def _request(self, path_or_url: str, kind: str, callback: Any, **meta: Any) -> scrapy.Request:
-        url = self.to_fetch_url(urljoin(self.outlet.origin + "/", path_or_url))
+        url = self.identity.to_fetch_url(urljoin(self.outlet.origin + "/", path_or_url))
         return scrapy.Request(url, callback=callback, errback=self.on_error,
                               meta={"archive_kind": kind, **meta}, dont_filter=True)
 
     def article_request(self, url: str, published: date | None = None, *,
                         forced: bool = False) -> scrapy.Request | None:
         """A request for an article URL found anywhere, or None when it is not to be fetched."""
-        fetch_url = self.to_fetch_url(url)
+        fetch_url = self.identity.to_fetch_url(url)
         if not forced and not self.is_article_url(fetch_url):
             return None
         key = urlsplit(fetch_url).path.rstrip("/")
         if key in self._articles_scheduled:
             return None
         stats = self.crawler.stats
-        if self.since and published and published < self.since:
+        since = self.identity.since
+        if since and published and published < since:
             stats.inc_value("discovery/skipped_before_since")
             return None
         if self.max_articles and len(self._articles_scheduled) >= self.max_articles:
@@ -188,7 +171,7 @@ class OutletSpider(scrapy.Spider):
                 self._limit_logged = True
             stats.inc_value("discovery/skipped_max_articles")
             return None
-        if not forced and self.archive_state is not None and self.archive_state.archived_since(
+        if not forced and self.earlier is not None and self.earlier.archived_since(
                 fetch_url, self._refresh_cutoff()):
             stats.inc_value("discovery/skipped_archived")
             return None
@@ -236,7 +219,7 @@ class OutletSpider(scrapy.Spider):
         self.crawler.stats.inc_value("discovery/sitemap_entries", read.entries)
         for url, lastmod in read.urls:
             if read.index:
-                yield scrapy.Request(self.to_fetch_url(url), callback=self.parse_sitemap,
+                yield scrapy.Request(self.identity.to_fetch_url(url), callback=self.parse_sitemap,
                                      errback=self.on_error, meta={"archive_kind": "sitemap"})
             else:
                 request = self.article_request(url, lastmod)
@@ -301,15 +284,15 @@ class OutletSpider(scrapy.Spider):
             self._not_parsable(response, "article")
             return
         yield article_from_page(
-            self.outlet, response.text, self.to_outlet_url(response.url),
+            self.outlet, response.text, self.identity.to_outlet_url(response.url),
             fetched_url=response.url,
             fetched_at=response.meta.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds"),
-            crawl_id=self.crawl_id,
+            crawl_id=self.identity.crawl_id,
             warc=response.meta.get("warc_record"),
         )
 
     def _archived_only(self, response: Response, kind: str) -> bool:
-        """True, with one log line, for a body cut short (see crawler.warc_capture) or empty."""
+        """True, with one log line, for a body cut short (see crawler.middlewares.warc_capture) or empty."""
         truncated = response.meta.get("warc_truncated")
         if truncated:
             why = {"length": "cut at DOWNLOAD_MAXSIZE or shorter than its Content-Length",
@@ -350,19 +333,6 @@ class OutletSpider(scrapy.Spider):
             return
         logger.warning("fetch failed: %s (%s: %s)", url, kind, reason)
         self.crawler.stats.inc_value(f"pages/failed/{kind}")
-
-
-def _origin_of(url: str, arg: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{arg}: expected an http(s) URL such as http://127.0.0.1:8000, got {url!r}")
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _host_in(host: str | None, domains: tuple[str, ...]) -> bool:
-    if not host:
-        return False
-    return any(host == d or host.endswith("." + d) for d in domains)
 
 
 def _parse_since(value: str) -> date:

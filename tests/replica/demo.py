@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.crawl_runner import crawl_command
 from tests.replica.server import ReplicaServer
 
 
@@ -23,8 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     with ReplicaServer(port=args.port) as base_url:
         print(f"replica of globalresearch.ca at {base_url}; crawling it into {archive}", flush=True)
         crawl = subprocess.run(
-            [sys.executable, "-m", "scrapy", "crawl", "globalresearch", "-a", f"base_url={base_url}",
-             "-s", f"ARCHIVE_URI={archive}", "-s", "DOWNLOAD_DELAY=0.05", "-s", "AUTOTHROTTLE_ENABLED=0"],
+            crawl_command(base_url=base_url, archive=archive,
+                          settings={"DOWNLOAD_DELAY": "0.05", "AUTOTHROTTLE_ENABLED": "0"}, test_settings=False),
             check=False,
         )
     manifests = sorted((archive / "crawls" / "globalresearch").glob("*.json"), key=lambda p: p.stat().st_mtime)

@@ -1,9 +1,11 @@
-"""WARC/1.1 files through warcio: warcinfo first, request/response pairs, revisits, metadata records.
+"""The crawl's WARC writer: an extension (EXTENSIONS) that the capture middleware and the metadata pipeline
+find through `crawler.get_extension(WarcWriter)`. WARC/1.1 through warcio: warcinfo first, request/response
+pairs, revisits, metadata records.
 
 One gzip member per record; files roll at WARC_MAX_SIZE and are written under an `.open` name, flushed
 after every record (so a killed crawl leaves only whole records behind it, bar the last), fsynced and
 renamed on close, then handed to the crawl's Publisher. At the end, a CDXJ index of every record
-written goes to indexes/{outlet}/{crawl_id}.cdxj.
+written goes to indexes/{outlet}/{crawl_id}.cdxj. Files close on the archive's `archive_closing` signal.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ import json
 import logging
 import os
 import platform
-import weakref
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,21 +26,22 @@ from pathlib import Path
 from typing import IO, Any
 
 import scrapy
-from warcio.statusandheaders import StatusAndHeaders
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from warcio.timeutils import datetime_to_iso_date
-from warcio.warcwriter import GzippingWrapper, WARCWriter
+from warcio.warcwriter import WARCWriter
 
-from pipelines.archive import ArchiveExtension
-from pipelines.cdxj import CdxjEntry, cdxj_line
-from pipelines.earlier_crawls import Capture
-from pipelines.publisher import OPEN_SUFFIX
+from crawler.crawl import CrawlIdentity
+from crawler.extensions.crawl import crawl_identity
+from pipelines.archive.cdxj import CdxjEntry, cdxj_line
+from pipelines.archive.earlier import Capture
+from pipelines.archive.extension import ArchiveExtension, archive_closing
+from pipelines.storage.spool import OPEN_SUFFIX, Publisher
+from pipelines.warc.records import LeveledWARCWriter, WireHeaders
 
-__all__ = ["ITEM_URI_PREFIX", "Exchange", "WarcFiles", "warc_key"]
+__all__ = ["ITEM_URI_PREFIX", "Exchange", "WarcWriter", "payload_digest", "warc_key"]
 
 logger = logging.getLogger(__name__)
-
-_writers: weakref.WeakKeyDictionary[Any, WarcFiles] = weakref.WeakKeyDictionary()
-
 
 # WARC-Target-URI of the metadata record holding the item extracted from a page.
 ITEM_URI_PREFIX = "urn:outlet-archive:item:"
@@ -57,7 +58,7 @@ def payload_digest(body: bytes) -> str:
 
 @dataclass(kw_only=True)
 class Exchange:
-    """One HTTP request and its response, as they went over the wire (see crawler.warc_capture)."""
+    """One HTTP request and its response, as they went over the wire (see crawler.middlewares.warc_capture)."""
 
     url: str
     method: str
@@ -77,12 +78,11 @@ class Exchange:
     """Extra WARC header fields saying what the client did to the message (e.g. de-chunking)."""
 
 
-class WarcFiles:
+class WarcWriter:
     """The crawl's WARC files. All writing happens in one worker thread, in arrival order."""
 
-    def __init__(self, crawler: Any, archive: ArchiveExtension, max_size: int, gzip_level: int) -> None:
+    def __init__(self, crawler: Crawler, max_size: int, gzip_level: int) -> None:
         self.crawler = crawler
-        self.archive = archive
         self.max_size = max_size
         self.gzip_level = gzip_level
         self.seq = 0
@@ -97,22 +97,36 @@ class WarcFiles:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
         self._loaded = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        archive.add_closer(self.close)
+        self._archive: ArchiveExtension | None = None
 
     @classmethod
-    def of(cls, crawler: Any) -> WarcFiles | None:
-        """The crawl's WARC files, made on first use; None when WARC writing or the archive is off."""
-        if not crawler.settings.getbool("WARC_ENABLED", True):
-            return None
-        if crawler not in _writers:
-            archive = ArchiveExtension.of(crawler)
+    def from_crawler(cls, crawler: Crawler) -> WarcWriter:
+        settings = crawler.settings
+        if not settings.getbool("WARC_ENABLED"):
+            raise NotConfigured("WARC_ENABLED is off")
+        if not settings.getbool("ARCHIVE_ENABLED"):
+            raise NotConfigured("the archive is off (ARCHIVE_ENABLED)")
+        writer = cls(crawler, settings.getint("WARC_MAX_SIZE"), settings.getint("WARC_GZIP_LEVEL"))
+        crawler.signals.connect(writer.close, signal=archive_closing)
+        return writer
+
+    @property
+    def archive(self) -> ArchiveExtension:
+        # Found at first use: extensions cannot look each other up while they are being built.
+        if self._archive is None:
+            archive = self.crawler.get_extension(ArchiveExtension)
             if archive is None:
-                return None
-            _writers[crawler] = cls(
-                crawler, archive, crawler.settings.getint("WARC_MAX_SIZE", 1_000_000_000),
-                crawler.settings.getint("WARC_GZIP_LEVEL", 6),
-            )
-        return _writers[crawler]
+                raise RuntimeError("WarcWriter needs ArchiveExtension in EXTENSIONS")
+            self._archive = archive
+        return self._archive
+
+    @property
+    def identity(self) -> CrawlIdentity:
+        return crawl_identity(self.crawler)
+
+    @property
+    def publisher(self) -> Publisher:
+        return self.archive.publisher
 
     # Public API: coroutines that run the blocking work in the writer thread.
 
@@ -124,6 +138,9 @@ class WarcFiles:
         await self._run(self._write_metadata, url, concurrent_to, item)
 
     async def close(self) -> None:
+        if self._loop is None:  # nothing was ever written
+            self._thread.shutdown(wait=True)
+            return
         await self._run(self._close_file)
         if self._index_count:
             await self._run(self._write_index)
@@ -138,7 +155,7 @@ class WarcFiles:
     def _load_earlier_captures(self) -> None:
         """Payloads archived by earlier crawls of this outlet under the same ARCHIVE_URI, from their indexes."""
         self._loaded = True
-        if not self.crawler.settings.getbool("WARC_REVISITS", True):
+        if not self.crawler.settings.getbool("WARC_REVISITS"):
             return
         try:
             earlier = self.archive.earlier_crawls()
@@ -154,28 +171,28 @@ class WarcFiles:
         if self._writer is not None:
             return self._writer
         now = datetime.now(UTC)
-        self._key = warc_key(self.archive.outlet, self.archive.crawl_id, self.seq, now)
+        self._key = warc_key(self.identity.outlet, self.identity.crawl_id, self.seq, now)
         self.seq += 1
-        self._path = self.archive.publisher.spool_path(self._key)
+        self._path = self.publisher.spool_path(self._key)
         self._file = self._path.with_name(self._path.name + OPEN_SUFFIX).open("wb")
-        self._writer = _LeveledWARCWriter(self._file, gzip=True, warc_version="1.1", level=self.gzip_level)
+        self._writer = LeveledWARCWriter(self._file, gzip=True, warc_version="1.1", level=self.gzip_level)
         self._writer.write_record(self._writer.create_warcinfo_record(self._path.name, self._warcinfo()))
         return self._writer
 
     def _warcinfo(self) -> dict[str, str]:
         settings = self.crawler.settings
-        spider = self.crawler.spider
+        identity = self.identity
         return {
             "software": f"{settings.get('PROJECT_NAME')}/{settings.get('PROJECT_VERSION')} "
                         f"(Scrapy {scrapy.__version__}; warcio {version('warcio')}; "
                         f"Python {platform.python_version()})",
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
-            "isPartOf": self.archive.crawl_id,
-            "outlet": self.archive.outlet,
-            "outlet-origin": spider.outlet.origin,
-            "fetch-origin": getattr(spider, "fetch_origin", spider.outlet.origin),
-            "scrapyd-job": getattr(spider, "scrapyd_job", None) or "",
+            "isPartOf": identity.crawl_id,
+            "outlet": identity.outlet,
+            "outlet-origin": identity.outlet_origin,
+            "fetch-origin": identity.fetch_origin,
+            "scrapyd-job": identity.scrapyd_job or "",
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "http-header-user-agent": settings.get("USER_AGENT"),
             "operator": settings.get("ARCHIVE_OPERATOR") or "",
@@ -268,14 +285,14 @@ class WarcFiles:
     def _publish(self, path: Path, key: str) -> None:
         # Publisher.publish belongs to the reactor's loop; this runs in the writer thread.
         assert self._loop is not None
-        self._loop.call_soon_threadsafe(self.archive.publisher.publish, path, key)
+        self._loop.call_soon_threadsafe(self.publisher.publish, path, key)
 
     def _index_key(self) -> str:
-        return f"indexes/{self.archive.outlet}/{self.archive.crawl_id}.cdxj"
+        return f"indexes/{self.identity.outlet}/{self.identity.crawl_id}.cdxj"
 
     def _add_to_index(self, entry: CdxjEntry) -> None:
         if self._index_lines is None:
-            unsorted = self.archive.publisher.spool_path(self._index_key() + ".unsorted" + OPEN_SUFFIX)
+            unsorted = self.publisher.spool_path(self._index_key() + ".unsorted" + OPEN_SUFFIX)
             self._index_lines = unsorted.open("w", encoding="utf-8")
         self._index_lines.write(cdxj_line(entry))
         self._index_lines.flush()  # after its record, like the record: what a killed crawl leaves is consistent
@@ -284,7 +301,7 @@ class WarcFiles:
     def _write_index(self) -> None:
         assert self._index_lines is not None
         key = self._index_key()
-        path = self.archive.publisher.spool_path(key)
+        path = self.publisher.spool_path(key)
         unsorted = Path(self._index_lines.name)
         self._index_lines.close()
         # One line of ~400 bytes per record: even a million records sort in memory once, at the end.
@@ -292,45 +309,3 @@ class WarcFiles:
         path.write_text("".join(lines), encoding="utf-8")
         unsorted.unlink()
         self._publish(path, key)
-
-
-class WireHeaders(StatusAndHeaders):  # type: ignore[misc]
-    """An HTTP header block written back as the bytes that came over the wire.
-
-    crawler.warc_capture decodes header bytes as latin-1, one character per byte. warcio would percent-encode
-    any value that is not ASCII (a UTF-8 filename, a Location with a non-ASCII path), so the record would
-    hold a header the server never sent, and a redirect would replay to another URL. Encoding back as
-    latin-1 gives the original bytes; the block digest is computed over them.
-    """
-
-    def compute_headers_buffer(self, header_filter: Any = None) -> None:
-        text = self.to_str(header_filter)
-        try:
-            self.headers_buff = text.encode("latin-1") + b"\r\n"
-        except UnicodeEncodeError:  # not from the wire (wire text is latin-1 by construction): ours, as UTF-8
-            self.headers_buff = text.encode("utf-8") + b"\r\n"
-
-
-class _LeveledWARCWriter(WARCWriter):  # type: ignore[misc]
-    """warcio's writer with a chosen gzip level: level 9 costs much CPU for little on compressed bodies."""
-
-    def __init__(self, filebuf: IO[bytes], *args: Any, level: int = 6, **kwargs: Any) -> None:
-        super().__init__(filebuf, *args, **kwargs)
-        self.level = level
-        self.gzip: bool = self.gzip
-
-    def _write_warc_record(self, out: Any, record: Any) -> Any:
-        if not self.gzip:
-            return super()._write_warc_record(out, record)
-        # A body that came compressed (gzip, br) does not shrink again: it is stored (level 0, still a valid
-        # gzip member; measured in bench/ at +2% size for a twentieth of the time); the item JSON of a metadata
-        # record compresses well at level 1.
-        encoded = record.http_headers is not None and record.http_headers.get_header("Content-Encoding")
-        level = 0 if encoded else 1 if record.rec_type == "metadata" else self.level
-        wrapper = GzippingWrapper(out)
-        wrapper.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        self.gzip = False
-        try:
-            return super()._write_warc_record(wrapper, record)
-        finally:
-            self.gzip = True

@@ -2,7 +2,7 @@
 
 A crawl ended by SIGKILL, the OOM killer or a power cut never renames its `.open` files, and the spool would
 keep them for ever. At the start of every crawl and in `scrapy archive_sync`, each `.open` file whose crawl
-no longer runs (its spool lock is free, see pipelines.publisher.SpoolLock) is finished here:
+no longer runs (its spool lock is free, see pipelines.storage.spool.SpoolLock) is finished here:
 
 - a WARC keeps its complete records. Each record is one gzip member, flushed whole, so the file is cut
   after the last member whose gzip trailer was written (its CRC checked), then renamed;
@@ -33,15 +33,15 @@ from typing import IO
 
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.cdxj import CdxjEntry, cdxj_line
-from pipelines.publisher import ACTIVE_DIR, OPEN_SUFFIX, active_crawls
+from pipelines.archive.cdxj import CdxjEntry, cdxj_line
+from pipelines.storage.spool import ACTIVE_DIR, OPEN_SUFFIX, active_crawls
 
 __all__ = ["Recovered", "recover_spool", "warc_index_entries"]
 
 logger = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
-# {crawl_id}-{seq:05d}.warc.gz / .jsonl.gz, and {crawl_id}.cdxj.unsorted (pipelines.warc_writer, item_writer).
+# {crawl_id}-{seq:05d}.warc.gz / .jsonl.gz, and {crawl_id}.cdxj.unsorted (pipelines.warc.writer, item_writer).
 _NUMBERED = re.compile(r"^(?P<crawl>.+)-\d{5}\.(?P<kind>warc|jsonl)\.gz$")
 _INDEX = re.compile(r"^(?P<crawl>.+)\.cdxj\.unsorted$")
 
@@ -146,7 +146,7 @@ def _recover_warc(path: Path) -> Recovered:
 
 
 def warc_index_entries(path: Path, filename: str | None = None) -> Iterator[CdxjEntry]:
-    """The index entries of a WARC file's response and revisit records (as pipelines.warc_writer writes them)."""
+    """The index entries of a WARC file's response and revisit records (as pipelines.warc.writer writes them)."""
     with path.open("rb") as handle:
         iterator = ArchiveIterator(handle)
         for record in iterator:

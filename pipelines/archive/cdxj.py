@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import surt
 
 if TYPE_CHECKING:
-    from pipelines.store import Store
+    from pipelines.storage.base import Store
 
 __all__ = ["CdxjEntry", "cdxj_line", "read_cdxj", "read_indexes"]
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.extensions.crawl import crawl_identity
 
 __all__ = ["REQUIRED_FIELDS", "ValidatePipeline"]
 
@@ -19,18 +21,19 @@ class ValidatePipeline:
     Every other item is kept, even with fields missing: a partial record beats a lost one.
     """
 
-    def __init__(self, crawler: Any) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.stats = crawler.stats
         self.seen: set[str] = set()
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> ValidatePipeline:
-        if not crawler.settings.getbool("VALIDATE_ENABLED", True):
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+        if not crawler.settings.getbool("VALIDATE_ENABLED"):
             raise NotConfigured("VALIDATE_ENABLED is off")
         return cls(crawler)
 
     def _drop(self, reason: str, detail: str) -> DropItem:
-        self.crawler.stats.inc_value(f"items/dropped/{reason}")
+        self.stats.inc_value(f"items/dropped/{reason}")
         return DropItem(detail)
 
     def process_item(self, item: Any) -> Any:
@@ -39,7 +42,7 @@ class ValidatePipeline:
         for name in REQUIRED_FIELDS:
             if not adapter.get(name):
                 raise self._drop(f"missing_{name}", f"no {name}: {where}")
-        since: date | None = getattr(self.crawler.spider, "since", None)
+        since = crawl_identity(self.crawler).since
         published = adapter.get("published")
         if since and published and published[:10] < since.isoformat():
             raise self._drop("before_since", f"published {published[:10]}, before since={since}: {where}")

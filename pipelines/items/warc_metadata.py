@@ -5,22 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from pipelines.warc_writer import WarcFiles
+from pipelines.warc.writer import WarcWriter
 
 __all__ = ["WarcMetadataPipeline"]
 
 
 class WarcMetadataPipeline:
-    def __init__(self, warc: WarcFiles) -> None:
+    def __init__(self, warc: WarcWriter) -> None:
         self.warc = warc
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> WarcMetadataPipeline:
-        warc = WarcFiles.of(crawler)
+    def from_crawler(cls, crawler: Crawler) -> WarcMetadataPipeline:
+        warc = crawler.get_extension(WarcWriter)
         if warc is None:
-            raise NotConfigured("WARC writing is off")
+            raise NotConfigured("WARC writing is off (WARC_ENABLED, ARCHIVE_ENABLED)")
         return cls(warc)
 
     async def process_item(self, item: Any) -> Any:

@@ -29,17 +29,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured, StopDownload
 from scrapy.http import Request, Response
 
-from pipelines.warc_writer import Exchange, WarcFiles
+from crawler.handlers.http11 import FETCH_STARTED
+from pipelines.warc.writer import Exchange, WarcWriter
 
-__all__ = ["TimedHTTP11DownloadHandler", "WarcCaptureMiddleware"]
+__all__ = ["TRUNCATED", "WarcCaptureMiddleware", "exchange_of"]
 
 logger = logging.getLogger(__name__)
 
-FETCH_STARTED = "fetch_started_at"
 TRUNCATED = "warc_truncated"
 """Request meta: why the capture cut the body ('length', 'time'); absent for a whole body."""
 _LIMITS = "_warc_download_limits"
@@ -48,36 +48,22 @@ _FIRST_BYTE = "_warc_first_byte_monotonic"
 REDACTED_HEADERS = frozenset({b"authorization", b"proxy-authorization"})
 
 
-class TimedHTTP11DownloadHandler(HTTP11DownloadHandler):
-    """Scrapy's HTTP/1.1 handler, noting when the fetch really began (after the politeness delay).
-
-    WARC-Date is the time the fetch began; no signal marks that moment, as request_reached_downloader
-    fires before the download slot's delay.
-    """
-
-    async def download_request(self, request: Request) -> Response:
-        request.meta[FETCH_STARTED] = datetime.now(UTC)
-        return await super().download_request(request)
-
-
 class WarcCaptureMiddleware:
     """Writes a request/response pair per downloaded response; puts the record's reference in meta."""
 
-    def __init__(self, warc: WarcFiles, crawler: Any = None) -> None:
+    def __init__(self, warc: WarcWriter, crawler: Crawler) -> None:
         self.warc = warc
-        self.stats = crawler.stats if crawler is not None else None
-        settings = crawler.settings if crawler is not None else {}
-        self.maxsize = int(settings.get("DOWNLOAD_MAXSIZE", 0) or 0)
-        self.warnsize = int(settings.get("DOWNLOAD_WARNSIZE", 0) or 0)
-        self.max_time = float(settings.get("WARC_MAX_FETCH_TIME", 0) or 0)
+        self.stats = crawler.stats
+        settings = crawler.settings
+        self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        self.warnsize = settings.getint("DOWNLOAD_WARNSIZE")
+        self.max_time = settings.getfloat("WARC_MAX_FETCH_TIME")
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> WarcCaptureMiddleware:
-        if not crawler.settings.getbool("WARC_ENABLED", True):
-            raise NotConfigured("WARC_ENABLED is off")
-        warc = WarcFiles.of(crawler)
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        warc = crawler.get_extension(WarcWriter)
         if warc is None:
-            raise NotConfigured("the archive is off (ARCHIVE_ENABLED)")
+            raise NotConfigured("WARC writing is off (WARC_ENABLED, ARCHIVE_ENABLED)")
         middleware = cls(warc, crawler)
         crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
         return middleware

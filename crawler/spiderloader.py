@@ -29,7 +29,7 @@ class OutletSpiderLoader(SpiderLoader):
         except OutletConfigError as exc:
             logger.error("%s", exc)  # noqa: TRY400 - the message is the whole story
             raise SystemExit(f"error: {exc}") from None
-        base = load_object(settings.get("OUTLET_SPIDER_CLASS") or OutletSpider)
+        base = load_object(settings["OUTLET_SPIDER_CLASS"])
         for key, outlet in outlets.items():
             if key in self._spiders:
                 raise SystemExit(f"error: outlet {key!r} has the same name as a spider class in SPIDER_MODULES")

@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.dates import normalize_date
+from crawler.extractors.dates import normalize_date
 
 __all__ = ["NormalizePipeline", "normalize_article", "normalize_date"]
 
@@ -91,8 +92,8 @@ class NormalizePipeline:
         self.date_formats = date_formats
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> NormalizePipeline:
-        if not crawler.settings.getbool("NORMALIZE_ENABLED", True):
+    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
+        if not crawler.settings.getbool("NORMALIZE_ENABLED"):
             raise NotConfigured("NORMALIZE_ENABLED is off")
         return cls(tuple(crawler.settings.getlist("NORMALIZE_DATE_FORMATS")))
 

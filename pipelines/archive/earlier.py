@@ -8,12 +8,15 @@ indexes after some months.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from pipelines.cdxj import read_indexes
-from pipelines.store import Store
+from pipelines.archive.cdxj import read_indexes
+from pipelines.storage.base import Store
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["Capture", "EarlierCrawls", "article_key"]
 
@@ -58,6 +61,16 @@ class EarlierCrawls:
                 if when is not None and (key not in found.captured or found.captured[key] < when):
                     found.captured[key] = when
         return found
+
+    def archived_since(self, url: str, since: datetime | None) -> bool:
+        """True when an earlier crawl archived `url` (at or after `since`, when given)."""
+        when = self.captured.get(article_key(url))
+        return when is not None and (since is None or when >= since)
+
+    def logged(self, outlet: str) -> EarlierCrawls:
+        logger.info("incremental: %d URLs archived by %d earlier crawl(s) of %s", len(self.captured),
+                    self.crawls, outlet)
+        return self
 
 
 def _warc_date(text: str) -> datetime | None:

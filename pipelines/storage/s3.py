@@ -36,7 +36,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from pipelines.store import StoredObject, StoreError, check_key
+from pipelines.storage.base import StoredObject, StoreError, check_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client

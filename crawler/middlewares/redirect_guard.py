@@ -9,11 +9,14 @@ message names the target, so the spider's errback writes one line that says what
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
+
+from crawler.crawl import host_in
+from crawler.extensions.crawl import crawl_identity
 
 __all__ = ["RedirectGuardMiddleware", "RedirectRefused"]
 
@@ -25,12 +28,13 @@ class RedirectRefused(IgnoreRequest):
 
 
 class RedirectGuardMiddleware:
-    def __init__(self, crawler: Any) -> None:
+    def __init__(self, crawler: Crawler, allowed_domains: tuple[str, ...]) -> None:
         self.crawler = crawler
+        self.allowed_domains = allowed_domains
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> RedirectGuardMiddleware:
-        return cls(crawler)
+    def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
+        return cls(crawler, crawl_identity(crawler).allowed_domains)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in _REDIRECTS or request.meta.get("dont_redirect"):
@@ -44,18 +48,11 @@ class RedirectGuardMiddleware:
         if scheme not in ("http", "https"):
             stats.inc_value(f"redirects/refused/scheme_{scheme or 'none'}")
             raise RedirectRefused(f"redirect to a {scheme}: URL not followed: {_short(target)}")
-        domains = getattr(self.crawler.spider, "allowed_domains", None)
-        if domains and not _host_in(urlsplit(target).hostname, domains):
+        if self.allowed_domains and not host_in(urlsplit(target).hostname, self.allowed_domains):
             stats.inc_value("redirects/refused/offsite")
             raise RedirectRefused(f"redirect offsite (not one of the outlet's domains) not followed: "
                                   f"{_short(target)}")
         return response
-
-
-def _host_in(host: str | None, domains: list[str]) -> bool:
-    # Hosts, not netlocs: a mirror on 127.0.0.1:8000 has "127.0.0.1" as its domain.
-    host = (host or "").lower()
-    return any(host == d.lower() or host.endswith("." + d.lower()) for d in domains)
 
 
 def _short(url: str, limit: int = 200) -> str:

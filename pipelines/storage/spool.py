@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.store import Store, StoreError, check_key, file_sha256
+from pipelines.storage.base import Store, StoreError, check_key, file_sha256
 
 __all__ = ["PublishedFile", "Publisher", "SpoolLock", "active_crawls", "spooled_files"]
 

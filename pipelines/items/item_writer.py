@@ -1,0 +1,126 @@
+"""Items as gzip JSON Lines batches: items/{outlet}/{YYYY}/{MM}/{DD}/{crawl_id}-{seq:05d}.jsonl.gz.
+
+Scrapy's FEEDS would write the lines, but not through our spool: we need each batch closed under an
+`.open` name, renamed, stored and verified by sha256 before the local copy goes, and listed in the
+manifest. So batches are written here, and handed to the crawl's Publisher. Like the WARC writer, all file
+work (gzip, flush, fsync, rename) runs in one worker thread, in arrival order, off the reactor; batches close
+on the archive's `archive_closing` signal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.extensions.crawl import crawl_identity
+from pipelines.archive.extension import ArchiveExtension, archive_closing
+from pipelines.archive.manifest import COVERAGE_FIELDS
+from pipelines.storage.spool import OPEN_SUFFIX
+
+__all__ = ["ItemWriterPipeline", "items_key"]
+
+logger = logging.getLogger(__name__)
+
+
+def items_key(outlet: str, crawl_id: str, seq: int, when: datetime) -> str:
+    return f"items/{outlet}/{when:%Y/%m/%d}/{crawl_id}-{seq:05d}.jsonl.gz"
+
+
+class ItemWriterPipeline:
+    """Writes every item as one JSON line; a batch rolls at ITEMS_MAX_COUNT items or ITEMS_MAX_SIZE bytes."""
+
+    def __init__(self, crawler: Crawler, archive: ArchiveExtension, max_count: int, max_size: int,
+                 gzip_level: int) -> None:
+        self.crawler = crawler
+        self.archive = archive
+        self.max_count = max_count
+        self.max_size = max_size
+        self.gzip_level = gzip_level
+        self.seq = 0
+        self._raw: IO[bytes] | None = None
+        self._gzip: gzip.GzipFile | None = None
+        self._path: Path | None = None
+        self._key = ""
+        self._count = 0
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="item-writer")
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ItemWriterPipeline:
+        settings = crawler.settings
+        if not settings.getbool("ITEMS_ENABLED"):
+            raise NotConfigured("ITEMS_ENABLED is off")
+        archive = crawler.get_extension(ArchiveExtension)
+        if archive is None:
+            raise NotConfigured("the archive is off (ARCHIVE_ENABLED)")
+        pipeline = cls(crawler, archive, settings.getint("ITEMS_MAX_COUNT"), settings.getint("ITEMS_MAX_SIZE"),
+                       settings.getint("ITEMS_GZIP_LEVEL"))
+        crawler.signals.connect(pipeline.close, signal=archive_closing)
+        return pipeline
+
+    async def process_item(self, item: Any) -> Any:
+        data = ItemAdapter(item).asdict()
+        line = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        self._loop = asyncio.get_running_loop()
+        await self._loop.run_in_executor(self._thread, self._write, line)
+        stats = self.crawler.stats
+        for name in COVERAGE_FIELDS:
+            if data.get(name) not in (None, "", [], {}):
+                stats.inc_value(f"items/coverage/{name}")
+        stats.inc_value("items/written")
+        return item
+
+    async def close(self) -> None:
+        """Close the open batch (archive_closing): its file goes to the spool like every other."""
+        if self._loop is not None:
+            await self._loop.run_in_executor(self._thread, self._roll)
+        self._thread.shutdown(wait=True)
+
+    # The writer thread.
+
+    def _write(self, line: bytes) -> None:
+        if self._gzip is None:
+            self._open()
+        assert self._gzip is not None
+        assert self._raw is not None
+        self._gzip.write(line)
+        # A sync flush per item: a killed crawl's batch then holds every item that got this far, which
+        # pipelines/archive/recovery.py reads back. It costs a few bytes per item, not the compression window.
+        self._gzip.flush()
+        self._count += 1
+        if self._count >= self.max_count or self._raw.tell() >= self.max_size:
+            self._roll()
+
+    def _open(self) -> None:
+        identity = crawl_identity(self.crawler)
+        self._key = items_key(identity.outlet, identity.crawl_id, self.seq, datetime.now(UTC))
+        self.seq += 1
+        self._path = self.archive.publisher.spool_path(self._key)
+        self._raw = self._path.with_name(self._path.name + OPEN_SUFFIX).open("wb")
+        self._gzip = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0, compresslevel=self.gzip_level)
+        self._count = 0
+
+    def _roll(self) -> None:
+        if self._gzip is None or self._raw is None or self._path is None:
+            return
+        self._gzip.close()
+        self._raw.flush()
+        os.fsync(self._raw.fileno())
+        self._raw.close()
+        os.replace(self._path.with_name(self._path.name + OPEN_SUFFIX), self._path)
+        logger.info("items batch closed: %s (%d items)", self._key, self._count)
+        # Publisher.publish belongs to the reactor's loop; this runs in the writer thread.
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self.archive.publisher.publish, self._path, self._key)
+        self._gzip = self._raw = None
