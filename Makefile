@@ -7,7 +7,7 @@ DEMO_PORT ?= 0
 # pywb pins an old redis client: it lives in its own environment, used only by the replay tests.
 PYWB_VERSION ?= 2.10.0
 
-.PHONY: demo test lint typecheck bench env pywb-env system-deps clean
+.PHONY: demo test lint typecheck layers bench env pywb-env system-deps clean
 
 system-deps:
 	@# python3-venv provides `python -m venv` on Debian's own Python.
@@ -39,7 +39,11 @@ lint: env
 typecheck: env
 	$(BIN)/mypy
 
-test: env pywb-env lint typecheck
+# The floor plan: the import contracts of pyproject.toml (docs/architecture.md).
+layers: env
+	$(BIN)/lint-imports --no-cache
+
+test: env pywb-env lint typecheck layers
 	PYWB_VENV=$(abspath $(PYWB_VENV)) $(BIN)/pytest
 
 bench: env

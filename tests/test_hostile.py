@@ -365,11 +365,11 @@ def test_the_memory_limit_closes_the_crawl_with_its_files_finalized(hostile_serv
 def test_a_failed_decompression_frees_its_buffer_at_once() -> None:
     """The bytes decompressed so far sit in a frame of the error's cause; on_error clears it (no GC wait)."""
     from scrapy.settings import Settings
-    from scrapy.utils._compression import _DecompressionMaxSizeExceeded
     from twisted.python.failure import Failure
 
     from crawler.spiderloader import OutletSpiderLoader
     from crawler.spiders.outlet_spider import OutletSpider
+    from crawler.utils.content_encoding import DecompressionMaxSizeExceeded as _DecompressionMaxSizeExceeded
 
     settings = Settings({"OUTLETS_FILE": str(ROOT / OUTLETS_FILE), "SPIDER_MODULES": [],
                          "OUTLET_SPIDER_CLASS": OutletSpider})

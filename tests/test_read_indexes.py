@@ -16,10 +16,11 @@ from pipelines.storage.base import StoreError
 class SlowStore:
     """Indexes of `count` crawls; each read takes a while, like a GET to a remote store."""
 
-    def __init__(self, count: int, fail_at: int | None = None) -> None:
+    def __init__(self, count: int, fail_at: int | None = None, delay: float = 0.01) -> None:
         self.files = {f"indexes/gr/2026{n:06d}.cdxj": cdxj_line(entry(n)).encode() for n in range(count)}
         self.files["indexes/gr/README.txt"] = b"not an index"
         self.fail_at = fail_at
+        self.delay = delay
         self.reading = 0
         self.most_at_once = 0
         self.reads: list[str] = []
@@ -34,7 +35,7 @@ class SlowStore:
             self.most_at_once = max(self.most_at_once, self.reading)
             self.reads.append(key)
         try:
-            time.sleep(0.01)
+            time.sleep(self.delay)
             if self.fail_at is not None and key.endswith(f"{self.fail_at:06d}.cdxj"):
                 raise StoreError(f"cannot read from s3://b/{key}: SlowDown", transient=True)
             return self.files[key]
@@ -59,10 +60,12 @@ def test_every_index_in_crawl_order_several_at_a_time() -> None:
 
 
 def test_reads_stay_a_bounded_window_ahead() -> None:
-    store = SlowStore(200)
+    store = SlowStore(200, delay=0.001)
     indexes = read_indexes(store, "indexes/gr/", workers=4)  # type: ignore[arg-type]
     next(indexes)
-    assert len(store.reads) <= 16  # workers × 4, not the 200 of them
+    # Time enough for 4 workers to read all 200 (a few ms each) had they been handed them all at once.
+    time.sleep(0.5)
+    assert len(store.reads) <= 4 * 4 + 1  # the window (workers × 4), plus the one started as the first left
     indexes.close()
 
 

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from crawler.commands.archive_sync import sync_spool
+from crawler.named_commands.archive_sync import sync_spool
 from pipelines.storage import store_from_uri
 from pipelines.storage.base import StoreError
 from pipelines.storage.s3 import S3Store, redact_url
@@ -258,7 +258,7 @@ def test_default_client_config(moto_s3: MotoS3) -> None:
 def run_archive_sync(server: MotoS3, spool: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
            "AWS_DEFAULT_REGION": "us-east-1"}
-    command = [sys.executable, "-m", "scrapy.cmdline", "archive_sync", "--spool", str(spool),
+    command = [sys.executable, "-m", "scrapy.cmdline", "archive-sync", "--spool", str(spool),
                "-s", f"ARCHIVE_URI=s3://{BUCKET}/archive", "-s", f"AWS_ENDPOINT_URL={server.endpoint}",
                "-s", "S3_MAX_ATTEMPTS=1", "-s", "ARCHIVE_UPLOAD_RETRIES=0"]
     return subprocess.run(command, cwd=Path(__file__).parent.parent, env=env, capture_output=True, text=True,

@@ -22,7 +22,7 @@ class ProgressLog:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ProgressLog:
-        interval = crawler.settings.getfloat("PROGRESS_INTERVAL", 30.0)
+        interval = crawler.settings.getfloat("PROGRESS_INTERVAL")
         if interval <= 0:
             raise NotConfigured("PROGRESS_INTERVAL is 0")
         ext = cls(crawler.stats, interval)

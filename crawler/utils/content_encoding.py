@@ -12,7 +12,10 @@ from collections.abc import Callable
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded, _inflate, _unbrotli, _unzstd
 from scrapy.utils.gz import gunzip
 
-__all__ = ["BodyDecodingError", "decode_body"]
+__all__ = ["BodyDecodingError", "DecompressionMaxSizeExceeded", "decode_body"]
+
+# Re-exported: the one name the rest of the project (and its tests) may use for Scrapy's private error.
+DecompressionMaxSizeExceeded = _DecompressionMaxSizeExceeded
 
 _DECODERS: dict[str, Callable[..., bytes]] = {
     "gzip": gunzip, "x-gzip": gunzip, "deflate": _inflate, "br": _unbrotli, "zstd": _unzstd,

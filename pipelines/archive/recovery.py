@@ -1,7 +1,7 @@
 """The files a killed crawl left open in a spool, finished so that they are stored like any other.
 
 A crawl ended by SIGKILL, the OOM killer or a power cut never renames its `.open` files, and the spool would
-keep them for ever. At the start of every crawl and in `scrapy archive_sync`, each `.open` file whose crawl
+keep them for ever. At the start of every crawl and in `scrapy archive-sync`, each `.open` file whose crawl
 no longer runs (its spool lock is free, see pipelines.storage.spool.SpoolLock) is finished here:
 
 - a WARC keeps its complete records. Each record is one gzip member, flushed whole, so the file is cut

@@ -35,6 +35,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
     ReadTimeoutError,
 )
+from scrapy.settings import BaseSettings, Settings
 
 from pipelines.storage.base import StoredObject, StoreError, check_key
 
@@ -84,20 +85,21 @@ HINTS = {
 _CHATTY_LOGGERS = ("botocore", "boto3", "s3transfer")
 
 
-def _get(settings: Any, name: str, default: Any = None) -> Any:
-    """A setting from Scrapy Settings, a plain mapping or None; empty values count as unset."""
-    if settings is None:
-        return default
-    value = settings.get(name) if isinstance(settings, Mapping) or hasattr(settings, "get") else None
-    return default if value is None or value == "" else value
+def layered(settings: BaseSettings | Mapping[str, Any] | None) -> BaseSettings:
+    """Scrapy settings as given, or a plain mapping (tools, tests) over the project's declared defaults
+    (settings/base.py), so that no default is written twice."""
+    if isinstance(settings, BaseSettings):
+        return settings
+    merged = Settings()
+    merged.setmodule("settings.base", priority="default")
+    merged.update(dict(settings or {}), priority="cmdline")
+    return merged
 
 
-def _get_int(settings: Any, name: str, default: int) -> int:
-    return int(_get(settings, name, default))
-
-
-def _get_float(settings: Any, name: str, default: float) -> float:
-    return float(_get(settings, name, default))
+def _get(settings: BaseSettings, name: str) -> Any:
+    """A setting, where an empty value counts as unset."""
+    value = settings.get(name)
+    return None if value == "" else value
 
 
 def redact_url(url: str) -> str:
@@ -121,26 +123,27 @@ def quiet_boto_debug_logs() -> None:
             chatty.setLevel(logging.INFO)
 
 
-def s3_client(settings: Any) -> S3Client:
+def s3_client(given: BaseSettings | Mapping[str, Any] | None) -> S3Client:
     """A boto3 S3 client from Scrapy settings; unset credentials and region fall back to boto3's chain."""
-    style = str(_get(settings, "S3_ADDRESSING_STYLE", "auto")).lower()
+    settings = layered(given)
+    style = str(settings.get("S3_ADDRESSING_STYLE")).lower()
     if style not in ADDRESSING_STYLES:
         raise StoreError(f"S3_ADDRESSING_STYLE must be one of {', '.join(ADDRESSING_STYLES)}, not {style!r}")
-    mode = str(_get(settings, "S3_CHECKSUM_MODE", "when_supported")).lower()
+    mode = str(settings.get("S3_CHECKSUM_MODE")).lower()
     if mode not in CHECKSUM_MODES:
         raise StoreError(f"S3_CHECKSUM_MODE must be one of {', '.join(CHECKSUM_MODES)}, not {mode!r}")
     checksums = cast("Literal['when_supported', 'when_required']", mode)
-    concurrency = _get_int(settings, "S3_UPLOAD_CONCURRENCY", 4)
+    concurrency = settings.getint("S3_UPLOAD_CONCURRENCY")
     config = Config(
         s3={"addressing_style": cast("Literal['auto', 'virtual', 'path']", style)},
         request_checksum_calculation=checksums,
         response_checksum_validation=checksums,
         # S3_MAX_ATTEMPTS counts the first try too, as AWS_MAX_ATTEMPTS does
-        retries={"mode": "standard", "total_max_attempts": _get_int(settings, "S3_MAX_ATTEMPTS", 5)},
-        connect_timeout=_get_float(settings, "S3_CONNECT_TIMEOUT", 10.0),
-        read_timeout=_get_float(settings, "S3_READ_TIMEOUT", 60.0),
+        retries={"mode": "standard", "total_max_attempts": settings.getint("S3_MAX_ATTEMPTS")},
+        connect_timeout=settings.getfloat("S3_CONNECT_TIMEOUT"),
+        read_timeout=settings.getfloat("S3_READ_TIMEOUT"),
         # the transfer manager's threads of every upload worker share this pool
-        max_pool_connections=max(10, concurrency * _get_int(settings, "ARCHIVE_UPLOAD_WORKERS", 2) + 2),
+        max_pool_connections=max(10, concurrency * settings.getint("ARCHIVE_UPLOAD_WORKERS") + 2),
     )
     session = boto3.session.Session(
         aws_access_key_id=_get(settings, "AWS_ACCESS_KEY_ID"),
@@ -176,18 +179,19 @@ class S3Store:
         client.meta.events.register("before-parameter-build.s3.PutObject", self._add_if_none_match)
 
     @classmethod
-    def from_uri(cls, uri: str, settings: Any) -> S3Store:
+    def from_uri(cls, uri: str, given: BaseSettings | Mapping[str, Any] | None) -> S3Store:
+        settings = layered(given)
         parts = urlsplit(uri)
         if parts.scheme.lower() != "s3" or not parts.netloc:
             raise StoreError(f"ARCHIVE_URI: expected s3://bucket/prefix, got {uri!r}")
         if "@" in parts.netloc:
             raise StoreError("ARCHIVE_URI: put credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, "
                              "not in the URI")
-        threshold = _get_int(settings, "S3_MULTIPART_THRESHOLD", 8 * MB)
+        threshold = settings.getint("S3_MULTIPART_THRESHOLD")
         transfer = TransferConfig(
             multipart_threshold=threshold,
-            multipart_chunksize=_get_int(settings, "S3_MULTIPART_CHUNKSIZE", 8 * MB),
-            max_concurrency=_get_int(settings, "S3_UPLOAD_CONCURRENCY", 4),
+            multipart_chunksize=settings.getint("S3_MULTIPART_CHUNKSIZE"),
+            max_concurrency=settings.getint("S3_UPLOAD_CONCURRENCY"),
             use_threads=True,
         )
         return cls(s3_client(settings), parts.netloc, parts.path, transfer_config=transfer)

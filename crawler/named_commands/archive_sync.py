@@ -1,4 +1,4 @@
-"""`scrapy archive_sync [--spool DIR]`: store whatever a spool holds, after an outage of the store.
+"""`scrapy archive-sync [--spool DIR]`: store whatever a spool holds, after an outage of the store.
 
 Files that could not be stored during a crawl wait in the spool at the path of their key; this command
 (and the start of the next crawl) stores, verifies and removes them. Files a killed crawl left open are
@@ -111,18 +111,18 @@ class Command(ScrapyCommand):
         publisher = Publisher(
             store, spool_dir,
             workers=1,
-            retries=settings.getint("ARCHIVE_UPLOAD_RETRIES", 5),
-            backoff=settings.getfloat("ARCHIVE_UPLOAD_BACKOFF", 1.0),
+            retries=settings.getint("ARCHIVE_UPLOAD_RETRIES"),
+            backoff=settings.getfloat("ARCHIVE_UPLOAD_BACKOFF"),
         )
         try:
             progress = sys.stderr.isatty() and not opts.no_progress
             left = sync_spool(publisher, files, progress=progress,
-                              workers=settings.getint("ARCHIVE_UPLOAD_WORKERS", 2))
+                              workers=settings.getint("ARCHIVE_UPLOAD_WORKERS"))
         finally:
             publisher.close()
         stored = len(files) - len(left)
         if left:
-            logger.error("%d of %d file(s) stay in %s: run archive_sync again once %s is reachable",
+            logger.error("%d of %d file(s) stay in %s: run archive-sync again once %s is reachable",
                          len(left), len(files), spool_dir, store.uri)
             self.exitcode = 1
         else:
