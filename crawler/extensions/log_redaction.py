@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 __all__ = ["SECRET_ENV_VARS", "SECRET_SETTINGS", "SecretRedaction", "install_redaction", "secrets_in"]
@@ -79,7 +80,7 @@ class SecretRedaction:
     """Extension: masks the settings' and environment's credentials in all log output."""
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> SecretRedaction:
+    def from_crawler(cls, crawler: Crawler) -> SecretRedaction:
         settings = crawler.settings
         values = [settings.get(name) for name in SECRET_SETTINGS]
         values += [os.environ.get(name) for name in SECRET_ENV_VARS]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
 __all__ = ["ProgressLog"]
@@ -15,13 +16,13 @@ logger = logging.getLogger(__name__)
 
 
 class ProgressLog:
-    def __init__(self, stats: Any, interval: float) -> None:
+    def __init__(self, stats: StatsCollector, interval: float) -> None:
         self.stats = stats
         self.interval = interval
         self._loop: task.LoopingCall | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> ProgressLog:
+    def from_crawler(cls, crawler: Crawler) -> ProgressLog:
         interval = crawler.settings.getfloat("PROGRESS_INTERVAL")
         if interval <= 0:
             raise NotConfigured("PROGRESS_INTERVAL is 0")
@@ -30,7 +31,7 @@ class ProgressLog:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def spider_opened(self, spider: Any) -> None:
+    def spider_opened(self) -> None:
         self._loop = task.LoopingCall(self.log)
         self._loop.start(self.interval, now=False)
 
@@ -43,7 +44,7 @@ class ProgressLog:
             sum(v for k, v in self.stats.get_stats().items() if k.startswith("pages/failed/")),
         )
 
-    def spider_closed(self, spider: Any, reason: str) -> None:
+    def spider_closed(self) -> None:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
         self.log()

@@ -25,10 +25,9 @@ import logging
 import time
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured, StopDownload
 from scrapy.http import Request, Response
@@ -77,7 +76,7 @@ class WarcCaptureMiddleware:
         meta.pop(_FIRST_BYTE, None)
         meta.pop(TRUNCATED, None)
 
-    def bytes_received(self, data: bytes, request: Request, spider: Any) -> None:
+    def bytes_received(self, data: bytes, request: Request, spider: Spider | None = None) -> None:
         meta = request.meta
         if _LIMITS not in meta:
             return
