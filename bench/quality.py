@@ -27,8 +27,7 @@ import re
 import sys
 import warnings
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +38,7 @@ if str(ROOT) not in sys.path:
 import trafilatura  # noqa: E402
 from w3lib.encoding import html_to_unicode  # noqa: E402
 
-from crawler.extractors import extractor_for  # noqa: E402
-from crawler.extractors.generic import extract as generic_extract  # noqa: E402
+from crawler.extractors.page import normalized_item  # noqa: E402
 from crawler.outlets import load_outlets  # noqa: E402
 from pipelines.items.normalize import normalize_article  # noqa: E402
 
@@ -188,14 +186,12 @@ def _page(outlet: str, html_file: Path, expected_file: Path) -> Page:
 def measure(pages: list[Page]) -> Table:
     outlets = load_outlets()
     table = Table()
-    extractors: dict[str, Callable[[str, str], dict[str, Any]]] = {}
     for page in pages:
-        outlet = outlets[page.outlet]
-        extract = extractors.setdefault(page.outlet, extractor_for(outlet.extractor, outlet.extract))
         url = str(page.expected["url"])
-        ours = _view(normalize_article(extract(page.html, url)))
+        # The items `scrapy extract` gives: with the outlet's extractor and rules, and with no outlet at all.
+        ours = _view(asdict(normalized_item(outlets[page.outlet], page.html, url, normalize_article)))
         theirs = _trafilatura_view(page.html, url)
-        bare = _view(normalize_article(generic_extract(page.html, url)))
+        bare = _view(asdict(normalized_item("generic", page.html, url, normalize_article)))
         golden = _view(page.expected)
         for field_name in FIELDS:
             for key in ((page.outlet, field_name), ("ALL", field_name)):

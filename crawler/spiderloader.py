@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
+from scrapy.settings import BaseSettings
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.misc import load_object
 
 from crawler.outlets import OutletConfigError, load_outlets
-from crawler.spiders.outlet_spider import OutletSpider
+
+if TYPE_CHECKING:
+    from crawler.spiders.outlet_spider import OutletSpider
 
 __all__ = ["OutletSpiderLoader"]
-
-logger = logging.getLogger(__name__)
 
 
 class OutletSpiderLoader(SpiderLoader):
@@ -22,14 +22,13 @@ class OutletSpiderLoader(SpiderLoader):
     A bad outlets file stops the process with one line that names the file, the outlet and the field.
     """
 
-    def __init__(self, settings: Any) -> None:
+    def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         try:
             outlets = load_outlets(settings.get("OUTLETS_FILE") or None)
         except OutletConfigError as exc:
-            logger.error("%s", exc)  # noqa: TRY400 - the message is the whole story
             raise SystemExit(f"error: {exc}") from None
-        base = load_object(settings["OUTLET_SPIDER_CLASS"])
+        base: type[OutletSpider] = load_object(settings["OUTLET_SPIDER_CLASS"])
         for key, outlet in outlets.items():
             if key in self._spiders:
                 raise SystemExit(f"error: outlet {key!r} has the same name as a spider class in SPIDER_MODULES")

@@ -7,12 +7,13 @@ hand-written expected item; the real pages in ../shared/fixtures/real are checke
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 from w3lib.encoding import html_to_unicode
 
-from crawler.extractors import extractor_for
+from crawler.extractors.page import normalized_item
 from crawler.outlets import load_outlets
 from pipelines.items.normalize import normalize_article
 
@@ -24,11 +25,10 @@ FETCH_KEYS = {"fetched_url", "fetched_at", "crawl_id", "warc"}
 
 
 def item_from_page(outlet_key: str, html_bytes: bytes, url: str) -> dict[str, object]:
-    outlet = load_outlets()[outlet_key]
+    """The item `scrapy extract` and the crawl give for the page, less what only a fetch knows."""
     _, html = html_to_unicode(None, html_bytes)
-    raw = extractor_for(outlet.extractor, outlet.extract)(html, url)
-    raw["outlet"] = outlet_key
-    return normalize_article(raw)
+    item = normalized_item(load_outlets()[outlet_key], html, url, normalize_article)
+    return {k: v for k, v in asdict(item).items() if k not in FETCH_KEYS}
 
 
 def check(outlet_key: str, page: Path, expected_file: Path) -> None:

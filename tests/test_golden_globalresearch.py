@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 from w3lib.encoding import html_to_unicode
 
 from crawler.extractors.globalresearch import extract
+from crawler.extractors.page import normalized_item
+from crawler.outlets import load_outlets
 from pipelines.items.normalize import normalize_article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "globalresearch"
@@ -18,10 +21,10 @@ FETCH_KEYS = {"fetched_url", "fetched_at", "crawl_id", "warc"}
 
 
 def item_from_page(html_bytes: bytes, url: str) -> dict[str, object]:
+    """The item `scrapy extract` and the crawl give for the page, less what only a fetch knows."""
     _, html = html_to_unicode(None, html_bytes)
-    raw = extract(html, url)
-    raw["outlet"] = "globalresearch"
-    return normalize_article(raw)
+    item = normalized_item(load_outlets()["globalresearch"], html, url, normalize_article)
+    return {k: v for k, v in asdict(item).items() if k not in FETCH_KEYS}
 
 
 def page_url(expected: dict[str, object]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -12,9 +14,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from w3lib.encoding import html_to_unicode
 
-from crawler.extractors import EXTRACTORS, extractor_for, get_extractor
-from crawler.items import ArticleItem
-from crawler.outlets import OutletConfigError, load_outlets
+from crawler.extractors.page import normalized_item, page_source
+from crawler.outlets import outlets_for_command
 from pipelines.items.normalize import normalize_article
 
 
@@ -37,16 +38,12 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         if not args:
             raise UsageError("give at least one HTML file")
+        outlets = outlets_for_command(self.settings)
         try:
-            outlets = load_outlets(self.settings.get("OUTLETS_FILE") or None)
-        except OutletConfigError as exc:
+            source = page_source(opts.outlet, outlets)
+        except LookupError as exc:
             raise UsageError(str(exc)) from None
-        outlet = outlets.get(opts.outlet)
-        if outlet is None and opts.outlet not in EXTRACTORS:
-            raise UsageError(f"unknown outlet {opts.outlet!r} (outlets: {', '.join(outlets)}; "
-                             f"extractors: {', '.join(EXTRACTORS)})")
-        extract = extractor_for(outlet.extractor, outlet.extract) if outlet else get_extractor(opts.outlet)
-        formats = self.settings.getlist("NORMALIZE_DATE_FORMATS")
+        normalize = partial(normalize_article, date_formats=self.settings.getlist("NORMALIZE_DATE_FORMATS"))
         for name in args:
             path = Path(name)
             try:
@@ -57,10 +54,5 @@ class Command(ScrapyCommand):
                 continue
             _, html = html_to_unicode(None, body)
             url = opts.url or path.resolve().as_uri()
-            raw = extract(html, url)
-            raw["outlet"] = outlet.key if outlet else opts.outlet
-            raw["fetched_url"] = opts.url
-            if not raw.get("language") and outlet and outlet.language:
-                raw["language"] = outlet.language
-            item = ArticleItem.from_dict(normalize_article(raw, formats))
-            sys.stdout.write(json.dumps(item.__dict__, ensure_ascii=False) + "\n")
+            item = normalized_item(source, html, url, normalize, fetched_url=opts.url)
+            sys.stdout.write(json.dumps(asdict(item), ensure_ascii=False) + "\n")

@@ -7,11 +7,12 @@ from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.outlets import OutletConfigError, load_outlets
+from crawler.outlets import outlets_for_command
 
 
 class Command(ScrapyCommand):
     requires_project = True
+    requires_crawler_process = False  # the outlets file alone: no spider loader to stop first on a broken one
     default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def short_desc(self) -> str:
@@ -19,15 +20,9 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        try:
-            outlets = load_outlets(self.settings.get("OUTLETS_FILE") or None)
-        except OutletConfigError as exc:
-            print(f"error: {exc}")
-            self.exitcode = 2
-            return
-        for outlet in outlets.values():
+        for outlet in outlets_for_command(self.settings).values():
             start = outlet.start
-            lines: list[tuple[str, Any]] = [
+            lines: list[tuple[str, str]] = [
                 ("name", outlet.name), ("origin", outlet.origin), ("extractor", outlet.extractor),
                 ("schedule", outlet.schedule or "-"),
                 ("feeds", ", ".join(start.feeds) or "-"), ("sitemaps", ", ".join(start.sitemaps) or "-"),

@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -23,8 +24,10 @@ from w3lib.encoding import html_to_unicode
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
-from crawler.extractors.page import article_from_page
-from crawler.outlets import Outlet, OutletConfigError, load_outlets
+from crawler.crawl import outlet_url
+from crawler.extractors.page import Normalizer, normalized_item
+from crawler.items import ArticleItem, WarcRef
+from crawler.outlets import Outlet, outlets_for_command
 from crawler.utils.content_encoding import BodyDecodingError, decode_body
 from pipelines.items.normalize import normalize_article
 
@@ -51,13 +54,10 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         if not args:
             raise UsageError("give at least one WARC file")
-        try:
-            outlets = load_outlets(self.settings.get("OUTLETS_FILE") or None)
-        except OutletConfigError as exc:
-            raise UsageError(str(exc)) from None
+        outlets = outlets_for_command(self.settings)
         if opts.outlet and opts.outlet not in outlets:
             raise UsageError(f"unknown outlet {opts.outlet!r} (outlets: {', '.join(outlets)})")
-        formats = self.settings.getlist("NORMALIZE_DATE_FORMATS")
+        normalize = partial(normalize_article, date_formats=self.settings.getlist("NORMALIZE_DATE_FORMATS"))
         max_size = self.settings.getint("DOWNLOAD_MAXSIZE")
         files = [Path(a) for a in args]
         payloads = _response_offsets(files)
@@ -67,9 +67,9 @@ class Command(ScrapyCommand):
             bar.set_description(path.name)
             count = 0
             try:
-                for item in _items_of(path, outlets, opts.outlet, payloads, max_size):
-                    data = normalize_article(asdict(item), formats)
-                    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+                for item in _items_of(path, outlets, opts.outlet, payloads=payloads, max_size=max_size,
+                                      normalize=normalize):
+                    sys.stdout.write(json.dumps(asdict(item), ensure_ascii=False) + "\n")
                     count += 1
             except OSError as exc:
                 logger.error("cannot read %s: %s", path, exc)  # noqa: TRY400 - one clear line is enough
@@ -112,8 +112,8 @@ def _read_payload_at(path: Path, offset: int) -> tuple[bytes, Any]:
         return record.raw_stream.read(), record.http_headers
 
 
-def _items_of(path: Path, outlets: dict[str, Outlet], forced: str | None,
-              payloads: dict[str, tuple[Path, int]], max_size: int) -> Iterator[Any]:
+def _items_of(path: Path, outlets: dict[str, Outlet], forced: str | None, *, payloads: dict[str, tuple[Path, int]],
+              max_size: int, normalize: Normalizer) -> Iterator[ArticleItem]:
     info = _WarcInfo()
     with path.open("rb") as handle:
         iterator = ArchiveIterator(handle)
@@ -129,8 +129,8 @@ def _items_of(path: Path, outlets: dict[str, Outlet], forced: str | None,
             if outlet is None:
                 continue
             fetched_url = record.rec_headers.get_header("WARC-Target-URI")
-            outlet_url = _outlet_url(fetched_url, info.fields, outlet)
-            if not outlet.is_article_path(urlsplit(outlet_url).path):
+            own_url = outlet_url(fetched_url, info.fields.get("fetch-origin", ""), outlet.origin)
+            if not outlet.is_article_path(urlsplit(own_url).path):
                 continue
             headers = record.http_headers
             if record.rec_type == "revisit":
@@ -142,7 +142,7 @@ def _items_of(path: Path, outlets: dict[str, Outlet], forced: str | None,
             else:
                 body = record.raw_stream.read()  # as sent: still encoded
             iterator.read_to_end(record)
-            ref = {
+            ref: WarcRef = {
                 "filename": path.name,
                 "offset": iterator.get_record_offset(),
                 "length": iterator.get_record_length(),
@@ -158,18 +158,11 @@ def _items_of(path: Path, outlets: dict[str, Outlet], forced: str | None,
             if content_type and content_type.split(";")[0].strip().lower() not in _HTML_TYPES:
                 continue
             _, html = html_to_unicode(content_type, body)
-            yield article_from_page(
-                outlet, html, outlet_url,
+            yield normalized_item(
+                outlet, html, own_url, normalize,
                 fetched_url=fetched_url,
                 fetched_at=record.rec_headers.get_header("WARC-Date"),
                 crawl_id=info.fields.get("isPartOf"),
                 warc=ref,
             )
 
-
-def _outlet_url(url: str, warcinfo: dict[str, str], outlet: Outlet) -> str:
-    """Swap a mirror's origin (warcinfo fetch-origin) back for the outlet's own."""
-    fetch_origin = warcinfo.get("fetch-origin", "")
-    if fetch_origin and fetch_origin != outlet.origin and url.startswith(fetch_origin):
-        return outlet.origin + url[len(fetch_origin):]
-    return url

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.utils.log import configure_logging
 
-from crawler.outlets import OutletConfigError, load_outlets
+from crawler.outlets import outlets_for_command
 from crawler.scheduling import ScrapydClient, ScrapydError, decide
 
 __all__ = ["Command"]
@@ -65,11 +65,11 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         configure_logging(self.settings)
+        outlets = outlets_for_command(self.settings)
         try:
-            outlets = load_outlets(self.settings.get("OUTLETS_FILE") or None)
             spider_args = _pairs(opts.arg, "--arg")
             job_settings = _pairs(opts.setting, "--setting")
-        except (OutletConfigError, ValueError) as exc:
+        except ValueError as exc:
             logger.error("%s", exc)  # noqa: TRY400 - the message is the whole story
             self.exitcode = 2
             return

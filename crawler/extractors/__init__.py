@@ -2,6 +2,10 @@
 
 The table maps the `extractor` name of outlets.toml to its function; none imports Scrapy. An outlet with an
 `[<key>.extract]` table gets the generic extractor configured with those rules (`extractor_for`).
+
+The kit they share: `text` (whitespace, paragraphs, links), `meta` (meta tags, base URL), `people` (bylines
+into names), `dates` (dates as printed), `structured` (JSON-LD, microdata), `rules` (an outlet's rules).
+`page` turns a page into an item: the one path of the spider, the commands and the golden tests.
 """
 
 from __future__ import annotations

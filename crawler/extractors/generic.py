@@ -18,7 +18,9 @@ import trafilatura
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
-from crawler.extractors.dates import parse_with_formats
+from crawler.extractors.dates import PRINTED_DATE, YEAR_RE, parse_with_formats
+from crawler.extractors.meta import Meta, base_url
+from crawler.extractors.people import BY_RE, NAME_SEPARATORS, byline_people, split_names
 from crawler.extractors.rules import TERM_FIELDS, ExtractRules, Selector
 from crawler.extractors.structured import StructuredArticle, read_structured
 from crawler.extractors.text import absolute, collapse, paragraphs, parse_html, slug_of, text_of, unique
@@ -41,20 +43,14 @@ DEFAULT_BOILERPLATE = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"^Subscribe to (our|the) newsletter",
     r"^Follow us on (Facebook|Twitter|Telegram|Instagram)",
 ))
-_BY_RE = re.compile(r"^\s*by\s+", re.IGNORECASE)
-_NAME_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 _CREDIT_RE = re.compile(
     r"^\s*(?:this (?:article|story|piece) (?:was )?)?(?:originally|first) (?:published|appeared)\s+"
     r"(?:in|at|on|by)\s+(?P<rest>.+)$|^\s*(?:source|original source|via)\s*:\s*(?P<rest2>.+)$",
     re.IGNORECASE,
 )
 _COPYRIGHT_RE = re.compile(r"^\s*(?:copyright\b\s*)?(?:©|\(c\))|^\s*copyright\b", re.IGNORECASE)
-_YEAR_RE = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 _YEARS_RE = re.compile(r"\b(?:1[89]|2\d)\d\d(?:\s*[–—-]\s*(?:1[89]|2\d)\d\d)?\b")
-_DATE_TAIL_RE = re.compile(
-    r"[\s,(]*(?:on\s+)?(?P<date>\d{1,2}\s+[A-Za-z]+\.?,?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|"
-    r"\d{4}-\d{2}-\d{2})\)?[.\s]*$"
-)
+_DATE_TAIL_RE = re.compile(rf"[\s,(]*(?:on\s+)?(?P<date>{PRINTED_DATE})\)?[.\s]*$")
 _COMPANY_SUFFIX_RE = re.compile(r"(?:Inc|Ltd|LLC|LLP|GmbH|S\.?A|PLC|Corp|Co)\.?", re.IGNORECASE)
 _TITLE_SUFFIX_RE = re.compile(r"\s+[-|–—:]\s+[^-|–—:]+$")
 _ATTR_RE = re.compile(r"::attr\(([\w:-]+)\)\s*$")
@@ -109,30 +105,6 @@ def _remove(element: lxml_html.HtmlElement) -> None:
     parent.remove(element)
 
 
-class _Meta:
-    """Meta tags by property, name and itemprop; the first value of each wins."""
-
-    def __init__(self, root: lxml_html.HtmlElement) -> None:
-        self._by: dict[tuple[str, str], str] = {}
-        for element in root.iter("meta"):
-            content = element.get("content")
-            if content is None or not content.strip():
-                continue
-            for attr in ("property", "name", "itemprop", "http-equiv"):
-                key = element.get(attr)
-                if key:
-                    self._by.setdefault((attr, key.strip().lower()), collapse(content))
-
-    def get(self, *keys: str) -> str | None:
-        """The first of `attr:key` pairs present, e.g. get("property:og:title", "name:twitter:title")."""
-        for key in keys:
-            attr, _, name = key.partition(":")
-            value = self._by.get((attr, name.lower()))
-            if value:
-                return value
-        return None
-
-
 def _text_value(value: Any) -> str | None:
     """A schema.org value as text: strings as they are, the first of a list, a node's name."""
     if isinstance(value, list):
@@ -157,8 +129,8 @@ class _Page:
         self.rules = extractor.rules
         self.root = root
         self.sd = structured
-        self.meta = _Meta(root)
-        self.base = absolute(url, self._first_string('//base/@href')) or url
+        self.meta = Meta(root)
+        self.base = base_url(root, url)
         self.url = url
 
     # -- selectors ------------------------------------------------------------------------------
@@ -249,7 +221,7 @@ class _Page:
             elements = [f for f in found if isinstance(f, lxml_html.HtmlElement)]
             return elements[0] if elements else None
         for element in self.root.xpath(_AUTHOR_CLASS_XPATH):
-            if _BY_RE.match(text_of(element)) and len(text_of(element)) < 200:
+            if BY_RE.match(text_of(element)) and len(text_of(element)) < 200:
                 return element
         return None
 
@@ -276,7 +248,7 @@ class _Page:
                         href = url if isinstance(url, str) else None
                         authors.append({"name": name, "url": absolute(self.base, href)})
                 elif isinstance(entry, str) and entry.strip():
-                    authors.extend({"name": n, "url": None} for n in _split_names(entry))
+                    authors.extend({"name": n, "url": None} for n in split_names(entry))
             if authors:
                 return authors
         links = [a for a in self.root.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]')
@@ -285,19 +257,19 @@ class _Page:
             return [self._person(a) for a in _unique_links(links)]
         element = self._byline_element()
         if element is not None:
-            return _byline_people(element, self.base)
+            return byline_people(element, self.base)
         names = [n for n in (self.meta.get("name:author"), self.meta.get("property:article:author")) if n]
         for name in names:
             if not name.startswith(("http://", "https://")):
-                return [{"name": n, "url": None} for n in _split_names(name)]
+                return [{"name": n, "url": None} for n in split_names(name)]
         return []
 
     def _person(self, found: Any) -> dict[str, str | None]:
         if isinstance(found, lxml_html.HtmlElement):
             link = found if found.tag == "a" else next(iter(found.iter("a")), None)
             href = link.get("href") if link is not None else None
-            return {"name": _BY_RE.sub("", text_of(found)), "url": absolute(self.base, href)}
-        return {"name": _BY_RE.sub("", _as_text(found)), "url": None}
+            return {"name": BY_RE.sub("", text_of(found)), "url": absolute(self.base, href)}
+        return {"name": BY_RE.sub("", _as_text(found)), "url": None}
 
     # -- dates ----------------------------------------------------------------------------------
 
@@ -442,7 +414,7 @@ class _Page:
             lines = [text for scope in scoped for _, text in paragraphs(scope)]
             lines += [text for _, text in paragraphs(self.root)]
         for line in lines:
-            if _COPYRIGHT_RE.match(line) and (_YEAR_RE.search(line) or found is not None):
+            if _COPYRIGHT_RE.match(line) and (YEAR_RE.search(line) or found is not None):
                 return _copyright_of(line)
         return None
 
@@ -509,10 +481,6 @@ def _as_text(found: Any) -> str:
     return collapse(str(found))
 
 
-def _split_names(text: str) -> list[str]:
-    return [n.strip(" ,;") for n in _NAME_SPLIT_RE.split(_BY_RE.sub("", collapse(text))) if n.strip(" ,;")]
-
-
 def _unique_links(links: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlElement]:
     seen: set[str] = set()
     out = []
@@ -524,37 +492,17 @@ def _unique_links(links: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlElem
     return out
 
 
-def _byline_people(byline: lxml_html.HtmlElement, base: str) -> list[dict[str, str | None]]:
-    """Names in byline order: linked names with their link, plain-text names split on ',' and 'and'."""
-    authors: list[dict[str, str | None]] = []
-
-    def plain(text: str | None) -> None:
-        for name in _split_names(text or ""):
-            if name.lower() != "by":
-                authors.append({"name": name, "url": None})
-
-    plain(byline.text)
-    for child in byline:
-        if isinstance(child.tag, str) and child.tag == "a":
-            if text_of(child):
-                authors.append({"name": text_of(child), "url": absolute(base, child.get("href"))})
-        elif isinstance(child.tag, str):
-            plain(text_of(child))
-        plain(child.tail)
-    return authors
-
-
 def _copyright_of(line: str) -> dict[str, Any]:
     """`© 2019 Sputnik. All rights reserved` → holders ['Sputnik'], year 2019."""
     rest = re.sub(r"^\s*(?:copyright\b\s*)?(?:©|\(c\))?", "", line, flags=re.IGNORECASE)
     rest = re.sub(r"\ball rights reserved\b\.?", "", rest, flags=re.IGNORECASE)
     rest = _YEARS_RE.sub("", rest)
     holders: list[str] = []
-    for piece in (h.strip(" .,;:") for h in _NAME_SPLIT_RE.split(rest)):
+    for piece in (h.strip(" .,;:") for h in NAME_SEPARATORS.split(rest)):
         if holders and _COMPANY_SUFFIX_RE.fullmatch(piece):
             holders[-1] = f"{holders[-1]}, {piece}"  # "Acme, Inc." is one holder
         elif piece:
             holders.append(piece)
     holders = unique(holders)
-    years = _YEAR_RE.findall(line)
+    years = YEAR_RE.findall(line)
     return {"line": line, "holders": [h for h in holders if h], "year": int(years[-1]) if years else None}

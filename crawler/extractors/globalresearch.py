@@ -13,6 +13,9 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
+from crawler.extractors.dates import PRINTED_DATE, YEAR_RE
+from crawler.extractors.meta import Meta, base_url
+from crawler.extractors.people import NAME_SEPARATORS_NO_SEMICOLON, byline_people
 from crawler.extractors.text import absolute, collapse, paragraphs, parse_html, slug_of, text_of, unique
 
 __all__ = ["EXTRACTOR_ID", "extract"]
@@ -22,14 +25,9 @@ OUTLET_NAME = "Global Research"
 
 _LABELS = {"region": "regions", "theme": "themes", "in-depth report": "in_depth_reports"}
 _ID_RE = re.compile(r"/(\d{5,8})/?$")
-_BY_RE = re.compile(r"^\s*by\s+", re.IGNORECASE)
-_NAME_SPLIT_RE = re.compile(r"\s*(?:,|\band\b|&)\s*")
 _GR_DATE_RE = re.compile(r"^\s*Global Research,\s*(?P<date>.+?)\s*$")
-_DATE_TAIL_RE = re.compile(
-    r"(?P<date>\d{1,2}\s+[A-Za-z]+\.?,?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})\s*$"
-)
+_DATE_TAIL_RE = re.compile(rf"(?P<date>{PRINTED_DATE})\s*$")
 _SOURCE_PREFIX = "The original source of this article is"
-_YEAR_RE = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 
 # Paragraphs of the article body that are the site's furniture, not the author's text.
 BOILERPLATE = tuple(re.compile(p, re.IGNORECASE) for p in (
@@ -53,12 +51,12 @@ BOILERPLATE = tuple(re.compile(p, re.IGNORECASE) for p in (
 def extract(html: str, url: str) -> dict[str, Any]:
     """Everything the page says about its article, as printed."""
     root = parse_html(html)
-    base = _base_url(root, url)
+    base = base_url(root, url)
     canonical = absolute(base, _first(root, '//link[@rel="canonical"]/@href'))
-    meta = _Meta(root)
+    meta = Meta(root)
 
-    published = (meta.prop("article:published_time") or _gr_date(root)
-                 or meta.itemprop("datePublished") or None)
+    published = (meta.first("property:article:published_time") or _gr_date(root)
+                 or meta.first("itemprop:datePublished") or None)
     original = _original_source(root, base)
     if original is not None and original["published"] is None and original["name"] == OUTLET_NAME:
         # An original: the outlet that first published it is Global Research, on this date.
@@ -71,42 +69,18 @@ def extract(html: str, url: str) -> dict[str, Any]:
         "title": _title(root, meta),
         "subtitle": _text_or_none(_first_el(root, '//div[@class="title"]/h3[contains(@class,"subtitle")]')),
         "byline": _text_or_none(byline_el),
-        "authors": _authors(byline_el, base) if byline_el is not None else [],
+        "authors": byline_people(byline_el, base, NAME_SEPARATORS_NO_SEMICOLON) if byline_el is not None else [],
         "published": published,
-        "modified": meta.prop("article:modified_time") or meta.itemprop("dateModified") or None,
+        "modified": meta.first("property:article:modified_time") or meta.first("itemprop:dateModified"),
         **_terms(root, base),
         "original_source": original,
         "copyright": _copyright(root),
-        "language": meta.itemprop("inLanguage") or _first(root, "/html/@lang") or None,
-        "summary": meta.prop("og:description") or meta.name("description") or None,
-        "image": absolute(base, meta.prop("og:image") or meta.itemprop("thumbnailUrl")),
+        "language": meta.first("itemprop:inLanguage") or _first(root, "/html/@lang") or None,
+        "summary": meta.first("property:og:description") or meta.first("name:description"),
+        "image": absolute(base, meta.first("property:og:image") or meta.first("itemprop:thumbnailUrl")),
         "body": _body(root),
         "extractor": EXTRACTOR_ID,
     }
-
-
-class _Meta:
-    """The page's meta tags by property, name and itemprop; the first value of each wins."""
-
-    def __init__(self, root: lxml_html.HtmlElement) -> None:
-        self._by: dict[tuple[str, str], str] = {}
-        for el in root.iter("meta"):
-            content = el.get("content")
-            if content is None:
-                continue
-            for attr in ("property", "name", "itemprop"):
-                key = el.get(attr)
-                if key:
-                    self._by.setdefault((attr, key.strip().lower()), collapse(content))
-
-    def prop(self, key: str) -> str | None:
-        return self._by.get(("property", key.lower())) or None
-
-    def name(self, key: str) -> str | None:
-        return self._by.get(("name", key.lower())) or None
-
-    def itemprop(self, key: str) -> str | None:
-        return self._by.get(("itemprop", key.lower())) or None
 
 
 @lru_cache(maxsize=128)
@@ -135,48 +109,22 @@ def _text_or_none(element: lxml_html.HtmlElement | None) -> str | None:
     return text_of(element) or None
 
 
-def _base_url(root: lxml_html.HtmlElement, url: str) -> str:
-    return absolute(url, _first(root, "//base/@href")) or url
-
-
 def _article_id(url: str) -> str | None:
     match = _ID_RE.search(url.split("?", 1)[0].split("#", 1)[0])
     return match.group(1) if match else None
 
 
-def _title(root: lxml_html.HtmlElement, meta: _Meta) -> str | None:
+def _title(root: lxml_html.HtmlElement, meta: Meta) -> str | None:
     headline = _text_or_none(_first_el(root, '//div[@id="singleArticle"]//*[@itemprop="headline"]'))
     if headline:
         return headline
     headline = _text_or_none(_first_el(root, '//div[@class="title"]/h2'))
     if headline:
         return headline
-    title = meta.prop("og:title") or _first(root, "//title/text()")
+    title = meta.first("property:og:title") or _first(root, "//title/text()")
     if title:
         return re.sub(r"\s+-\s+Global Research.*$", "", collapse(title)) or None
     return None
-
-
-def _authors(byline: lxml_html.HtmlElement, base: str) -> list[dict[str, str | None]]:
-    """Names in byline order: linked names with their link, plain-text names split on ',' and 'and'."""
-    authors: list[dict[str, str | None]] = []
-
-    def plain(text: str | None) -> None:
-        for piece in _NAME_SPLIT_RE.split(_BY_RE.sub("", collapse(text))):
-            name = piece.strip(" ,;")
-            if name and name.lower() != "by":
-                authors.append({"name": name, "url": None})
-
-    plain(byline.text)
-    for child in byline:
-        if isinstance(child.tag, str) and child.tag == "a":
-            name = text_of(child)
-            if name:
-                authors.append({"name": name, "url": absolute(base, child.get("href"))})
-        elif isinstance(child.tag, str):
-            plain(text_of(child))
-        plain(child.tail)
-    return authors
 
 
 def _gr_date(root: lxml_html.HtmlElement) -> str | None:
@@ -253,9 +201,9 @@ def _copyright(root: lxml_html.HtmlElement) -> dict[str, Any] | None:
         linked = [text_of(a) for a in line.iter("a")]
         loose = [line.text or ""] + [a.tail or "" for a in line.iter("a")]
         plain_text = re.sub(r"^\s*Copyright\s*(©|\(c\)|&copy;)?", "", " ".join(loose), flags=re.IGNORECASE)
-        plain = [collapse(p) for p in _NAME_SPLIT_RE.split(plain_text)]
-        holders = unique([h for h in linked + plain if h and not _YEAR_RE.fullmatch(h)])
-        years = _YEAR_RE.findall(text)
+        plain = [collapse(p) for p in NAME_SEPARATORS_NO_SEMICOLON.split(plain_text)]
+        holders = unique([h for h in linked + plain if h and not YEAR_RE.fullmatch(h)])
+        years = YEAR_RE.findall(text)
         return {"line": text, "holders": holders, "year": int(years[-1]) if years else None}
     return None
 

@@ -1,27 +1,72 @@
-"""From an article page to an item: the one place the spider and the re-extraction commands share."""
+"""From an article page to an item: the one path of the spider, `scrapy extract`, `scrapy reextract` and the
+golden tests, so that a page gives the same item whichever of them reads it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
+from typing import Any, TypedDict, Unpack
 
-from crawler.extractors import extractor_for
-from crawler.items import ArticleItem
+from crawler.extractors import EXTRACTORS, extractor_for, get_extractor
+from crawler.items import ArticleItem, WarcRef
 from crawler.outlets import Outlet
 
-__all__ = ["article_from_page"]
+__all__ = ["Fetch", "Normalizer", "PageSource", "article_from_page", "normalized_item", "page_source"]
+
+PageSource = Outlet | str
+"""Who reads the page: an outlet, or the name of an extractor run without one (`scrapy extract --outlet generic`)."""
+
+Normalizer = Callable[[dict[str, Any]], dict[str, Any]]
+"""pipelines.items.normalize.normalize_article with its date formats bound."""
 
 
-def article_from_page(outlet: Outlet, html: str, outlet_url: str, **fetch: Any) -> ArticleItem:
-    """Run the outlet's extractor on a page and add what the fetch knows (fetched_url, fetched_at, warc, ...).
+class Fetch(TypedDict, total=False):
+    """What the fetch knows of a page, which the page itself does not say."""
+
+    fetched_url: str | None
+    fetched_at: str | None
+    crawl_id: str | None
+    warc: WarcRef | None
+
+
+def page_source(name: str, outlets: Mapping[str, Outlet]) -> PageSource:
+    """The outlet of that key, else the extractor of that name; LookupError naming both lists otherwise."""
+    if name in outlets:
+        return outlets[name]
+    if name in EXTRACTORS:
+        return name
+    raise LookupError(f"unknown outlet {name!r} (outlets: {', '.join(outlets)}; extractors: {', '.join(EXTRACTORS)})")
+
+
+def article_from_page(source: PageSource, html: str, outlet_url: str, **fetch: Unpack[Fetch]) -> ArticleItem:
+    """Run the source's extractor on a page and add what the fetch knows (fetched_url, fetched_at, warc, ...).
 
     `outlet_url` is the page's URL on the outlet's own origin (a mirror's origin swapped back), so that
-    relative links and the canonical fallback name the outlet, not the mirror.
+    relative links and the canonical fallback name the outlet, not the mirror. An extractor run without an
+    outlet takes no rules and names itself as the item's outlet. The item is as printed: the crawl normalizes
+    it in its NormalizePipeline, the commands and tests through `normalized_item`.
     """
-    raw = extractor_for(outlet.extractor, outlet.extract)(html, outlet_url)
+    if isinstance(source, Outlet):
+        raw = extractor_for(source.extractor, source.extract)(html, outlet_url)
+        key, language = source.key, source.language
+    else:
+        raw = get_extractor(source)(html, outlet_url)
+        key, language = source, None
     raw.update(fetch)
-    raw["outlet"] = outlet.key
+    raw["outlet"] = key
     if not raw.get("url"):
         raw["url"] = outlet_url
-    if not raw.get("language") and outlet.language:
-        raw["language"] = outlet.language
+    if not raw.get("language") and language:
+        raw["language"] = language
     return ArticleItem.from_dict(raw)
+
+
+def normalized_item(source: PageSource, html: str, outlet_url: str, normalize: Normalizer,
+                    **fetch: Unpack[Fetch]) -> ArticleItem:
+    """`article_from_page` in the item's normal form.
+
+    `normalize` is handed in rather than imported: extractors know nothing of the item pipelines (the import
+    contracts of pyproject.toml), and the callers already hold the date formats of their settings.
+    """
+    return ArticleItem.from_dict(normalize(asdict(article_from_page(source, html, outlet_url, **fetch))))
