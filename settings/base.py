@@ -137,6 +137,10 @@ ARCHIVE_ENABLED = True
 # Where WARCs, items, indexes and manifests go: a path, file:///path or s3://bucket/prefix.
 ARCHIVE_URI = "archive"
 ARCHIVE_SPOOL_DIR = ""  # empty: <archive>/.spool for a folder, ./spool for S3
+# One crawl of an outlet at a time in one archive: a lease object (leases/{outlet}.json) renewed every third
+# of its TTL; a crawl killed on another host frees it after the TTL, one killed on this host at once.
+ARCHIVE_LEASE_ENABLED = True
+ARCHIVE_LEASE_TTL = 600.0
 ARCHIVE_UPLOAD_WORKERS = 2
 ARCHIVE_UPLOAD_RETRIES = 5
 ARCHIVE_UPLOAD_BACKOFF = 1.0

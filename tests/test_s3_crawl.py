@@ -28,10 +28,13 @@ def s3_settings(server: MotoS3, spool: Path, **extra: str) -> dict[str, str]:
 
 
 def objects(server: MotoS3) -> dict[str, dict]:
+    """Every archive object (the outlet's lease, a small JSON of its own, set apart), one version each."""
     client = server.client()
     found = {}
     for page in client.get_paginator("list_object_versions").paginate(Bucket=BUCKET, Prefix=PREFIX + "/"):
         for version in page.get("Versions", []):
+            if version["Key"].startswith(f"{PREFIX}/leases/"):
+                continue
             assert version["Key"] not in found, f"stored twice: {version['Key']}"
             found[version["Key"]] = version
     return found
@@ -137,14 +140,36 @@ def test_bad_credentials_stop_the_crawl_before_any_fetch(moto_s3: MotoS3, replic
     assert_no_secret(crawl.log)
 
 
-def test_an_unreachable_endpoint_also_stops_before_any_fetch(replica_url: str, tmp_path: Path) -> None:
+def test_an_unreachable_endpoint_at_start_crawls_into_the_spool_then_archive_sync_stores_it(
+        replica_url: str, tmp_path: Path) -> None:
+    """News pages change and vanish: a store that is down at the start costs a retry, never the crawl."""
     from tests.s3_server import free_port
 
-    server = MotoS3(port=free_port())  # never started
-    crawl = run_crawl(tmp_path / "unused", base_url=replica_url,
-                      settings={**s3_settings(server, tmp_path / "spool"), "ARCHIVE_URI": URI})
-    assert crawl.returncode == 2, crawl.log
+    server = MotoS3(port=free_port())  # not started yet
+    spool = tmp_path / "spool"
+    settings = {**s3_settings(server, spool), "ARCHIVE_URI": URI, "ARCHIVE_UPLOAD_RETRIES": "0"}
+    crawl = run_crawl(tmp_path / "unused", base_url=replica_url, settings=settings)
+    assert crawl.returncode == 3, crawl.log  # ran, and files wait in the spool
     assert f"cannot write to {URI}" in crawl.log
     assert "(EndpointConnectionError: [Errno 111] Connection refused)" in crawl.log  # the OS's reason, named
-    assert "downloader/request_count" not in crawl.log
+    assert "the crawl runs into the spool" in crawl.log
+    assert "'item_scraped_count': 12" in crawl.log
+    assert "Traceback" not in crawl.log
     assert_no_secret(crawl.log)
+    server.start()
+    try:
+        server.reset()
+        server.disable_auth()
+        server.create_bucket()
+        sync = subprocess.run([sys.executable, "-m", "scrapy", "archive-sync", "--no-progress",
+                               *[arg for k, v in settings.items() for arg in ("-s", f"{k}={v}")]],
+                              cwd=ROOT, env=scrapy_env(), capture_output=True, text=True, timeout=120, check=False)
+        assert sync.returncode == 0, sync.stdout + sync.stderr
+        stored = objects(server)
+        manifest_key = next(k for k in stored if k.startswith(f"{PREFIX}/crawls/"))
+        manifest = json.loads(server.client().get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
+        assert {f"{PREFIX}/{f['key']}" for f in manifest["files"]} <= set(stored)
+        assert manifest["counts"]["articles"] == 12
+    finally:
+        server.reset()
+        server.stop()

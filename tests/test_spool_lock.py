@@ -45,3 +45,30 @@ def test_the_lock_of_a_killed_crawl_dies_with_it(tmp_path: Path) -> None:
     assert (spool / ".active" / "crawl-k.lock").exists()  # never released
     assert active_crawls(spool) == set()
     assert [key for _, key in spooled_files(spool)] == ["items/gr/2026/11/25/crawl-k-00000.jsonl.gz"]
+    assert not (spool / ".active" / "crawl-k.lock").exists()  # the dead crawl's lock file goes at the first look
+
+
+def test_a_lock_removed_as_stale_between_open_and_flock_is_taken_again(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import fcntl as real_fcntl
+
+    from pipelines.storage import spool as spool_module
+
+    spool = tmp_path / "spool"
+    calls = []
+    real = real_fcntl.flock
+
+    def flock_after_removal(fd: int, op: int) -> None:
+        if not calls:  # the first time: another process's look removes the file just before our lock
+            (spool / ".active" / "crawl-r.lock").unlink()
+        calls.append(op)
+        real(fd, op)
+
+    monkeypatch.setattr(spool_module.fcntl, "flock", flock_after_removal)
+    lock = SpoolLock(spool, "crawl-r")
+    monkeypatch.setattr(spool_module.fcntl, "flock", real)
+    try:
+        assert len(calls) == 2
+        assert active_crawls(spool) == {"crawl-r"}  # the file under the name is the one held
+    finally:
+        lock.release()

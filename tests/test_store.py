@@ -87,3 +87,18 @@ def test_a_failing_store_keeps_the_file_in_the_spool(tmp_path: Path) -> None:
     assert local.read_bytes() == b"items"
     assert spooled_files(spool) == [(local, "items/x/1.jsonl.gz")]
     assert "kept in the spool" in publisher.errors[0]
+
+
+def test_concurrent_write_checks_never_call_a_writable_folder_unwritable(tmp_path: Path) -> None:
+    """Two crawls starting together into one folder: each probe is its own file (one shared name raced)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = FileStore(tmp_path / "root")
+
+    def probe(_: int) -> None:
+        for _ in range(200):
+            store.check_writable()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(probe, range(8)))
+    assert [p.name for p in (tmp_path / "root").iterdir()] == []

@@ -1,32 +1,94 @@
 """`scrapy crawl`, whose exit status tells a scheduler what happened to the archive.
 
-0: the crawl ran and every file is stored. 2: the archive could not be written, nothing was fetched.
-3: the crawl ran but files wait in the spool (run `scrapy archive-sync`). 1: Scrapy's own failures.
+0: the crawl ran, every page was fetched whole (or answered: a 404 is the server's answer) and every file is
+   stored.
+1: Scrapy's own failures.
+2: nothing was fetched: bad input (an unknown outlet, a bad argument, a bad ARCHIVE_URI), an archive that
+   refused to be written, or another crawl of the outlet holding its lease.
+3: the crawl ran but files wait in the spool (the store was unreachable): `scrapy archive-sync` stores them.
+4: the archive could not be written (a full disk, an I/O error): the crawl stopped; what was written waits
+   in the spool for `scrapy archive-sync` once there is room.
+5: the crawl ran and stored everything, but pages failed: fetches that got no answer or a 5xx after their
+   retries, or bodies cut short (the report line and the manifest's errors name them).
+When several apply, the lowest-numbered above 1 wins.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import logging
+import sys
 
+from scrapy import Spider
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
 
-EXIT_UNWRITABLE = 2
+from pipelines.archive.manifest import failed_fetches
+from pipelines.storage import store_from_uri
+from pipelines.storage.base import StoreError
+
+__all__ = ["EXIT_FAILED_PAGES", "EXIT_REFUSED", "EXIT_SPOOLED", "EXIT_WRITE_FAILED", "Command"]
+
+logger = logging.getLogger(__name__)
+
+EXIT_REFUSED = 2
 EXIT_SPOOLED = 3
+EXIT_WRITE_FAILED = 4
+EXIT_FAILED_PAGES = 5
+_REFUSALS = ("archive_unwritable", "outlet_leased")
 
 
 class Command(ScrapyCrawlCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        self._crawlers: list[Any] = []
+        self._crawlers: list[Crawler] = []
+        try:
+            self._check(args, opts)
+        except UsageError as exc:
+            # One line, no traceback and no usage text: what is wrong, and the exit status says nothing ran.
+            print(f"error: {exc}", file=sys.stderr)
+            self.exitcode = EXIT_REFUSED
+            return
         super().run(args, opts)
         for crawler in self._crawlers:
-            stats = crawler.stats
-            if stats.get_value("finish_reason") == "archive_unwritable":
-                self.exitcode = EXIT_UNWRITABLE
-            elif stats.get_value("archive/files_spooled") and not self.exitcode:
-                self.exitcode = EXIT_SPOOLED
+            self.exitcode = min((code for code in (self.exitcode, _exit_code(crawler)) if code), default=0)
 
-    def _create_crawler(self, spname: Any) -> Any:
+    def _check(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Bad input found before anything starts: Scrapy would raise it from inside the crawl, as tracebacks."""
+        if len(args) != 1:
+            return  # Scrapy's own usage errors
+        assert self.crawler_process is not None
+        assert self.settings is not None
+        loader = self.crawler_process.spider_loader
+        if args[0] not in loader.list():
+            raise UsageError(f"unknown outlet {args[0]!r} (outlets: {', '.join(sorted(loader.list()))})")
+        try:
+            loader.load(args[0])(**opts.spargs)  # the spider's own parsing of its arguments, nothing else
+        except (ValueError, TypeError) as exc:
+            raise UsageError(str(exc)) from None
+        if self.settings.getbool("ARCHIVE_ENABLED"):
+            try:
+                store_from_uri(self.settings["ARCHIVE_URI"], self.settings)
+            except StoreError as exc:
+                raise UsageError(str(exc)) from None
+
+    def _create_crawler(self, spname: str | type[Spider]) -> Crawler:
         crawler = super()._create_crawler(spname)
         self._crawlers.append(crawler)
         return crawler
+
+
+def _exit_code(crawler: Crawler) -> int:
+    stats = crawler.stats
+    if stats is None:
+        return 0
+    values = stats.get_stats()
+    if values.get("finish_reason") in _REFUSALS:
+        return EXIT_REFUSED
+    if any(key.startswith("archive/write_failed/") for key in values):
+        return EXIT_WRITE_FAILED
+    if values.get("archive/files_spooled"):
+        return EXIT_SPOOLED
+    if failed_fetches(values):
+        return EXIT_FAILED_PAGES
+    return 0

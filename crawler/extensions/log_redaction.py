@@ -18,7 +18,9 @@ from urllib.parse import unquote, urlsplit
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-__all__ = ["SECRET_ENV_VARS", "SECRET_SETTINGS", "SecretRedaction", "install_redaction", "secrets_in"]
+__all__ = [
+    "SECRET_ENV_VARS", "SECRET_SETTINGS", "SecretRedaction", "credentials_in_url", "install_redaction", "secrets_in",
+]
 
 MASK = "[redacted]"
 SECRET_SETTINGS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "HTTPPROXY_AUTH",
@@ -40,14 +42,24 @@ def secrets_in(values: Iterable[str | None]) -> set[str]:
             continue
         value = str(raw)
         if "://" in value:
-            parts = urlsplit(value)
-            for piece in (parts.password, parts.username):
-                if piece and len(piece) >= _MIN_SECRET:
-                    found.update({piece, unquote(piece)})
+            found |= credentials_in_url(value)
             continue
         if len(value) >= _MIN_SECRET:
             found.add(value)
     return found
+
+
+def credentials_in_url(value: str | None) -> set[str]:
+    """The user and password of a URL's userinfo; nothing for a URL without one, or a plain path.
+
+    Locations (ARCHIVE_URI, AWS_ENDPOINT_URL) are not secrets: masking them whole made every "archive" in
+    the log read "[redacted]". Only the credentials a URL may carry are.
+    """
+    if not value or "://" not in value:
+        return set()
+    parts = urlsplit(value)
+    return {variant for piece in (parts.password, parts.username) if piece and len(piece) >= _MIN_SECRET
+            for variant in (piece, unquote(piece))}
 
 
 def _redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
@@ -84,8 +96,9 @@ class SecretRedaction:
         settings = crawler.settings
         values = [settings.get(name) for name in SECRET_SETTINGS]
         values += [os.environ.get(name) for name in SECRET_ENV_VARS]
-        values += [settings.get("AWS_ENDPOINT_URL"), settings.get("ARCHIVE_URI")]
         secrets = secrets_in(values)
+        for location in ("AWS_ENDPOINT_URL", "ARCHIVE_URI"):
+            secrets |= credentials_in_url(settings.get(location))
         if not secrets:
             raise NotConfigured("no secret to mask")
         install_redaction(secrets)

@@ -29,13 +29,15 @@ from urllib.parse import urlsplit
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured, StopDownload
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Request, Response
 
 from crawler.handlers.http11 import FETCH_STARTED
+from pipelines.archive.extension import ArchiveWriteError
 from pipelines.warc.writer import Exchange, WarcWriter
 
-__all__ = ["TRUNCATED", "WarcCaptureMiddleware", "exchange_of"]
+__all__ = ["TRUNCATED", "NotArchived", "WarcCaptureMiddleware", "exchange_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +49,16 @@ _FIRST_BYTE = "_warc_first_byte_monotonic"
 REDACTED_HEADERS = frozenset({b"authorization", b"proxy-authorization"})
 
 
+class NotArchived(IgnoreRequest):
+    """The response could not be written to the WARC (the crawl is stopping): it is not handed on."""
+
+
 class WarcCaptureMiddleware:
     """Writes a request/response pair per downloaded response; puts the record's reference in meta."""
 
     def __init__(self, warc: WarcWriter, crawler: Crawler) -> None:
         self.warc = warc
+        self.crawler = crawler
         self.stats = crawler.stats
         settings = crawler.settings
         self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
@@ -95,18 +102,32 @@ class WarcCaptureMiddleware:
     def process_exception(self, request: Request, exception: BaseException) -> None:
         _restore_limits(request)
 
-    async def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
         _restore_limits(request)
         if "cached" in response.flags:
             return response
+        cut_here = request.meta.get(TRUNCATED)  # our own limits (size, time): trying again would cut it again
         exchange = exchange_of(request, response)
         if exchange.truncated:
             request.meta[TRUNCATED] = exchange.truncated
             if self.stats is not None:
                 self.stats.inc_value(f"warc/truncated/{exchange.truncated}")
-        ref = await self.warc.write_exchange(exchange)
+        try:
+            ref = await self.warc.write_exchange(exchange)
+        except ArchiveWriteError as exc:
+            raise NotArchived(f"not archived ({exc}): {request.url}") from None
         request.meta["warc_record"] = ref
         request.meta["fetched_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        if exchange.truncated and not cut_here:
+            # The connection broke mid-body (a reset, a body shorter than its Content-Length): the cut body is
+            # archived as it came (WARC-Truncated), and the fetch is tried again within RETRY_TIMES, as
+            # RetryMiddleware would for a failed download.
+            spider = self.crawler.spider  # get_retry_request takes the spider object: nothing of ours is read
+            # Given up, the spider says so in its one warning line for the page: no second line at ERROR.
+            retry = get_retry_request(request, spider=spider, reason="dataloss",
+                                      give_up_log_level=logging.DEBUG) if spider is not None else None
+            if retry is not None:
+                return retry
         return response
 
 

@@ -34,6 +34,7 @@ from crawler.extensions.crawl import crawl_identity
 from crawler.extractors.page import article_from_page
 from crawler.items import ArticleItem
 from crawler.middlewares.redirect_guard import RedirectRefused
+from crawler.middlewares.warc_capture import NotArchived
 from crawler.outlets import Outlet
 from pipelines.archive.earlier import EarlierCrawls
 from pipelines.archive.extension import ArchiveExtension
@@ -86,6 +87,8 @@ class OutletSpider(scrapy.Spider):
         )
         self.allowed_domains = list(self.requested_identity.allowed_domains)  # read by Scrapy's OffsiteMiddleware
         self.article_urls = [u.strip() for u in (urls or "").split(",") if u.strip()]
+        for url in self.article_urls:
+            origin_of(url, "urls")  # an http(s) URL each, or one clear error
         self.max_articles = _positive_int(max_articles, "max_articles")
         self.max_listing_pages = _positive_int(max_listing_pages, "max_listing_pages") \
             or outlet.start.listing_max_pages
@@ -322,6 +325,10 @@ class OutletSpider(scrapy.Spider):
             kind, reason = f"http_{status}", f"HTTP {status}"
         elif isinstance(failure.value, RedirectRefused):
             kind = "redirect_refused"
+        elif isinstance(failure.value, NotArchived):
+            # The archive has logged why once (a full disk); the crawl is stopping: one count per page.
+            self.crawler.stats.inc_value("pages/failed/not_archived")
+            return
         elif isinstance(failure.value, IgnoreRequest) and "during decompression" in reason:
             # HttpCompressionMiddleware has logged it, with the URL and the sizes: once is enough.
             self.crawler.stats.inc_value("pages/failed/decompressed_too_large")

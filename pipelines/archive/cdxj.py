@@ -33,6 +33,8 @@ class CdxjEntry:
     filename: str
     record_id: str
     record_type: str = "response"
+    truncated: str | None = None
+    """WARC-Truncated of the record ('length', 'time'): a cut body, which no later crawl counts as archived."""
 
 
 def _timestamp(warc_date: str) -> str:
@@ -51,6 +53,8 @@ def cdxj_line(entry: CdxjEntry) -> str:
         "record_id": entry.record_id,
         "warc_date": entry.warc_date,
     }
+    if entry.truncated:
+        fields["truncated"] = entry.truncated
     return f"{surt.surt(entry.url)} {_timestamp(entry.warc_date)} {json.dumps(fields, ensure_ascii=False)}\n"
 
 
@@ -68,6 +72,7 @@ def read_cdxj(data: bytes) -> Iterator[CdxjEntry]:
                 length=int(fields.get("length", 0)), offset=int(fields.get("offset", 0)),
                 filename=fields.get("filename", ""), record_id=fields.get("record_id", ""),
                 record_type="revisit" if fields.get("mime") == "warc/revisit" else "response",
+                truncated=fields.get("truncated") or None,
             )
         except (ValueError, KeyError, TypeError):
             continue

@@ -9,11 +9,13 @@ indexes after some months.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipelines.archive.cdxj import read_indexes
+from pipelines.archive.cdxj import CdxjEntry, read_cdxj, read_indexes
 from pipelines.storage.base import Store
 
 logger = logging.getLogger(__name__)
@@ -46,21 +48,39 @@ class EarlierCrawls:
     """payload digest → its first capture as a 200 response (filled only when asked for)."""
 
     @classmethod
-    def read(cls, store: Store, outlet: str, *, payloads: bool = True) -> EarlierCrawls:
+    def read(cls, store: Store, outlet: str, *, payloads: bool = True, spool: Path | None = None) -> EarlierCrawls:
+        """The indexes of the outlet's earlier crawls: those still in the spool first (a killed crawl's, just
+        recovered and being stored in the background), then the store's; each crawl's index counted once.
+
+        Spool first: a file leaves the spool only after it is stored, so an index moving from one to the
+        other during the read is found in one or the other.
+        """
         found = cls()
-        for _key, entries in read_indexes(store, f"indexes/{outlet}/"):
-            found.crawls += 1
-            for entry in entries:
-                if payloads and entry.digest and entry.record_id and entry.status == 200 \
-                        and entry.record_type == "response":
-                    found.payloads.setdefault(entry.digest, Capture(entry.url, entry.warc_date, entry.record_id))
-                if not 200 <= entry.status < 400:
-                    continue
-                when = _warc_date(entry.warc_date)
-                key = article_key(entry.url)
-                if when is not None and (key not in found.captured or found.captured[key] < when):
-                    found.captured[key] = when
+        prefix = f"indexes/{outlet}/"
+        seen: set[str] = set()
+        if spool is not None:
+            for key, data in _spooled_indexes(spool, prefix):
+                seen.add(key)
+                found._add(read_cdxj(data), payloads=payloads)
+        for key, entries in read_indexes(store, prefix):
+            if key not in seen:
+                found._add(entries, payloads=payloads)
         return found
+
+    def _add(self, entries: Iterable[CdxjEntry], *, payloads: bool) -> None:
+        self.crawls += 1
+        for entry in entries:
+            if entry.truncated:  # a cut body is no capture: the next crawl fetches it again
+                continue
+            if payloads and entry.digest and entry.record_id and entry.status == 200 \
+                    and entry.record_type == "response":
+                self.payloads.setdefault(entry.digest, Capture(entry.url, entry.warc_date, entry.record_id))
+            if not 200 <= entry.status < 400:
+                continue
+            when = _warc_date(entry.warc_date)
+            key = article_key(entry.url)
+            if when is not None and (key not in self.captured or self.captured[key] < when):
+                self.captured[key] = when
 
     def archived_since(self, url: str, since: datetime | None) -> bool:
         """True when an earlier crawl archived `url` (at or after `since`, when given)."""
@@ -71,6 +91,17 @@ class EarlierCrawls:
         logger.info("incremental: %d URLs archived by %d earlier crawl(s) of %s", len(self.captured),
                     self.crawls, outlet)
         return self
+
+
+def _spooled_indexes(spool: Path, prefix: str) -> Iterator[tuple[str, bytes]]:
+    folder = spool.joinpath(*prefix.strip("/").split("/"))
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.cdxj")):
+        try:
+            yield prefix + path.name, path.read_bytes()
+        except FileNotFoundError:  # stored (and removed) since the listing: the store's read finds it
+            continue
 
 
 def _warc_date(text: str) -> datetime | None:

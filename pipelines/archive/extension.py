@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -21,18 +23,23 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from crawler.crawl import CrawlIdentity
 from crawler.extensions.crawl import crawl_identity
 from pipelines.archive.earlier import EarlierCrawls
+from pipelines.archive.lease import LeaseHeld, OutletLease
 from pipelines.archive.manifest import COVERAGE_FIELDS, crawl_report, errors_by_kind, jsonable, manifest_key
 from pipelines.archive.recovery import recover_spool
 from pipelines.storage import default_spool_dir, store_from_uri
 from pipelines.storage.base import Store, StoreError
 from pipelines.storage.spool import Publisher, SpoolLock, spooled_files
 
-__all__ = ["ArchiveExtension", "archive_closing"]
+__all__ = ["ArchiveExtension", "ArchiveWriteError", "archive_closing"]
 
 logger = logging.getLogger(__name__)
 
 archive_closing = object()
 """Signal sent when the crawl ends, before the spool drains: writers close their files (async handlers)."""
+
+
+class ArchiveWriteError(Exception):
+    """A file of the archive could not be written (a full disk, an I/O error): the crawl stops."""
 
 
 class ArchiveExtension:
@@ -44,6 +51,10 @@ class ArchiveExtension:
         self.publisher = publisher
         self.started_at = datetime.now(UTC)
         self.unwritable: str | None = None
+        self.write_error: str | None = None
+        self._closing: asyncio.Task[None] | None = None
+        self._lease: OutletLease | None = None
+        self._renewal: asyncio.Task[None] | None = None
         self._lock: SpoolLock | None = None
         self._earlier: EarlierCrawls | Exception | None = None
         self._earlier_lock = threading.Lock()
@@ -77,21 +88,46 @@ class ArchiveExtension:
                 settings = self.crawler.settings
                 revisits = settings.getbool("WARC_ENABLED") and settings.getbool("WARC_REVISITS")
                 try:
-                    self._earlier = EarlierCrawls.read(self.store, self.identity.outlet, payloads=revisits)
+                    self._earlier = EarlierCrawls.read(self.store, self.identity.outlet, payloads=revisits,
+                                                       spool=self.publisher.spool_dir)
                 except Exception as exc:
                     self._earlier = exc
             if isinstance(self._earlier, Exception):
                 raise self._earlier
             return self._earlier
 
+    def write_failed(self, kind: str, exc: OSError) -> None:
+        """A writer could not write (reactor thread): one error line, the stat, and the crawl stops at once.
+
+        What was written stays: the writers leave their open files in the spool, where the next crawl or
+        `scrapy archive-sync` finishes them (pipelines/archive/recovery.py) once the disk has room.
+        """
+        self.crawler.stats.inc_value(f"archive/write_failed/{kind}")
+        if self.write_error is not None:
+            return
+        self.write_error = f"cannot write {kind} files in {self.publisher.spool_dir}: {exc.strerror or exc}"
+        logger.error("%s: the crawl stops; what was written is kept for `scrapy archive-sync`", self.write_error)
+        engine = self.crawler.engine
+        if engine is not None:
+            self._closing = asyncio.get_running_loop().create_task(
+                engine.close_spider_async(reason="archive_write_failed"))
+
     async def spider_opened(self) -> None:
         try:
             await asyncio.to_thread(self.store.check_writable)
         except StoreError as exc:
-            self.unwritable = str(exc)
-            logger.error("%s: the crawl stops before any fetch", exc)  # noqa: TRY400
-            self.crawler.stats.set_value("archive/error", str(exc))
-            raise CloseSpider("archive_unwritable") from None
+            if not exc.transient:  # a definite answer: a wrong bucket, bad keys, a read-only folder
+                self.unwritable = str(exc)
+                logger.error("%s: the crawl stops before any fetch", exc)  # noqa: TRY400
+                self.crawler.stats.set_value("archive/error", str(exc))
+                raise CloseSpider("archive_unwritable") from None
+            # Unreachable now: news pages change and vanish, so the crawl runs into the spool; its files are
+            # stored by `scrapy archive-sync` or the next crawl, and the exit status says they wait (3).
+            logger.warning("%s: the crawl runs into the spool %s; its files wait there", exc,
+                           self.publisher.spool_dir)
+            self.crawler.stats.set_value("archive/store_unreachable_at_start", str(exc))
+        else:
+            await self._take_lease()
         # Taken before the look at the spool: files of other running crawls sharing it are theirs to store.
         try:
             self._lock = await asyncio.to_thread(SpoolLock, self.publisher.spool_dir, self.identity.crawl_id)
@@ -105,6 +141,42 @@ class ArchiveExtension:
             logger.info("the spool holds %d file(s) from an earlier crawl: storing them first", len(left))
             for path, key in left:
                 self.publisher.publish(path, key)
+
+    async def _take_lease(self) -> None:
+        settings = self.crawler.settings
+        if not settings.getbool("ARCHIVE_LEASE_ENABLED"):
+            return
+        ttl = settings.getfloat("ARCHIVE_LEASE_TTL")
+        lease = OutletLease(self.store, self.identity.outlet, self.identity.crawl_id, ttl)
+        try:
+            await asyncio.to_thread(lease.acquire)
+        except LeaseHeld as exc:
+            self.unwritable = f"outlet {self.identity.outlet} is being crawled into this archive: {exc}"
+            logger.error("%s: this one stops before any fetch", self.unwritable)  # noqa: TRY400
+            self.crawler.stats.set_value("archive/error", self.unwritable)
+            raise CloseSpider("outlet_leased") from None
+        except StoreError as exc:
+            logger.warning("the outlet's lease could not be taken (%s): crawling without it", exc)
+            return
+        self._lease = lease
+        self._renewal = asyncio.get_running_loop().create_task(self._renew_lease(lease, ttl / 3))
+
+    async def _renew_lease(self, lease: OutletLease, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await asyncio.to_thread(lease.renew)
+            except StoreError as exc:
+                logger.warning("the outlet's lease could not be renewed: %s", exc)
+
+    async def _release_lease(self) -> None:
+        if self._renewal is not None:
+            self._renewal.cancel()
+        if self._lease is not None:
+            try:
+                await asyncio.to_thread(self._lease.release)
+            except StoreError as exc:
+                logger.warning("the outlet's lease could not be released (it expires by itself): %s", exc)
 
     async def spider_closed(self, reason: str) -> None:
         # One close path for every file of the crawl: each writer closes its files on this signal.
@@ -122,13 +194,16 @@ class ArchiveExtension:
             logger.error("%d archive file(s) could not be stored and wait in %s: run `scrapy archive-sync`",
                          len(kept), self.publisher.spool_dir)
         self.publisher.close()
+        await self._release_lease()
         if self._lock is not None:
             self._lock.release()
 
     async def _write_manifest(self, reason: str) -> None:
         stats = self.crawler.stats
         items = int(stats.get_value("item_scraped_count", 0))
-        files = sorted(self.publisher.files, key=lambda f: f.key)
+        # This crawl's files: those of earlier crawls stored at its start are listed in their own manifests.
+        crawl_id = self.identity.crawl_id
+        files = sorted((f for f in self.publisher.files if Path(f.key).name.startswith(crawl_id)), key=lambda f: f.key)
         status = {"finished": "finished", "shutdown": "cancelled", "cancelled": "cancelled"}.get(reason, reason)
         errors = errors_by_kind(stats.get_stats())
         if self.publisher.errors:
@@ -160,8 +235,35 @@ class ArchiveExtension:
             "field_coverage": coverage,
             "stats": {k: jsonable(v) for k, v in sorted(stats.get_stats().items())},
         }
+        report = crawl_report(status, counts, coverage, len(files))
+        if self.write_error is not None:
+            # Its open files wait in the spool for recovery, like a killed crawl's: no manifest says it ended whole.
+            logger.error("crawl report (no manifest: %s): %s", self.write_error, report)
+            return
         key = manifest_key(self.identity.outlet, self.identity.crawl_id)
-        local = self.publisher.spool_path(key)
-        local.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        try:
+            local = await asyncio.to_thread(_write_whole, self.publisher.spool_path(key),
+                                            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            self.crawler.stats.inc_value("archive/write_failed/manifest")
+            self.write_error = self.write_error or f"cannot write the manifest {key}: {exc.strerror or exc}"
+            logger.error("cannot write the manifest %s (%s): the crawl's files are kept; run `scrapy archive-sync`",
+                         key, exc.strerror or exc)
+            return
         self.publisher.publish(local, key)
-        logger.info("crawl report: %s", crawl_report(status, counts, coverage, len(files)))
+        logger.info("crawl report: %s", report)
+
+
+def _write_whole(path: Path, text: str) -> Path:
+    """Write under a temporary name, fsync, rename: a file under its final name is always whole."""
+    partial = path.with_name(path.name + ".part")
+    try:
+        with partial.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
+    return path

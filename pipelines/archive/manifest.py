@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-__all__ = ["COVERAGE_FIELDS", "crawl_report", "errors_by_kind", "jsonable", "manifest_key"]
+__all__ = ["COVERAGE_FIELDS", "crawl_report", "errors_by_kind", "failed_fetches", "jsonable", "manifest_key"]
 
 # Item fields whose presence the manifest reports (the share of items where each is non-empty).
 COVERAGE_FIELDS = (
@@ -24,14 +24,33 @@ def manifest_key(outlet: str, crawl_id: str) -> str:
 
 def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
     """Failed fetches, pages that could not be parsed, dropped items and spider exceptions, by kind."""
-    prefixes = {"pages/failed/": "fetch/", "pages/not_parsable/": "not_parsable/", "items/dropped/": "dropped/",
-                "spider_exceptions/": "spider/"}
+    prefixes = {"pages/failed/": "fetch/", "pages/truncated/": "truncated/", "pages/not_parsable/": "not_parsable/",
+                "items/dropped/": "dropped/", "spider_exceptions/": "spider/", "archive/write_failed/": "write_failed/"}
     errors: dict[str, int] = {}
     for key, value in sorted(stats.items()):
         for prefix, kind in prefixes.items():
             if key.startswith(prefix) and isinstance(value, int):
                 errors[kind + key.removeprefix(prefix)] = value
     return errors
+
+
+# Failures that are answers or choices, not losses: the server said the page is gone or forbidden, a policy
+# refused a redirect or robots.txt disallowed the page, or the archive stopped the crawl (counted apart).
+_NOT_LOSSES = ("http_4", "redirect_refused", "IgnoreRequest", "not_archived", "decompressed_too_large")
+
+
+def failed_fetches(stats: dict[str, Any]) -> int:
+    """Pages the crawl meant to archive and could not, whole: no answer or a 5xx after the retries, or a body
+    cut short (by a reset, or at DOWNLOAD_MAXSIZE / WARC_MAX_FETCH_TIME)."""
+    failed = 0
+    for key, value in stats.items():
+        if not isinstance(value, int):
+            continue
+        if key.startswith("pages/truncated/"):
+            failed += value
+        elif key.startswith("pages/failed/") and not key.removeprefix("pages/failed/").startswith(_NOT_LOSSES):
+            failed += value
+    return failed
 
 
 def crawl_report(status: str, counts: dict[str, Any], coverage: dict[str, float], files: int) -> str:

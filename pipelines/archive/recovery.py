@@ -163,7 +163,7 @@ def warc_index_entries(path: Path, filename: str | None = None) -> Iterator[Cdxj
                 digest=headers.get_header("WARC-Payload-Digest") or "",
                 length=iterator.get_record_length(), offset=iterator.get_record_offset(),
                 filename=filename or path.name, record_id=headers.get_header("WARC-Record-ID") or "",
-                record_type=record.rec_type,
+                record_type=record.rec_type, truncated=headers.get_header("WARC-Truncated") or None,
             )
 
 

@@ -10,6 +10,7 @@ on the archive's `archive_closing` signal.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 import logging
@@ -21,7 +22,7 @@ from typing import IO, Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.extensions.crawl import crawl_identity
 from pipelines.archive.extension import ArchiveExtension, archive_closing
@@ -55,6 +56,7 @@ class ItemWriterPipeline:
         self._count = 0
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="item-writer")
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._failed: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ItemWriterPipeline:
@@ -73,7 +75,16 @@ class ItemWriterPipeline:
         data = ItemAdapter(item).asdict()
         line = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
         self._loop = asyncio.get_running_loop()
-        await self._loop.run_in_executor(self._thread, self._write, line)
+        if self._failed is not None:
+            raise DropItem(f"not written ({self._failed}): {data.get('url')}")
+        try:
+            await self._loop.run_in_executor(self._thread, self._write, line)
+        except OSError as exc:
+            # A full disk: the open batch keeps its whole lines in the spool (.open) for recovery, and the
+            # item itself is in the WARC's metadata record, from which recovery writes it again.
+            self._failed = exc.strerror or str(exc)
+            self.archive.write_failed("items", exc)
+            raise DropItem(f"not written ({self._failed}): {data.get('url')}") from None
         stats = self.crawler.stats
         for name in COVERAGE_FIELDS:
             if data.get(name) not in (None, "", [], {}):
@@ -84,8 +95,15 @@ class ItemWriterPipeline:
     async def close(self) -> None:
         """Close the open batch (archive_closing): its file goes to the spool like every other."""
         if self._loop is not None:
-            await self._loop.run_in_executor(self._thread, self._roll)
+            await self._loop.run_in_executor(self._thread, self._abandon if self._failed else self._roll)
         self._thread.shutdown(wait=True)
+
+    def _abandon(self) -> None:
+        for handle in (self._gzip, self._raw):
+            if handle is not None:
+                with contextlib.suppress(OSError):
+                    handle.close()
+        self._gzip = self._raw = None
 
     # The writer thread.
 

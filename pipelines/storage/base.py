@@ -56,6 +56,15 @@ class Store(Protocol):
     def download(self, key: str, dest: Path) -> Path:
         """A local file with the content of key (large files: WARCs); dest is used when a copy is needed."""
 
+    def create(self, key: str, data: bytes) -> bool:
+        """Write a small object only if none is under key (atomically); False when one already is."""
+
+    def overwrite(self, key: str, data: bytes) -> None:
+        """Write a small object under key, replacing what is there (leases: only their holder writes them)."""
+
+    def delete(self, key: str) -> None:
+        """Remove the object under key, if any."""
+
 
 def check_key(key: str) -> str:
     """A key as given, or ValueError when it could escape the root or carries control characters."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +33,8 @@ class FileStore:
         return self.root.joinpath(*check_key(key).split("/"))
 
     def check_writable(self) -> None:
-        probe = self.root / ".write-check"
+        # A name of its own: two crawls starting together into one folder must not remove each other's probe.
+        probe = self.root / f".write-check-{os.getpid()}-{secrets.token_hex(4)}"
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             probe.write_bytes(b"ok")
@@ -81,6 +83,38 @@ class FileStore:
 
     def download(self, key: str, dest: Path) -> Path:
         return self._path(key)  # already a local file: no copy
+
+    def create(self, key: str, data: bytes) -> bool:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f"{target.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+        try:
+            partial.write_bytes(data)
+            os.link(partial, target)  # atomic, and refuses an existing name: O_EXCL for a whole file
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise StoreError(f"cannot write {self.uri}/{key}: {exc.strerror}", transient=True) from None
+        finally:
+            partial.unlink(missing_ok=True)
+        return True
+
+    def overwrite(self, key: str, data: bytes) -> None:
+        target = self._path(key)
+        partial = target.with_name(f"{target.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(data)
+            os.replace(partial, target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise StoreError(f"cannot write {self.uri}/{key}: {exc.strerror}", transient=True) from None
+
+    def delete(self, key: str) -> None:
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot delete {self.uri}/{key}: {exc.strerror}", transient=True) from None
 
     def keys(self, prefix: str) -> Iterator[str]:
         base = self.root / prefix if prefix else self.root

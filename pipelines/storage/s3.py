@@ -289,6 +289,50 @@ class S3Store:
             raise self._error(exc, "cannot read from", key) from None
         return dest
 
+    def create(self, key: str, data: bytes) -> bool:
+        object_key = self._object_key(key)
+        if not self.conditional_writes:
+            # No If-None-Match on this server: HEAD then PUT, which two racing writers can both pass.
+            if self.head(key) is not None:
+                return False
+            self.overwrite(key, data)
+            return True
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=object_key, Body=data, IfNoneMatch="*",
+                                   ContentType=content_type(key))
+        except Exception as exc:
+            code = _code(exc)
+            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+                return False
+            if code in ("NotImplemented", "501"):
+                self.conditional_writes = False
+                return self.create(key, data)
+            raise self._error(exc, "cannot write to", key) from None
+        return True
+
+    def overwrite(self, key: str, data: bytes) -> None:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._object_key(key), Body=data,
+                                   ContentType=content_type(key))
+        except Exception as exc:
+            raise self._error(exc, "cannot write to", key) from None
+
+    def delete(self, key: str) -> None:
+        """Remove the object; on a versioned bucket every version of it, as a plain delete would only hide it
+        behind a delete marker (only leases are deleted: the archive's files never are)."""
+        object_key = self._object_key(key)
+        try:
+            versions = self.client.list_object_versions(Bucket=self.bucket, Prefix=object_key)
+            found = [v for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])
+                     if v.get("Key") == object_key and v.get("VersionId") not in (None, "null")]
+            for version in found:
+                self.client.delete_object(Bucket=self.bucket, Key=object_key, VersionId=version["VersionId"])
+            if not found:
+                self.client.delete_object(Bucket=self.bucket, Key=object_key)
+        except Exception as exc:
+            if _code(exc) not in ("404", "NoSuchKey", "NotFound"):
+                raise self._error(exc, "cannot delete", key) from None
+
     def keys(self, prefix: str) -> Iterator[str]:
         root = f"{self.prefix}/" if self.prefix else ""
         paginator = self.client.get_paginator("list_objects_v2")

@@ -57,14 +57,28 @@ def spooled_files(spool_dir: Path) -> list[tuple[Path, str]]:
 
 
 class SpoolLock:
-    """Marks a crawl as running in a spool (an flock, so a killed crawl's mark dies with its process)."""
+    """Marks a crawl as running in a spool (an flock, so a killed crawl's mark dies with its process).
+
+    The lock file goes when its crawl releases it, and a killed crawl's file is removed by the next look at
+    the spool (`active_crawls`): so the file may vanish between our open and our flock, and we check that the
+    file we locked is still the one under its name.
+    """
 
     def __init__(self, spool_dir: Path, crawl_id: str) -> None:
         folder = spool_dir / ACTIVE_DIR
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"{crawl_id}.lock"
-        self._fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
-        fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        while True:
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise
+            if _same_file(fd, self.path):
+                self._fd = fd
+                return
+            os.close(fd)  # removed as stale between our open and our lock: take the new one
 
     def release(self) -> None:
         if self._fd < 0:
@@ -75,8 +89,17 @@ class SpoolLock:
         self._fd = -1
 
 
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        on_disk = path.stat()
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
+
+
 def active_crawls(spool_dir: Path) -> set[str]:
-    """Crawl ids whose lock in the spool is held by a live process."""
+    """Crawl ids whose lock in the spool is held by a live process; a killed crawl's lock file is removed."""
     found = set()
     for path in (spool_dir / ACTIVE_DIR).glob("*.lock"):
         try:
@@ -84,9 +107,15 @@ def active_crawls(spool_dir: Path) -> set[str]:
         except OSError:
             continue
         try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             found.add(path.name.removesuffix(".lock"))
+        else:
+            # Nobody holds it: its crawl was killed. Removed while we hold it, and only if it is still the file
+            # we opened (a crawl starting now checks that its locked file is the one under the name).
+            if _same_file(fd, path):
+                with contextlib.suppress(OSError):
+                    path.unlink()
         finally:
             os.close(fd)
     return found

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import logging
@@ -35,7 +36,7 @@ from crawler.crawl import CrawlIdentity
 from crawler.extensions.crawl import crawl_identity
 from pipelines.archive.cdxj import CdxjEntry, cdxj_line
 from pipelines.archive.earlier import Capture
-from pipelines.archive.extension import ArchiveExtension, archive_closing
+from pipelines.archive.extension import ArchiveExtension, ArchiveWriteError, archive_closing
 from pipelines.storage.spool import OPEN_SUFFIX, Publisher
 from pipelines.warc.records import LeveledWARCWriter, WireHeaders
 
@@ -98,6 +99,7 @@ class WarcWriter:
         self._loaded = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._archive: ArchiveExtension | None = None
+        self._failed: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcWriter:
@@ -131,14 +133,31 @@ class WarcWriter:
     # Public API: coroutines that run the blocking work in the writer thread.
 
     async def write_exchange(self, exchange: Exchange) -> dict[str, Any]:
-        ref: dict[str, Any] = await self._run(self._write_exchange, exchange)
+        """Write a request/response pair; ArchiveWriteError when the file cannot be written (the crawl stops)."""
+        ref: dict[str, Any] = await self._guarded(self._write_exchange, exchange)
         return ref
 
     async def write_metadata(self, url: str, concurrent_to: str, item: dict[str, Any]) -> None:
-        await self._run(self._write_metadata, url, concurrent_to, item)
+        await self._guarded(self._write_metadata, url, concurrent_to, item)
+
+    async def _guarded(self, func: Any, *args: Any) -> Any:
+        if self._failed is not None:
+            raise ArchiveWriteError(self._failed)
+        try:
+            return await self._run(func, *args)
+        except OSError as exc:
+            # A full disk or an I/O error: nothing more is written; the open file keeps its whole records and
+            # stays in the spool (.open) for recovery, which cuts the record this write left half-done.
+            self._failed = f"WARC not written: {exc.strerror or exc}"
+            self.archive.write_failed("warc", exc)
+            raise ArchiveWriteError(self._failed) from None
 
     async def close(self) -> None:
         if self._loop is None:  # nothing was ever written
+            self._thread.shutdown(wait=True)
+            return
+        if self._failed is not None:
+            await self._run(self._abandon)
             self._thread.shutdown(wait=True)
             return
         await self._run(self._close_file)
@@ -219,17 +238,17 @@ class WarcWriter:
             warc_headers["WARC-Refers-To"] = earlier.record_id
             record = writer.create_revisit_record(ex.url, digest, earlier.url, earlier.date,
                                                   http_headers=http_headers, warc_headers_dict=warc_headers)
-            self.crawler.stats.inc_value("warc/revisit_records")
         else:
             warc_headers["WARC-Payload-Digest"] = digest
             if ex.truncated:
                 warc_headers["WARC-Truncated"] = ex.truncated
             record = writer.create_warc_record(ex.url, "response", payload=BytesIO(ex.body), length=len(ex.body),
                                                http_headers=http_headers, warc_headers_dict=warc_headers)
-            self.crawler.stats.inc_value("warc/response_records")
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         offset = self._file.tell()
         writer.write_record(record)
+        # Counted once written: a full disk must not leave stats that claim records it refused.
+        self.crawler.stats.inc_value("warc/revisit_records" if earlier is not None else "warc/response_records")
         length = self._file.tell() - offset
         request = writer.create_warc_record(
             ex.url, "request", payload=BytesIO(ex.request_body), length=len(ex.request_body),
@@ -246,7 +265,7 @@ class WarcWriter:
         self._add_to_index(CdxjEntry(
             url=ex.url, warc_date=date, status=ex.status, mime=mime.split(";")[0].strip(), digest=digest,
             length=length, offset=offset, filename=self._path.name, record_id=record_id,
-            record_type="revisit" if earlier else "response",
+            record_type="revisit" if earlier else "response", truncated=ex.truncated,
         ))
         ref = {"filename": self._path.name, "offset": offset, "length": length, "record_id": record_id,
                "payload_digest": digest}
@@ -268,6 +287,14 @@ class WarcWriter:
         self.crawler.stats.inc_value("warc/metadata_records")
         if self._file.tell() >= self.max_size:
             self._close_file()
+
+    def _abandon(self) -> None:
+        """After a failed write: close the handles, rename nothing; recovery finishes the open files."""
+        for handle in (self._file, self._index_lines):
+            if handle is not None:
+                with contextlib.suppress(OSError):
+                    handle.close()
+        self._file = self._writer = self._path = self._index_lines = None
 
     def _close_file(self) -> None:
         if self._file is None or self._path is None:
