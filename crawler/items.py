@@ -7,6 +7,7 @@ from typing import Any, TypedDict
 
 __all__ = [
     "ITEM_KEYS",
+    "ITEM_URI_PREFIX",
     "ArticleItem",
     "Author",
     "Copyright",
@@ -14,6 +15,10 @@ __all__ = [
     "Term",
     "WarcRef",
 ]
+
+
+ITEM_URI_PREFIX = "urn:outlet-archive:item:"
+"""WARC-Target-URI prefix of the metadata record that holds the item extracted from a page (+ the page's URL)."""
 
 
 class Author(TypedDict):

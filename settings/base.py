@@ -137,6 +137,9 @@ ARCHIVE_ENABLED = True
 # Where WARCs, items, indexes and manifests go: a path, file:///path or s3://bucket/prefix.
 ARCHIVE_URI = "archive"
 ARCHIVE_SPOOL_DIR = ""  # empty: <archive>/.spool for a folder, ./spool for S3
+# How the responses a killed crawl archived without their item get one (pipelines/archive/orphans.py): this
+# function extracts the item again from the WARC record; empty: only items kept in metadata records are used.
+ARCHIVE_RECOVERY_EXTRACT = "crawler.reextraction.item_at"
 # One crawl of an outlet at a time in one archive: a lease object (leases/{outlet}.json) renewed every third
 # of its TTL; a crawl killed on another host frees it after the TTL, one killed on this host at once.
 ARCHIVE_LEASE_ENABLED = True

@@ -155,3 +155,19 @@ def test_an_unreadable_archive_fails_both_askers(tmp_path: Path, monkeypatch: py
     for _ in range(2):  # each asker logs its own consequence (no skips; no revisits)
         with pytest.raises(StoreError, match="cannot list"):
             archive.earlier_crawls()
+
+
+@pytest.mark.slow
+def test_an_old_url_that_redirects_to_an_archived_article_archives_no_second_item(tmp_path: Path) -> None:
+    """Found by the second crawl only under its old URL (a 301 to the new one): the hop is archived, no item."""
+    archive = tmp_path / "archive"
+    new_path = "/harbour-cranes-and-the-price-of-bread/5665120"
+    with ReplicaServer() as url:
+        first = run_crawl(archive, "-a", f"urls={url}{new_path}", base_url=url)
+        assert first.returncode == 0, first.log
+        second = run_crawl(archive, base_url=url)
+        assert second.returncode == 0, second.log
+    index = "".join(p.read_text() for p in archive.glob("indexes/**/*.cdxj"))
+    assert '/harbour-cranes-price-of-bread/5665120"' in index  # the old URL's 301, archived by the second crawl
+    assert [item["url"] for item in first.items() if new_path in item["url"]] != []
+    assert len([item for item in second.items() if new_path in item["url"]]) == 1

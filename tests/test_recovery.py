@@ -15,16 +15,18 @@ import sys
 import time
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler.items import ITEM_URI_PREFIX
+from crawler.outlets import load_outlets
 from pipelines.archive.cdxj import CdxjEntry, cdxj_line, read_cdxj
 from pipelines.archive.recovery import recover_spool, warc_index_entries
 from pipelines.storage.spool import SpoolLock, spooled_files
-from pipelines.warc.writer import ITEM_URI_PREFIX
 from tests.crawl_runner import ROOT, crawl_command, scrapy_env
 
 CRAWL = "20261130T070000Z-dead"
@@ -219,16 +221,25 @@ def test_a_killed_crawl_is_stored_whole(replica_url: str, tmp_path: Path, finish
     warcs = {p.name: p for p in archive.glob("warc/**/*.warc.gz")}
     for warc in warcs.values():
         read_back(warc)
-    # The WARC holds each item too (its metadata record, written just before the item's line): the batches
-    # lost none of them, bar those the kill caught between the two writes.
+    # Every article page the killed crawl archived has its item, once: those the kill caught between the
+    # response and the item's batch line were written by the recovery, from the WARC.
+    outlet = load_outlets()["globalresearch"]
+    articles = set()
     in_warc = set()
     for warc in warcs.values():
         with warc.open("rb") as handle:
-            in_warc |= {r.rec_headers.get_header("WARC-Target-URI").removeprefix(ITEM_URI_PREFIX)
-                        for r in ArchiveIterator(handle) if r.rec_type == "metadata"}
-    in_batches = {item["fetched_url"] for item in items}
-    assert in_batches <= in_warc
-    assert len(in_warc - in_batches) <= 2
+            for r in ArchiveIterator(handle):
+                uri = r.rec_headers.get_header("WARC-Target-URI")
+                if r.rec_type == "metadata":
+                    in_warc.add(uri.removeprefix(ITEM_URI_PREFIX))
+                elif r.rec_type == "response" and r.http_headers.get_statuscode() == "200" \
+                        and (r.http_headers.get_header("Content-Type") or "").startswith("text/html") \
+                        and outlet.is_article_path(urlsplit(uri).path):
+                    articles.add(r.rec_headers.get_header("WARC-Record-ID"))
+    record_ids = [item["warc"]["record_id"] for item in items]
+    assert len(record_ids) == len(set(record_ids)), "an item archived twice"
+    assert articles - set(record_ids) == set(), "an archived article without its item"
+    assert {item["fetched_url"] for item in items} >= in_warc
     for item in items:  # every item points at a whole record, at its offset
         ref = item["warc"]
         with warcs[ref["filename"]].open("rb") as handle:

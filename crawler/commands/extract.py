@@ -52,7 +52,24 @@ class Command(ScrapyCommand):
                 print(f"error: cannot read {name}: {exc.strerror}", file=sys.stderr)
                 self.exitcode = 1
                 continue
+            problem = _not_a_page(body)
+            if problem:
+                print(f"error: {name} is not an HTML page ({problem})", file=sys.stderr)
+                self.exitcode = 1
+                continue
             _, html = html_to_unicode(None, body)
             url = opts.url or path.resolve().as_uri()
             item = normalized_item(source, html, url, normalize, fetched_url=opts.url)
             sys.stdout.write(json.dumps(asdict(item), ensure_ascii=False) + "\n")
+
+
+def _not_a_page(body: bytes) -> str:
+    """Why these bytes are no page to extract from ("" when they may be one): an all-null item helps nobody."""
+    if not body.strip():
+        return "empty"
+    head = body[:4096]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):  # binary, unless UTF-16 with its BOM
+        return "binary data"
+    if b"<" not in head:
+        return "no markup"
+    return ""

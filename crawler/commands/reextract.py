@@ -1,7 +1,8 @@
 """`scrapy reextract WARC...`: run today's extractors over archived responses, print items as JSON Lines.
 
 Each item's `warc` points at the record read (a revisit record's payload is taken from the record it
-refers to, when that record is among the files given). No network.
+refers to, when that record is among the files given). No network. A file that is not a WARC, or a WARC cut
+short, is one error line and exit status 1; the items of what is whole in a cut WARC are still printed.
 """
 
 from __future__ import annotations
@@ -10,30 +11,20 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Iterator
 from dataclasses import asdict
-from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from tqdm import tqdm
-from w3lib.encoding import html_to_unicode
-from warcio.archiveiterator import ArchiveIterator
-from warcio.recordloader import ArcWarcRecord
+from warcio.exceptions import ArchiveLoadFailed
 
-from crawler.crawl import outlet_url
-from crawler.extractors.page import Normalizer, normalized_item
-from crawler.items import ArticleItem, WarcRef
-from crawler.outlets import Outlet, outlets_for_command
-from crawler.utils.content_encoding import BodyDecodingError, decode_body
-from pipelines.items.normalize import normalize_article
+from crawler.outlets import outlets_for_command
+from crawler.reextraction import RecordReader, response_offsets
+from pipelines.archive.recovery import whole_members_end
 
 logger = logging.getLogger(__name__)
-
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 class Command(ScrapyCommand):
@@ -57,112 +48,32 @@ class Command(ScrapyCommand):
         outlets = outlets_for_command(self.settings)
         if opts.outlet and opts.outlet not in outlets:
             raise UsageError(f"unknown outlet {opts.outlet!r} (outlets: {', '.join(outlets)})")
-        normalize = partial(normalize_article, date_formats=self.settings.getlist("NORMALIZE_DATE_FORMATS"))
-        max_size = self.settings.getint("DOWNLOAD_MAXSIZE")
         files = [Path(a) for a in args]
-        payloads = _response_offsets(files)
+        reader = RecordReader.from_settings(self.settings, outlets, opts.outlet)
+        reader.payloads = response_offsets(files)
         written = 0
         bar = tqdm(files, unit="file", disable=not sys.stderr.isatty(), file=sys.stderr)
         for path in bar:
             bar.set_description(path.name)
             count = 0
             try:
-                for item in _items_of(path, outlets, opts.outlet, payloads=payloads, max_size=max_size,
-                                      normalize=normalize):
+                whole, size = whole_members_end(path)
+                for item in reader.items_of(path):
                     sys.stdout.write(json.dumps(asdict(item), ensure_ascii=False) + "\n")
                     count += 1
             except OSError as exc:
-                logger.error("cannot read %s: %s", path, exc)  # noqa: TRY400 - one clear line is enough
+                logger.error("cannot read %s: %s", path, exc.strerror or exc)  # noqa: TRY400 - one clear line
+                self.exitcode = 1
+                continue
+            except ArchiveLoadFailed:
+                logger.error("not a WARC file: %s", path)  # noqa: TRY400
                 self.exitcode = 1
                 continue
             written += count
-            if not sys.stderr.isatty():
+            if whole < size:
+                logger.error("%s is cut short: whole up to byte %d of %d; %d item(s) kept from what is whole",
+                             path, whole, size, count)
+                self.exitcode = 1
+            elif not sys.stderr.isatty():
                 logger.info("%s: %d items", path, count)
         logger.info("reextract: %d items from %d file(s)", written, len(files))
-
-
-class _WarcInfo:
-    def __init__(self) -> None:
-        self.fields: dict[str, str] = {}
-
-    def read(self, record: ArcWarcRecord) -> None:
-        text = record.content_stream().read().decode("utf-8", "replace")
-        self.fields = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
-
-
-def _response_offsets(files: list[Path]) -> dict[str, tuple[Path, int]]:
-    """Where each response record of the given files starts, by WARC-Record-ID (revisits point there)."""
-    found: dict[str, tuple[Path, int]] = {}
-    for path in files:
-        try:
-            with path.open("rb") as handle:
-                iterator = ArchiveIterator(handle)
-                for record in iterator:
-                    if record.rec_type == "response":
-                        found[record.rec_headers.get_header("WARC-Record-ID")] = (path, iterator.get_record_offset())
-        except OSError:
-            continue
-    return found
-
-
-def _read_payload_at(path: Path, offset: int) -> tuple[bytes, Any]:
-    with path.open("rb") as handle:
-        handle.seek(offset)
-        record = next(iter(ArchiveIterator(handle)))
-        return record.raw_stream.read(), record.http_headers
-
-
-def _items_of(path: Path, outlets: dict[str, Outlet], forced: str | None, *, payloads: dict[str, tuple[Path, int]],
-              max_size: int, normalize: Normalizer) -> Iterator[ArticleItem]:
-    info = _WarcInfo()
-    with path.open("rb") as handle:
-        iterator = ArchiveIterator(handle)
-        for record in iterator:
-            if record.rec_type == "warcinfo":
-                info.read(record)
-                continue
-            if record.rec_type not in ("response", "revisit") or record.http_headers is None:
-                continue
-            if record.http_headers.get_statuscode() != "200":
-                continue
-            outlet = outlets.get(forced or info.fields.get("outlet", ""))
-            if outlet is None:
-                continue
-            fetched_url = record.rec_headers.get_header("WARC-Target-URI")
-            own_url = outlet_url(fetched_url, info.fields.get("fetch-origin", ""), outlet.origin)
-            if not outlet.is_article_path(urlsplit(own_url).path):
-                continue
-            headers = record.http_headers
-            if record.rec_type == "revisit":
-                target = payloads.get(record.rec_headers.get_header("WARC-Refers-To") or "")
-                if target is None:
-                    logger.warning("revisit of a record not among the files given, skipped: %s", fetched_url)
-                    continue
-                body, headers = _read_payload_at(*target)
-            else:
-                body = record.raw_stream.read()  # as sent: still encoded
-            iterator.read_to_end(record)
-            ref: WarcRef = {
-                "filename": path.name,
-                "offset": iterator.get_record_offset(),
-                "length": iterator.get_record_length(),
-                "record_id": record.rec_headers.get_header("WARC-Record-ID"),
-                "payload_digest": record.rec_headers.get_header("WARC-Payload-Digest"),
-            }
-            try:
-                body = decode_body(body, headers.get_header("Content-Encoding"), max_size)
-            except BodyDecodingError as exc:
-                logger.warning("not re-extracted: %s (%s)", fetched_url, exc)
-                continue
-            content_type = headers.get_header("Content-Type") or ""
-            if content_type and content_type.split(";")[0].strip().lower() not in _HTML_TYPES:
-                continue
-            _, html = html_to_unicode(content_type, body)
-            yield normalized_item(
-                outlet, html, own_url, normalize,
-                fetched_url=fetched_url,
-                fetched_at=record.rec_headers.get_header("WARC-Date"),
-                crawl_id=info.fields.get("isPartOf"),
-                warc=ref,
-            )
-

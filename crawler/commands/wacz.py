@@ -26,10 +26,10 @@ from scrapy.exceptions import UsageError
 from tqdm import tqdm
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.items import ITEM_URI_PREFIX
 from pipelines.archive.manifest import manifest_key
 from pipelines.storage import store_from_uri
 from pipelines.storage.base import StoreError
-from pipelines.warc.writer import ITEM_URI_PREFIX
 
 logger = logging.getLogger(__name__)
 

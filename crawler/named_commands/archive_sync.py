@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.utils.log import configure_logging
 
+from pipelines.archive.extension import recovery_extractor
 from pipelines.archive.recovery import recover_spool
 from pipelines.storage import default_spool_dir, store_from_uri
 from pipelines.storage.base import StoreError
@@ -93,16 +94,21 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         settings = self.settings
         configure_logging(settings)
-        uri = settings.get("ARCHIVE_URI") or "archive"
+        uri = settings["ARCHIVE_URI"]
         try:
             store = store_from_uri(uri, settings)
             spool_dir = Path(opts.spool).resolve() if opts.spool else default_spool_dir(settings, store)
-            recover_spool(spool_dir)  # the files of killed crawls, finished first (pipelines/archive/recovery.py)
+            if not spool_dir.is_dir() or not any(p.is_file() for p in spool_dir.rglob("*")):
+                logger.info("the spool %s is empty: nothing to store", spool_dir)
+                return
+            # The store first: finding a killed crawl's missing items needs its stored batches.
+            store.check_writable()
+            # The files of killed crawls, finished first, and their missing items (pipelines/archive/recovery.py).
+            recover_spool(spool_dir, store=store, extract=recovery_extractor(settings))
             files = spooled_files(spool_dir)
             if not files:
                 logger.info("the spool %s is empty: nothing to store", spool_dir)
                 return
-            store.check_writable()
         except StoreError as exc:
             logger.error("%s", exc)  # noqa: TRY400
             self.exitcode = 2

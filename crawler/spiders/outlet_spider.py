@@ -181,7 +181,7 @@ class OutletSpider(scrapy.Spider):
         self._articles_scheduled.add(key)
         stats.inc_value("discovery/articles_scheduled")
         return scrapy.Request(fetch_url, callback=self.parse_article, errback=self.on_error,
-                              meta={"archive_kind": "article"})
+                              meta={"archive_kind": "article", "forced": forced})
 
     def _refresh_cutoff(self) -> datetime | None:
         if self.refresh_days is None:
@@ -281,6 +281,13 @@ class OutletSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
         if self._archived_only(response, "article"):
+            return
+        if response.meta.get("redirect_urls") and not response.meta.get("forced") and self.earlier is not None \
+                and self.earlier.archived_since(response.url, self._refresh_cutoff()):
+            # Found under an old URL that redirects to one an earlier crawl archived: the hop is archived now,
+            # the article was then (with its item). Skipped only after the fetch, as the redirect is not known
+            # before it.
+            self.crawler.stats.inc_value("discovery/skipped_archived")
             return
         content_type = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
         if not isinstance(response, TextResponse) or (content_type and content_type not in _HTML_TYPES):

@@ -13,24 +13,28 @@ import json
 import logging
 import os
 import threading
+from functools import partial
 from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.settings import BaseSettings
+from scrapy.utils.misc import load_object
 
 from crawler.crawl import CrawlIdentity
 from crawler.extensions.crawl import crawl_identity
 from pipelines.archive.earlier import EarlierCrawls
 from pipelines.archive.lease import LeaseHeld, OutletLease
 from pipelines.archive.manifest import COVERAGE_FIELDS, crawl_report, errors_by_kind, jsonable, manifest_key
+from pipelines.archive.orphans import ItemAt
 from pipelines.archive.recovery import recover_spool
 from pipelines.storage import default_spool_dir, store_from_uri
 from pipelines.storage.base import Store, StoreError
 from pipelines.storage.spool import Publisher, SpoolLock, spooled_files
 
-__all__ = ["ArchiveExtension", "ArchiveWriteError", "archive_closing"]
+__all__ = ["ArchiveExtension", "ArchiveWriteError", "archive_closing", "recovery_extractor"]
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +117,7 @@ class ArchiveExtension:
                 engine.close_spider_async(reason="archive_write_failed"))
 
     async def spider_opened(self) -> None:
+        store_reachable = True
         try:
             await asyncio.to_thread(self.store.check_writable)
         except StoreError as exc:
@@ -126,16 +131,21 @@ class ArchiveExtension:
             logger.warning("%s: the crawl runs into the spool %s; its files wait there", exc,
                            self.publisher.spool_dir)
             self.crawler.stats.set_value("archive/store_unreachable_at_start", str(exc))
+            store_reachable = False
         else:
             await self._take_lease()
         # Taken before the look at the spool: files of other running crawls sharing it are theirs to store.
         try:
             self._lock = await asyncio.to_thread(SpoolLock, self.publisher.spool_dir, self.identity.crawl_id)
         except BlockingIOError:
-            self.unwritable = f"crawl {self.identity.crawl_id} is already running with the spool {self.publisher.spool_dir}"
+            self.unwritable = (f"crawl {self.identity.crawl_id} is already running with the spool "
+                               f"{self.publisher.spool_dir}")
             logger.error("%s: this one stops before any fetch", self.unwritable)  # noqa: TRY400
             raise CloseSpider("archive_unwritable") from None
-        await asyncio.to_thread(recover_spool, self.publisher.spool_dir, own_crawl=self.identity.crawl_id)
+        if store_reachable:
+            # A killed crawl's files, and its missing items (which needs its stored batches: the store reachable).
+            await asyncio.to_thread(recover_spool, self.publisher.spool_dir, own_crawl=self.identity.crawl_id,
+                                    store=self.store, extract=recovery_extractor(self.crawler.settings))
         left = spooled_files(self.publisher.spool_dir)
         if left:
             logger.info("the spool holds %d file(s) from an earlier crawl: storing them first", len(left))
@@ -267,3 +277,12 @@ def _write_whole(path: Path, text: str) -> Path:
         partial.unlink(missing_ok=True)
         raise
     return path
+
+
+def recovery_extractor(settings: BaseSettings) -> ItemAt | None:
+    """ARCHIVE_RECOVERY_EXTRACT, bound to the settings: named by its import path, as Scrapy names components,
+    because extraction lives upstream of the archive (crawler/reextraction.py)."""
+    path = settings.get("ARCHIVE_RECOVERY_EXTRACT")
+    if not path:
+        return None
+    return partial(load_object(path), settings=settings)

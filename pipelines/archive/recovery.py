@@ -34,9 +34,11 @@ from typing import IO
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.archive.cdxj import CdxjEntry, cdxj_line
+from pipelines.archive.orphans import ItemAt, complete_items
+from pipelines.storage.base import Store
 from pipelines.storage.spool import ACTIVE_DIR, OPEN_SUFFIX, active_crawls
 
-__all__ = ["Recovered", "recover_spool", "warc_index_entries"]
+__all__ = ["Recovered", "recover_spool", "warc_index_entries", "whole_members_end"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +58,13 @@ class Recovered:
     """What was not kept: the bytes of the WARC record (compressed), item line or index line the kill cut."""
 
 
-def recover_spool(spool_dir: Path, *, own_crawl: str | None = None) -> list[Recovered]:
-    """Finish every `.open` file of the crawls that no longer run; `own_crawl` (the caller's) counts as dead."""
+def recover_spool(spool_dir: Path, *, own_crawl: str | None = None, store: Store | None = None,
+                  extract: ItemAt | None = None) -> list[Recovered]:
+    """Finish every `.open` file of the crawls that no longer run; `own_crawl` (the caller's) counts as dead.
+
+    Then each such crawl's responses left without an item get theirs (pipelines/archive/orphans.py), matched
+    against its batches in the spool and in `store`, from the WARC's metadata records or from `extract`.
+    """
     if not spool_dir.is_dir():
         return []
     running = active_crawls(spool_dir) - {own_crawl}
@@ -91,6 +98,14 @@ def recover_spool(spool_dir: Path, *, own_crawl: str | None = None) -> list[Reco
             key = result.key and _key(spool_dir, result.key)
             logger.warning("recovered from killed crawl %s: %s (%d kept, %d bytes cut)", crawl_id,
                            key or f"{path.name}: nothing whole, removed", result.kept, result.cut_bytes)
+        try:
+            batch = complete_items(spool_dir, crawl_id, store=store, extract=extract)
+        except Exception as exc:  # the files are recovered all the same; the log says what is still missing
+            logger.error("the missing items of killed crawl %s were not recovered: %s: %s",  # noqa: TRY400
+                         crawl_id, type(exc).__name__, exc)
+            continue
+        if batch is not None:
+            done.append(Recovered(str(batch), -1, 0))
     return done
 
 
@@ -126,6 +141,15 @@ def _member_ends(handle: IO[bytes]) -> Iterator[int]:
             yield offset
             inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
             data = rest
+
+
+def whole_members_end(path: Path) -> tuple[int, int]:
+    """Where the last whole gzip member of a file ends, and the file's size: a cut WARC ends short of its size."""
+    with path.open("rb") as handle:
+        end = 0
+        for end in _member_ends(handle):  # noqa: B007 - the last one is the answer
+            pass
+    return end, path.stat().st_size
 
 
 def _recover_warc(path: Path) -> Recovered:

@@ -8,6 +8,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from pipelines.archive.extension import ArchiveWriteError
 from pipelines.warc.writer import WarcWriter
 
 __all__ = ["WarcMetadataPipeline"]
@@ -28,5 +29,10 @@ class WarcMetadataPipeline:
         data = ItemAdapter(item).asdict()
         ref = data.get("warc")
         if ref:
-            await self.warc.write_metadata(data.get("fetched_url") or data["url"], ref["record_id"], data)
+            try:
+                await self.warc.write_metadata(data.get("fetched_url") or data["url"], ref["record_id"], data)
+            except ArchiveWriteError:
+                # The WARC cannot be written (a full disk: the archive has said so, and the crawl is stopping).
+                # The item goes on to its batch, whose line is the item's own record.
+                self.warc.crawler.stats.inc_value("items/without_metadata_record")
         return item

@@ -34,6 +34,7 @@ from warcio.warcwriter import WARCWriter
 
 from crawler.crawl import CrawlIdentity
 from crawler.extensions.crawl import crawl_identity
+from crawler.items import ITEM_URI_PREFIX
 from pipelines.archive.cdxj import CdxjEntry, cdxj_line
 from pipelines.archive.earlier import Capture
 from pipelines.archive.extension import ArchiveExtension, ArchiveWriteError, archive_closing
@@ -44,8 +45,6 @@ __all__ = ["ITEM_URI_PREFIX", "Exchange", "WarcWriter", "payload_digest", "warc_
 
 logger = logging.getLogger(__name__)
 
-# WARC-Target-URI of the metadata record holding the item extracted from a page.
-ITEM_URI_PREFIX = "urn:outlet-archive:item:"
 
 
 def warc_key(outlet: str, crawl_id: str, seq: int, when: datetime) -> str:
