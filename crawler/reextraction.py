@@ -121,10 +121,9 @@ def item_at(path: Path, offset: int, settings: BaseSettings) -> dict[str, Any] |
     with path.open("rb") as handle:
         info = _fields(next(iter(ArchiveIterator(handle))))  # our WARCs begin with their warcinfo
         handle.seek(offset)
-        iterator = ArchiveIterator(handle)
+        iterator = ArchiveIterator(handle)  # its offsets are the file's (it starts from the handle's position)
         record = next(iter(iterator))
-        # Offsets from here are relative to where the iterator started.
-        item = reader._item(record, info, path, _Shifted(iterator, offset))
+        item = reader._item(record, info, path, iterator)
     return asdict(item) if item is not None else None
 
 
@@ -141,23 +140,6 @@ def response_offsets(files: list[Path]) -> dict[str, tuple[Path, int]]:
         except (OSError, ArchiveLoadFailed):  # unreadable or not a WARC: the caller says so, file by file
             continue
     return found
-
-
-class _Shifted:
-    """An ArchiveIterator that started at `base`: its offsets, made absolute."""
-
-    def __init__(self, iterator: ArchiveIterator, base: int) -> None:
-        self.iterator = iterator
-        self.base = base
-
-    def read_to_end(self, record: ArcWarcRecord) -> None:
-        self.iterator.read_to_end(record)
-
-    def get_record_offset(self) -> int:
-        return int(self.iterator.get_record_offset()) + self.base
-
-    def get_record_length(self) -> int:
-        return int(self.iterator.get_record_length())
 
 
 def _fields(record: ArcWarcRecord) -> dict[str, str]:

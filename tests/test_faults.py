@@ -90,11 +90,16 @@ def test_after_a_kill_the_next_crawl_archives_every_article_once(
     assert not list((spool_of(archive) / ".active").glob("*.lock")), "a lock file outlived its crawl"
 
 
+@pytest.mark.parametrize("source", ["metadata records", "extracted again"])
 def test_a_response_without_its_item_gets_it_from_the_warc(replica_url: str, replica_crawl: Crawl,
-                                                           tmp_path: Path) -> None:
-    """The kill between a response and its item, made certain: the batch lost, the WARC kept (`.open`)."""
+                                                           tmp_path: Path, source: str) -> None:
+    """The kill between a response and its item, made certain: the batch lost, the WARC kept (`.open`); the
+    items come from the WARC's metadata records, or (a kill before them too) from the responses themselves."""
     archive = tmp_path / "archive"
-    first = run_crawl(archive, base_url=replica_url, settings={"ITEMS_ENABLED": "0"})  # the WARC alone
+    settings = {"ITEMS_ENABLED": "0"}  # the WARC alone
+    if source == "extracted again":
+        settings["ITEM_PIPELINES"] = '{"pipelines.items.normalize.NormalizePipeline": 100}'  # no metadata record
+    first = run_crawl(archive, base_url=replica_url, settings=settings)
     assert first.returncode == 0, first.log
     (manifest,) = archive.glob("crawls/**/*.json")
     crawl_id = manifest.stem
@@ -111,6 +116,8 @@ def test_a_response_without_its_item_gets_it_from_the_warc(replica_url: str, rep
                           timeout=120, check=False)
     assert sync.returncode == 0, sync.stderr
     assert f"recovered from killed crawl {crawl_id}: 12 item(s) its batches missed" in sync.stderr
+    assert ("(12 from the WARC's metadata records, 0 extracted again)" if source == "metadata records"
+            else "(0 from the WARC's metadata records, 12 extracted again)") in sync.stderr
     items = check_archive(archive, article_paths(replica_crawl))
     assert {item["crawl_id"] for item in items} == {crawl_id}
     again = subprocess.run([sys.executable, "-m", "scrapy", "archive-sync", "--no-progress", "-s",
