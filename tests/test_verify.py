@@ -18,7 +18,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines.archive.verify import gzip_members, scan_warc
+from pipelines.archive.verify.members import gzip_members, scan_warc
 from pipelines.storage.s3 import S3Store
 from tests.crawl_runner import ROOT, Crawl, run_crawl, scrapy_env
 from tests.s3_server import BUCKET, MotoS3

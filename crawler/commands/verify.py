@@ -1,6 +1,6 @@
 """`scrapy verify [--outlet NAME] [--crawl ID]`: read the archive back and check every file of every crawl.
 
-The checks are pipelines/archive/verify.py's. One line per fault on stdout, then a summary line; a tqdm bar
+The checks live in pipelines/archive/verify/. One line per fault on stdout, then a summary line; a tqdm bar
 over bytes on a terminal, plain log lines otherwise. Exit status 0 when no fault, 1 when faults, 2 for bad
 usage (an unknown outlet or crawl, a store that cannot be used).
 """

@@ -13,8 +13,8 @@ import json
 import logging
 import os
 import threading
-from functools import partial
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from scrapy import signals
@@ -257,7 +257,7 @@ class ArchiveExtension:
         except OSError as exc:
             self.crawler.stats.inc_value("archive/write_failed/manifest")
             self.write_error = self.write_error or f"cannot write the manifest {key}: {exc.strerror or exc}"
-            logger.error("cannot write the manifest %s (%s): the crawl's files are kept; run `scrapy archive-sync`",
+            logger.error("cannot write the manifest %s (%s): the crawl's files are kept; run `scrapy archive-sync`",  # noqa: TRY400
                          key, exc.strerror or exc)
             return
         self.publisher.publish(local, key)

@@ -46,9 +46,8 @@ def failed_fetches(stats: dict[str, Any]) -> int:
     for key, value in stats.items():
         if not isinstance(value, int):
             continue
-        if key.startswith("pages/truncated/"):
-            failed += value
-        elif key.startswith("pages/failed/") and not key.removeprefix("pages/failed/").startswith(_NOT_LOSSES):
+        kind = key.removeprefix("pages/failed/")
+        if key.startswith("pages/truncated/") or (kind != key and not kind.startswith(_NOT_LOSSES)):
             failed += value
     return failed
 

@@ -1,0 +1,119 @@
+"""What points at a WARC record: each item line's `warc` pointer and each index line must name a whole record,
+with its offset, length, id, type and payload digest; and each response or revisit must have its index line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pipelines.archive.cdxj import read_cdxj
+from pipelines.archive.verify.members import Record, gzip_members
+from pipelines.archive.verify.report import OnFault
+
+__all__ = ["Pointers", "check_index", "check_items"]
+
+_POINTED_TYPES = ("response", "revisit")  # what an item or an index line may point at
+
+
+@dataclass
+class Pointers:
+    """The crawl's WARC records by (file name, offset), for what points at them."""
+
+    warc_keys: dict[str, str]
+    records: dict[str, dict[int, Record]]
+    listed: dict[str, str]
+    """WARC file name → key, as the manifest lists them (to name a missing file by its key)."""
+
+    def problem(self, filename: str, offset: int, length: int, *, record_id: str, digest: str,
+                kinds: tuple[str, ...] = _POINTED_TYPES) -> str | None:
+        key = self.warc_keys.get(filename)
+        if key is None:
+            return f"points at {self.listed.get(filename, filename)}, which is not in the archive"
+        records = self.records.get(filename)
+        if records is None:
+            return f"points at {key}, which could not be read"
+        record = records.get(offset)
+        if record is None:
+            return f"no record starts at offset {offset} of {key}"
+        where = f"the record at offset {offset} of {key}"
+        if not record.sound:
+            return f"{where} is damaged"
+        if record.length != length:
+            return f"{where} is {record.length} bytes long, not {length}"
+        if record.record_id != record_id:
+            return f"{where} is {record.record_id}, not {record_id}"
+        if record.record_type not in kinds:
+            return f"{where} is a {record.record_type} record, not {' or '.join(kinds)}"
+        if record.payload_digest != digest:
+            return f"{where} has payload digest {record.payload_digest}, not {digest}"
+        return None
+
+
+def check_items(key: str, data: bytes, pointers: Pointers, fault: OnFault) -> int:
+    """An items batch (`data`, read from `key`): its faults go to `fault`; returns how many lines it holds."""
+    parts: list[bytes] = []
+    damaged = False
+    for member in gzip_members(data):
+        parts.append(member.data)
+        if member.error:
+            damaged = True
+            whole = sum(part.count(b"\n") for part in parts)
+            fault(key, f"{member.error}: lines after line {whole} lost", f"offset {member.offset}")
+    lines = b"".join(parts).split(b"\n")
+    tail = lines.pop()  # empty after the last newline; when damaged, a line cut short (reported above)
+    if tail and not damaged:
+        lines.append(tail)
+    for number, line in enumerate(lines, 1):
+        try:
+            item = json.loads(line)
+        except ValueError:
+            fault(key, "not a JSON line", f"line {number}")
+            continue
+        ref = item.get("warc") if isinstance(item, dict) else None
+        if not isinstance(item, dict):
+            problem: str | None = "not a JSON object"
+        elif not isinstance(ref, dict) or not _is_pointer(ref):
+            problem = "no warc pointer {filename, offset, length, record_id, payload_digest}"
+        else:
+            problem = pointers.problem(ref["filename"], ref["offset"], ref["length"],
+                                       record_id=ref["record_id"], digest=ref["payload_digest"])
+        if problem:
+            fault(key, problem, f"line {number}")
+    return len(lines)
+
+
+def _is_pointer(ref: dict[str, Any]) -> bool:
+    return (isinstance(ref.get("filename"), str) and isinstance(ref.get("record_id"), str)
+            and isinstance(ref.get("payload_digest"), str)
+            and all(isinstance(ref.get(n), int) and not isinstance(ref.get(n), bool) for n in ("offset", "length")))
+
+
+def check_index(key: str, data: bytes, pointers: Pointers, fault: OnFault) -> int:
+    """A crawl's CDXJ index (`data`, read from `key`), and the records it should list: its faults go to `fault`;
+    returns how many lines it holds."""
+    indexed: set[tuple[str, int]] = set()
+    previous, in_order, count = b"", True, 0
+    for number, line in enumerate(data.split(b"\n"), 1):
+        if not line.strip():
+            continue
+        count += 1
+        if in_order and line < previous:  # reported once: the lines after it are out of place too
+            in_order = False
+            fault(key, "out of order from here: pywb finds lines by binary search", f"line {number}")
+        previous = line
+        entries = list(read_cdxj(line))
+        if not entries:
+            fault(key, "not a CDXJ line of ours", f"line {number}")
+            continue
+        entry = entries[0]
+        indexed.add((entry.filename, entry.offset))
+        problem = pointers.problem(entry.filename, entry.offset, entry.length, record_id=entry.record_id,
+                                   digest=entry.digest, kinds=(entry.record_type,))
+        if problem:
+            fault(key, problem, f"line {number}")
+    for name, records in pointers.records.items():
+        for offset, record in records.items():
+            if record.record_type in _POINTED_TYPES and (name, offset) not in indexed:
+                fault(pointers.warc_keys[name], f"{record.record_type} record missing from {key}", f"offset {offset}")
+    return count
