@@ -46,6 +46,14 @@ class Crawl:
         return sorted(self.archive.glob("warc/**/*.warc.gz"))
 
 
+def glob_now(folder: Path, pattern: str) -> list[Path]:
+    """The files a running crawl has at this moment: folders it prunes while we look count as empty."""
+    try:
+        return list(folder.glob(pattern))
+    except FileNotFoundError:  # pathlib (3.11) fails when a folder goes between its listing and its scan
+        return []
+
+
 def read_items(archive: Path) -> list[dict[str, Any]]:
     """Every item of every batch stored under an archive folder, in key order."""
     found = []

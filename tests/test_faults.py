@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.crawl_runner import ROOT, Crawl, crawl_command, read_items, run_crawl, scrapy_env
+from tests.crawl_runner import ROOT, Crawl, crawl_command, glob_now, read_items, run_crawl, scrapy_env
 from tests.reset_proxy import ResetProxy
 
 pytestmark = pytest.mark.slow
@@ -55,15 +55,15 @@ def spool_of(archive: Path) -> Path:
 # --- kills --------------------------------------------------------------------------------------------
 
 def _first_record(spool: Path) -> bool:
-    return any(p.stat().st_size > 2000 for p in spool.glob("warc/**/*.warc.gz.open"))
+    return any(p.stat().st_size > 2000 for p in glob_now(spool, "warc/**/*.warc.gz.open") if p.exists())
 
 
 def _first_item(spool: Path) -> bool:
-    return bool(list(spool.glob("items/**/*.jsonl.gz.open")))
+    return bool(glob_now(spool, "items/**/*.jsonl.gz.open"))
 
 
 def _rolled_batch(spool: Path) -> bool:
-    return bool(list(spool.parent.glob("items/**/*.jsonl.gz"))) and _first_item(spool)
+    return bool(glob_now(spool.parent, "items/**/*.jsonl.gz")) and _first_item(spool)
 
 
 @pytest.mark.parametrize("moment", [_first_record, _first_item, _rolled_batch],

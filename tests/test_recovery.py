@@ -27,7 +27,7 @@ from crawler.outlets import load_outlets
 from pipelines.archive.cdxj import CdxjEntry, cdxj_line, read_cdxj
 from pipelines.archive.recovery import recover_spool, warc_index_entries
 from pipelines.storage.spool import SpoolLock, spooled_files
-from tests.crawl_runner import ROOT, crawl_command, scrapy_env
+from tests.crawl_runner import ROOT, crawl_command, glob_now, scrapy_env
 
 CRAWL = "20261130T070000Z-dead"
 
@@ -191,8 +191,8 @@ def test_a_killed_crawl_is_stored_whole(replica_url: str, tmp_path: Path, finish
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # killed once a batch has rolled and another is open
-            if len(list(spool.glob("items/**/*.jsonl.gz.open"))) + len(list(archive.glob("items/**/*.jsonl.gz"))) \
-                    >= 2 and list(spool.glob("items/**/*.jsonl.gz.open")):
+            if len(glob_now(spool, "items/**/*.jsonl.gz.open")) + len(glob_now(archive, "items/**/*.jsonl.gz")) \
+                    >= 2 and glob_now(spool, "items/**/*.jsonl.gz.open"):
                 break
             time.sleep(0.05)
         else:

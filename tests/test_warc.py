@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.crawl_runner import ROOT, Crawl, crawl_command, run_crawl, scrapy_env
+from tests.crawl_runner import ROOT, Crawl, crawl_command, glob_now, run_crawl, scrapy_env
 from tests.replica.server import RAW_UTF8_DISPOSITION
 
 pytestmark = pytest.mark.slow
@@ -229,7 +229,7 @@ def test_hard_kill_leaves_only_whole_records(replica_url: str, tmp_path: Path) -
         deadline = time.monotonic() + 60
         open_files: list[Path] = []
         while time.monotonic() < deadline:
-            open_files = list(tmp_path.glob(".spool/warc/**/*.warc.gz.open"))
+            open_files = glob_now(tmp_path, ".spool/warc/**/*.warc.gz.open")
             if open_files and open_files[0].stat().st_size > 20_000:
                 break
             time.sleep(0.1)
