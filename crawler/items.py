@@ -91,7 +91,10 @@ class ArticleItem:
     extractor: str | None = None
     """Which extractor and version made the item, e.g. 'globalresearch/1'."""
     warc: WarcRef | None = None
-    """The WARC response record this item came from."""
+    """The WARC response record that holds the page's body: this fetch's, or for an unchanged page fetched again,
+    the earlier capture's (possibly in an earlier crawl's WARC file)."""
+    warc_revisit: WarcRef | None = None
+    """For an unchanged page fetched again: this fetch's revisit record (no body; it names `warc`). Else null."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ArticleItem:

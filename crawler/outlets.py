@@ -163,6 +163,9 @@ class _OutletTable(_Table):
     # By default the origin's host (the factory is called only when the fields before it are good).
     domains: Annotated[Items[Host], _must(bool, "a non-empty list of host names")] = Field(
         default_factory=lambda fields: (str(urlsplit(fields["origin"]).hostname),))
+    asset_hosts: Items[Host] = ()
+    """Hosts other than the outlet's own whose stylesheets, scripts, images and fonts its pages need (CDNs, a
+    static subdomain elsewhere): archived as page requisites, never crawled for articles."""
     article_pattern: Regex
     extractor: str
     start: StartPoints

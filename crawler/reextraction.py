@@ -81,12 +81,13 @@ class RecordReader:
         if not outlet.is_article_path(urlsplit(own_url).path):
             return None
         headers: StatusAndHeaders = record.http_headers
+        original: WarcRef | None = None
         if record.rec_type == "revisit":
             target = self.payloads.get(record.rec_headers.get_header("WARC-Refers-To") or "")
             if target is None:
                 logger.warning("revisit of a record not among the files given, skipped: %s", fetched_url)
                 return None
-            body, headers = _payload_at(*target)
+            body, headers, original = _payload_at(*target)
         else:
             body = record.raw_stream.read()  # as sent: still encoded
         iterator.read_to_end(record)
@@ -97,6 +98,8 @@ class RecordReader:
             "record_id": record.rec_headers.get_header("WARC-Record-ID"),
             "payload_digest": record.rec_headers.get_header("WARC-Payload-Digest"),
         }
+        # As the crawl points: at the record holding the body, and an unchanged page's revisit beside it.
+        revisit, ref = (ref, original) if original is not None else (None, ref)
         try:
             body = decode_body(body, headers.get_header("Content-Encoding"), self.max_size)
         except BodyDecodingError as exc:
@@ -108,7 +111,7 @@ class RecordReader:
         _, html = html_to_unicode(content_type, body)
         return normalized_item(outlet, html, own_url, self.normalize, fetched_url=fetched_url,
                                fetched_at=record.rec_headers.get_header("WARC-Date"),
-                               crawl_id=info.get("isPartOf"), warc=ref)
+                               crawl_id=info.get("isPartOf"), warc=ref, warc_revisit=revisit)
 
 
 def item_at(path: Path, offset: int, settings: BaseSettings) -> dict[str, Any] | None:
@@ -149,8 +152,15 @@ def _fields(record: ArcWarcRecord) -> dict[str, str]:
     return dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
 
 
-def _payload_at(path: Path, offset: int) -> tuple[bytes, Any]:
+def _payload_at(path: Path, offset: int) -> tuple[bytes, Any, WarcRef]:
+    """The body and headers of the response record at `offset`, and where it is."""
     with path.open("rb") as handle:
         handle.seek(offset)
-        record = next(iter(ArchiveIterator(handle)))
-        return record.raw_stream.read(), record.http_headers
+        iterator = ArchiveIterator(handle)
+        record = next(iter(iterator))
+        body, headers = record.raw_stream.read(), record.http_headers
+        iterator.read_to_end(record)
+        where: WarcRef = {"filename": path.name, "offset": offset, "length": iterator.get_record_length(),
+                          "record_id": record.rec_headers.get_header("WARC-Record-ID"),
+                          "payload_digest": record.rec_headers.get_header("WARC-Payload-Digest")}
+        return body, headers, where

@@ -157,6 +157,20 @@ ITEMS_GZIP_LEVEL = 6
 # strptime formats for all-numeric dates an outlet prints; without one, 03/04/2016 is never guessed.
 NORMALIZE_DATE_FORMATS: list[str] = []
 
+# --- Page requisites ---------------------------------------------------------------------------------
+# What a browser needs to render each article page (stylesheets and what they import and reference, scripts,
+# images, icons, the lead image), on the outlet's hosts and its asset_hosts (outlets.toml): archived so the page
+# replays as a reader saw it (crawler/spiders/requisites.py). Each once per crawl; fetched as prerequisites of
+# a page robots.txt permitted; the outlet's politeness applies.
+REQUISITES_ENABLED = True
+# New requisites one page may add (a page shares most of its stylesheets and scripts with the others).
+REQUISITES_PER_PAGE = 80
+# What one crawl may add in all: past either, requisites are counted as skipped, never fetched.
+REQUISITES_MAX_COUNT = 20_000
+REQUISITES_MAX_BYTES = 2 * 1024 * 1024 * 1024
+# Stylesheets importing stylesheets: how deep the chain from the page is followed.
+REQUISITES_CSS_DEPTH = 4
+
 # How often the crawl logs articles, pages and bytes archived.
 PROGRESS_INTERVAL = 30.0
 
@@ -189,3 +203,13 @@ S3_MULTIPART_THRESHOLD = 8 * 1024 * 1024
 S3_MULTIPART_CHUNKSIZE = 8 * 1024 * 1024
 # Parts of one file uploaded at once; each of the ARCHIVE_UPLOAD_WORKERS uploads its own file.
 S3_UPLOAD_CONCURRENCY = 4
+
+# --- QA ---------------------------------------------------------------------------------------------
+# `scrapy qa` (crawler/commands/qa.py): a crawl's articles replayed through pywb in a headless browser.
+# pywb's `wayback` and `wb-manager`: empty, from the PATH; else a folder holding them, or a virtual environment
+# whose bin/ does (the Makefile's .venv-pywb).
+QA_PYWB_BIN = ""
+# The browser Playwright drives: the system's chromium (Debian's package); Playwright downloads none.
+QA_BROWSER = "/usr/bin/chromium"
+# Seconds a replayed page may take to load before it counts as not replayed.
+QA_PAGE_TIMEOUT = 30.0

@@ -38,7 +38,7 @@ PAGES = [
 ]
 MIRROR = "http://127.0.0.1:9"
 CRAWL_ID = "kit-crawl"
-FETCH_KEYS = {"fetched_url", "fetched_at", "crawl_id", "warc"}
+FETCH_KEYS = {"fetched_url", "fetched_at", "crawl_id", "warc", "warc_revisit"}
 
 
 def scrapy(*args: str) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REAL = Path(__file__).parents[2] / "shared" / "fixtures" / "real"
 REAL_DIRS = {"sputnik": REAL / "sputniknews.com", "rt": REAL / "rt.com"}
 OUTLETS = ("sputnik", "rt", "consortiumnews")
-FETCH_KEYS = {"fetched_url", "fetched_at", "crawl_id", "warc"}
+FETCH_KEYS = {"fetched_url", "fetched_at", "crawl_id", "warc", "warc_revisit"}
 
 
 def item_from_page(outlet_key: str, html_bytes: bytes, url: str) -> dict[str, object]:

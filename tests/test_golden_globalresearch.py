@@ -17,7 +17,7 @@ from pipelines.items.normalize import normalize_article
 FIXTURES = Path(__file__).parent / "fixtures" / "globalresearch"
 REAL = Path(__file__).parents[2] / "shared" / "fixtures" / "real" / "globalresearch.ca"
 # Keys that depend on the fetch, not on the page.
-FETCH_KEYS = {"fetched_url", "fetched_at", "crawl_id", "warc"}
+FETCH_KEYS = {"fetched_url", "fetched_at", "crawl_id", "warc", "warc_revisit"}
 
 
 def item_from_page(html_bytes: bytes, url: str) -> dict[str, object]:

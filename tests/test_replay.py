@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.crawl_runner import Crawl, run_crawl
+from tests.crawl_runner import ROOT, Crawl, run_crawl, scrapy_env
 from tests.pywb_replay import Wayback, pywb_bin, reset_dir
 
 pytestmark = pytest.mark.slow
@@ -99,5 +102,32 @@ def test_second_crawl_writes_revisits_that_pywb_replays(replica_crawl: Crawl, re
         assert headers.get_header("WARC-Refers-To")
     second_items = [i for i in second.items() if i["crawl_id"] == new_id]
     assert second_items
+    # An unchanged page's item points at the record that holds its body (the first crawl's response) and at
+    # this fetch's revisit record: seek both.
+    warcs = {p.name: p for p in second.warcs()}
+    unchanged = [i for i in second_items if i["warc_revisit"]]
+    assert unchanged
+    for item in unchanged:
+        original = _record_at(warcs, item["warc"])
+        assert original.rec_type == "response"
+        assert item["warc"]["filename"] not in {p.name for p in new_warcs}  # an earlier crawl's file
+        assert original.body  # the body is there
+        revisit = _record_at(warcs, item["warc_revisit"])
+        assert revisit.rec_type == "revisit"
+        assert revisit.rec_headers.get_header("WARC-Refers-To") == item["warc"]["record_id"]
+    assert all(i["warc_revisit"] is None for i in second_items if i not in unchanged)
+    verify = subprocess.run([sys.executable, "-m", "scrapy", "verify", "--outlet", "globalresearch", "--no-progress",
+                             "-s", f"ARCHIVE_URI={archive}"], cwd=ROOT, env=scrapy_env(), capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert verify.returncode == 0, verify.stdout + verify.stderr  # both pointers check out, across crawls
     with Wayback(reset_dir(tmp_path / "pywb"), second.warcs()) as wayback:
         check_replay(wayback, second, second_items)
+
+
+def _record_at(warcs: dict[str, Path], ref: dict) -> Any:
+    with warcs[ref["filename"]].open("rb") as handle:
+        handle.seek(ref["offset"])
+        record = next(iter(ArchiveIterator(handle)))
+        assert record.rec_headers.get_header("WARC-Record-ID") == ref["record_id"]
+        record.body = record.content_stream().read()  # read while the file is open
+        return record

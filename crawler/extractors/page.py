@@ -28,6 +28,7 @@ class Fetch(TypedDict, total=False):
     fetched_at: str | None
     crawl_id: str | None
     warc: WarcRef | None
+    warc_revisit: WarcRef | None
 
 
 def page_source(name: str, outlets: Mapping[str, Outlet]) -> PageSource:

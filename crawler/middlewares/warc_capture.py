@@ -116,6 +116,7 @@ class WarcCaptureMiddleware:
             ref = await self.warc.write_exchange(exchange)
         except ArchiveWriteError as exc:
             raise NotArchived(f"not archived ({exc}): {request.url}") from None
+        request.meta["warc_revisit"] = ref.pop("revisit", None)
         request.meta["warc_record"] = ref
         request.meta["fetched_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         if exchange.truncated and not cut_here:

@@ -36,6 +36,7 @@ from crawler.items import ArticleItem
 from crawler.middlewares.redirect_guard import RedirectRefused
 from crawler.middlewares.warc_capture import NotArchived
 from crawler.outlets import Outlet
+from crawler.spiders.requisites import RequisiteScheduler
 from pipelines.archive.earlier import EarlierCrawls
 from pipelines.archive.extension import ArchiveExtension
 
@@ -95,6 +96,7 @@ class OutletSpider(scrapy.Spider):
         # Incremental: articles an earlier crawl archived are skipped, unless older than refresh_days.
         self.refresh_days = _positive_int(refresh_days, "refresh_days", minimum=0)
         self.earlier: EarlierCrawls | None = None
+        self.requisites: RequisiteScheduler
         self._identity: CrawlIdentity | None = None
         self._articles_scheduled: set[str] = set()
         self._limit_logged = False
@@ -121,6 +123,8 @@ class OutletSpider(scrapy.Spider):
     # Discovery.
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.requisites = RequisiteScheduler(self.identity, self.outlet.asset_hosts, self.settings,
+                                             self.crawler.stats)
         if self.article_urls:
             for url in self.article_urls:
                 request = self.article_request(url, forced=True)
@@ -279,7 +283,7 @@ class OutletSpider(scrapy.Spider):
 
     # Articles.
 
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+    def parse_article(self, response: Response) -> Iterator[ArticleItem | scrapy.Request]:
         if self._archived_only(response, "article"):
             return
         if response.meta.get("redirect_urls") and not response.meta.get("forced") and self.earlier is not None \
@@ -299,7 +303,13 @@ class OutletSpider(scrapy.Spider):
             fetched_at=response.meta.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds"),
             crawl_id=self.identity.crawl_id,
             warc=response.meta.get("warc_record"),
+            warc_revisit=response.meta.get("warc_revisit"),
         )
+        yield from self.requisites.of_page(response, self.parse_requisite, self.requisites.failed)
+
+    def parse_requisite(self, response: Response) -> Iterator[scrapy.Request]:
+        """A stylesheet, script, image or font of an article page: archived (the capture did it), never an item."""
+        yield from self.requisites.of_stylesheet(response, self.parse_requisite, self.requisites.failed)
 
     def _archived_only(self, response: Response, kind: str) -> bool:
         """True, with one log line, for a body cut short (see crawler.middlewares.warc_capture) or empty."""

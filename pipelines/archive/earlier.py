@@ -30,6 +30,10 @@ class Capture:
     url: str
     date: str
     record_id: str
+    filename: str = ""
+    offset: int = 0
+    length: int = 0
+    """Where the record is (file name, its gzip member): an unchanged page's item points there."""
 
 
 def article_key(url: str) -> str:
@@ -74,7 +78,8 @@ class EarlierCrawls:
                 continue
             if payloads and entry.digest and entry.record_id and entry.status == 200 \
                     and entry.record_type == "response":
-                self.payloads.setdefault(entry.digest, Capture(entry.url, entry.warc_date, entry.record_id))
+                self.payloads.setdefault(entry.digest, Capture(entry.url, entry.warc_date, entry.record_id,
+                                                               entry.filename, entry.offset, entry.length))
             if not 200 <= entry.status < 400:
                 continue
             when = _warc_date(entry.warc_date)

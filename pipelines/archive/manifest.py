@@ -25,7 +25,8 @@ def manifest_key(outlet: str, crawl_id: str) -> str:
 def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
     """Failed fetches, pages that could not be parsed, dropped items and spider exceptions, by kind."""
     prefixes = {"pages/failed/": "fetch/", "pages/truncated/": "truncated/", "pages/not_parsable/": "not_parsable/",
-                "items/dropped/": "dropped/", "spider_exceptions/": "spider/", "archive/write_failed/": "write_failed/"}
+                "items/dropped/": "dropped/", "spider_exceptions/": "spider/", "archive/write_failed/": "write_failed/",
+                "requisites/failed/": "requisite/"}
     errors: dict[str, int] = {}
     for key, value in sorted(stats.items()):
         for prefix, kind in prefixes.items():

@@ -29,8 +29,10 @@ class WarcMetadataPipeline:
         data = ItemAdapter(item).asdict()
         ref = data.get("warc")
         if ref:
+            # Concurrent to this fetch's record: its response, or its revisit when the page was unchanged.
+            concurrent_to = (data.get("warc_revisit") or ref)["record_id"]
             try:
-                await self.warc.write_metadata(data.get("fetched_url") or data["url"], ref["record_id"], data)
+                await self.warc.write_metadata(data.get("fetched_url") or data["url"], concurrent_to, data)
             except ArchiveWriteError:
                 # The WARC cannot be written (a full disk: the archive has said so, and the crawl is stopping).
                 # The item goes on to its batch, whose line is the item's own record.

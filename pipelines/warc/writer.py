@@ -259,7 +259,7 @@ class WarcWriter:
         self.crawler.stats.inc_value("warc/bytes_written", self._file.tell() - offset)
         assert self._path is not None
         if earlier is None and whole:
-            self.seen[digest] = Capture(ex.url, date, record_id)
+            self.seen[digest] = Capture(ex.url, date, record_id, self._path.name, offset, length)
         mime = next((v for k, v in ex.response_headers if k.lower() == "content-type"), "")
         self._add_to_index(CdxjEntry(
             url=ex.url, warc_date=date, status=ex.status, mime=mime.split(";")[0].strip(), digest=digest,
@@ -268,6 +268,10 @@ class WarcWriter:
         ))
         ref = {"filename": self._path.name, "offset": offset, "length": length, "record_id": record_id,
                "payload_digest": digest}
+        if earlier is not None:
+            # The item's pointer reaches the body: the earlier capture's record; this fetch's revisit beside it.
+            ref = {"filename": earlier.filename, "offset": earlier.offset, "length": earlier.length,
+                   "record_id": earlier.record_id, "payload_digest": digest, "revisit": ref}
         if self._file.tell() >= self.max_size:
             self._close_file()
         return ref

@@ -68,7 +68,7 @@ class Verifier:
             records[PurePosixPath(key).name] = scan.records
             self._revisits.check(crawl.outlet, key, scan.records)
         listed = {PurePosixPath(k).name: k for k in manifest.files if k.startswith("warc/")}
-        pointers = Pointers(warc_keys, records, listed)
+        pointers = Pointers(warc_keys, records, listed, self._revisits.elsewhere(crawl.outlet))
         for key in crawl.items:
             if (data := self._read(key, read)) is not None:
                 self.counts.items += check_items(key, data, pointers, self.fault)

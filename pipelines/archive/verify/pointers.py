@@ -4,10 +4,10 @@ with its offset, length, id, type and payload digest; and each response or revis
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from pipelines.archive.cdxj import read_cdxj
+from pipelines.archive.cdxj import CdxjEntry, read_cdxj
 from pipelines.archive.verify.members import Record, gzip_members
 from pipelines.archive.verify.report import OnFault
 
@@ -24,10 +24,14 @@ class Pointers:
     records: dict[str, dict[int, Record]]
     listed: dict[str, str]
     """WARC file name → key, as the manifest lists them (to name a missing file by its key)."""
+    elsewhere: dict[tuple[str, int], CdxjEntry] = field(default_factory=dict)
+    """Records of the outlet's other crawls, by (file name, offset), from their indexes."""
 
     def problem(self, filename: str, offset: int, length: int, *, record_id: str, digest: str,
                 kinds: tuple[str, ...] = _POINTED_TYPES) -> str | None:
         key = self.warc_keys.get(filename)
+        if key is None and (filename, offset) in self.elsewhere:
+            return _against_index(self.elsewhere[(filename, offset)], length, record_id, digest, kinds)
         if key is None:
             return f"points at {self.listed.get(filename, filename)}, which is not in the archive"
         records = self.records.get(filename)
@@ -80,7 +84,28 @@ def check_items(key: str, data: bytes, pointers: Pointers, fault: OnFault) -> in
                                        record_id=ref["record_id"], digest=ref["payload_digest"])
         if problem:
             fault(key, problem, f"line {number}")
+        revisit = item.get("warc_revisit") if isinstance(item, dict) else None
+        if isinstance(revisit, dict):
+            problem = pointers.problem(revisit.get("filename", ""), revisit.get("offset", -1),
+                                       revisit.get("length", -1), record_id=revisit.get("record_id", ""),
+                                       digest=revisit.get("payload_digest", ""), kinds=("revisit",)) \
+                if _is_pointer(revisit) else "warc_revisit is no pointer"
+            if problem:
+                fault(key, f"warc_revisit {problem}", f"line {number}")
     return len(lines)
+
+
+def _against_index(entry: CdxjEntry, length: int, record_id: str, digest: str, kinds: tuple[str, ...]) -> str | None:
+    where = f"the record at offset {entry.offset} of {entry.filename} (an earlier crawl's, by its index)"
+    if entry.length != length:
+        return f"{where} is {entry.length} bytes long, not {length}"
+    if entry.record_id != record_id:
+        return f"{where} is {entry.record_id}, not {record_id}"
+    if entry.record_type not in kinds:
+        return f"{where} is a {entry.record_type} record, not {' or '.join(kinds)}"
+    if entry.digest != digest:
+        return f"{where} has payload digest {entry.digest}, not {digest}"
+    return None
 
 
 def _is_pointer(ref: dict[str, Any]) -> bool:

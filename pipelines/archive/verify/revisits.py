@@ -3,7 +3,7 @@ the payload digest the revisit gives."""
 
 from __future__ import annotations
 
-from pipelines.archive.cdxj import read_indexes
+from pipelines.archive.cdxj import CdxjEntry, read_indexes
 from pipelines.archive.verify.members import Record
 from pipelines.archive.verify.report import OnFault
 from pipelines.storage.base import Store, StoreError
@@ -18,6 +18,7 @@ class Revisits:
         self.store = store
         self.fault = fault
         self._captures: dict[str, dict[str, str] | None] = {}
+        self._entries: dict[str, dict[tuple[str, int], CdxjEntry]] = {}
 
     def check(self, outlet: str, key: str, records: dict[int, Record]) -> None:
         for offset, record in records.items():
@@ -34,13 +35,21 @@ class Revisits:
                 self.fault(key, f"revisit's payload digest {record.payload_digest} differs from {digest} of the "
                                 f"record it refers to ({record.refers_to})", f"offset {offset}")
 
+    def elsewhere(self, outlet: str) -> dict[tuple[str, int], CdxjEntry]:
+        """(WARC file name, offset) → index entry, over every crawl of the outlet: an unchanged page's item points
+        at the record of an earlier crawl, checked here against that crawl's (verified) index."""
+        self._outlet_captures(outlet)
+        return self._entries.get(outlet, {})
+
     def _outlet_captures(self, outlet: str) -> dict[str, str] | None:
         """Record id → payload digest of every response the outlet's indexes hold; None when unreadable."""
         if outlet not in self._captures:
             try:
-                self._captures[outlet] = {e.record_id: e.digest for _, entries in read_indexes(
-                    self.store, f"indexes/{outlet}/") for e in entries if e.record_type == "response"}
+                entries = [e for _, found in read_indexes(self.store, f"indexes/{outlet}/") for e in found]
             except (StoreError, OSError) as exc:
                 self.fault(f"indexes/{outlet}/", f"cannot read the indexes, revisits not checked: {exc}")
                 self._captures[outlet] = None
+            else:
+                self._captures[outlet] = {e.record_id: e.digest for e in entries if e.record_type == "response"}
+                self._entries[outlet] = {(e.filename, e.offset): e for e in entries}
         return self._captures[outlet]
