@@ -9,6 +9,7 @@ capture would be; docs/architecture.md says why this crawler does not run one). 
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin, urlsplit
 
 import tinycss2
@@ -17,13 +18,15 @@ from lxml import html as lxml_html
 __all__ = ["css_requisites", "html_requisites"]
 
 _ICON_RELS = {"icon", "shortcut icon", "apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _LEAD_IMAGE = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
 
 
 def html_requisites(text: str, url: str) -> list[str]:
     """Absolute http(s) URLs of the page's requisites, in page order, each once."""
     try:
-        root = lxml_html.fromstring(text)
+        # lxml refuses text with C0 control characters (a NUL in a hostile page): they carry no markup.
+        root = lxml_html.fromstring(_CONTROL.sub("", text))
     except (ValueError, TypeError, lxml_html.etree.ParserError):
         return []
     base = root.xpath("string(//base/@href)") or url
