@@ -9,6 +9,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 from types import TracebackType
 
@@ -79,8 +80,37 @@ class Wayback:
         except urllib.error.HTTPError as exc:
             return exc.code, dict(exc.headers), exc.read()
 
+    def get_unfollowed(self, url: str, timestamp: str, mode: str = "id_") -> tuple[int, dict[str, str], bytes]:
+        """As `get`, but an archived redirect comes back as itself rather than followed."""
+        address = f"http://127.0.0.1:{self.port}/{self.collection}/{timestamp}{mode}/{url}"
+        request = urllib.request.Request(address, headers={"Accept-Encoding": "identity"})
+        opener = urllib.request.build_opener(_NoRedirect)
+        try:
+            with opener.open(request, timeout=30) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), exc.read()
+
 
 def reset_dir(path: Path) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def wacz_warcs(wacz: Path, dest: Path) -> list[Path]:
+    """The WARC files of a WACZ (a zip: archive/*.warc.gz), unpacked into `dest`."""
+    dest.mkdir(parents=True, exist_ok=True)
+    found = []
+    with zipfile.ZipFile(wacz) as package:
+        for name in package.namelist():
+            if name.startswith("archive/") and name.endswith((".warc.gz", ".warc")):
+                target = dest / Path(name).name
+                target.write_bytes(package.read(name))
+                found.append(target)
+    return sorted(found)

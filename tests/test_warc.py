@@ -211,11 +211,12 @@ def test_reextract_gives_the_crawl_items_again(replica_crawl: Crawl) -> None:
 
 
 def test_cdxj_index_lists_every_response(replica_crawl: Crawl) -> None:
+    """Every response and revisit record (requisites sharing a payload are revisits within one crawl)."""
     (manifest,) = replica_crawl.manifests()
     lines = (replica_crawl.archive / f"indexes/globalresearch/{manifest['crawl_id']}.cdxj").read_text().splitlines()
     assert lines == sorted(lines)
-    responses = [r for r in all_records(replica_crawl) if r.rec_type == "response"]
-    assert len(lines) == len(responses)
+    captures = [r for r in all_records(replica_crawl) if r.rec_type in ("response", "revisit")]
+    assert len(lines) == len(captures)
     surt, stamp, block = lines[0].split(" ", 2)
     assert surt.startswith("1,0,0,127:")
     assert len(stamp) == 14
@@ -251,26 +252,3 @@ def test_hard_kill_leaves_only_whole_records(replica_url: str, tmp_path: Path) -
     # Every record but the one the kill cut reads back whole, its digests checked.
     assert len(passed) >= 3
     assert all(passed[:-1])
-
-
-def test_wacz_packages_the_crawl_with_its_articles_as_pages(replica_crawl: Crawl, tmp_path: Path) -> None:
-    import zipfile
-
-    (manifest,) = replica_crawl.manifests()
-    out = tmp_path / "crawl.wacz"
-    done = subprocess.run(
-        [sys.executable, "-m", "scrapy", "wacz", "--outlet", "globalresearch", "--crawl", manifest["crawl_id"],
-         "-o", str(out), "-s", f"ARCHIVE_URI={replica_crawl.archive}"],
-        cwd=ROOT, env=scrapy_env(), capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == ""  # py-wacz's chatter goes to the log
-    check = subprocess.run([str(Path(sys.executable).with_name("wacz")), "validate", "-f", str(out)],
-                           capture_output=True, text=True, check=False)
-    assert check.returncode == 0, check.stdout
-    with zipfile.ZipFile(out) as wacz:
-        names = set(wacz.namelist())
-        assert {"datapackage.json", "indexes/index.cdx.gz", "pages/pages.jsonl"} <= names
-        assert {f"archive/{p.name}" for p in replica_crawl.warcs()} <= names
-        pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").splitlines()[1:]]
-    assert sorted(p["url"] for p in pages) == sorted(i["fetched_url"] for i in replica_crawl.items())
-    assert all(p["title"] for p in pages)

@@ -4,8 +4,12 @@
     scrapy wacz -o crawl.wacz FILE.warc.gz...                             (any WARCs of ours)
 
 py-wacz (webrecorder's own packager) indexes the WARCs and writes the zip, streaming the WARCs into it.
-The pages list comes from the metadata records that hold our items: each article with its title and the
-time of its capture, so ReplayWeb.page opens on the articles rather than on feeds and sitemaps.
+A crawl's package stands alone: the records its revisits refer to, written by earlier crawls, are copied
+into one more WARC of the package (crawler/wacz_originals.py). The pages list, always present, comes from
+the metadata records that hold our items: each article with its title and the time of its capture (an
+article fetched again as a revisit without an item of its own: with the title an earlier crawl gave it), so
+ReplayWeb.page opens on the articles rather than on feeds and sitemaps. datapackage.json gets a title and a
+description: outlet, crawl, dates, counts.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import json
 import logging
 import sys
 import tempfile
-from collections.abc import Iterator
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -27,11 +32,18 @@ from tqdm import tqdm
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.items import ITEM_URI_PREFIX
+from crawler.outlets import OutletConfigError, load_outlets
+from crawler.wacz_originals import Originals, Revisit, copy_originals, originals_name, revisit_of
 from pipelines.archive.manifest import manifest_key
 from pipelines.storage import store_from_uri
-from pipelines.storage.base import StoreError
+from pipelines.storage.base import Store, StoreError
 
 logger = logging.getLogger(__name__)
+
+PAGES = "pages/pages.jsonl"
+
+Contents = tuple[list[Path], list[dict[str, str]], str, str]
+"""What a package holds: its WARC files, its pages, its title and description."""
 
 
 class Command(ScrapyCommand):
@@ -57,72 +69,194 @@ class Command(ScrapyCommand):
             raise UsageError("give either --outlet and --crawl, or WARC files")
         with tempfile.TemporaryDirectory(prefix="wacz-") as tmp:
             try:
-                warcs = self._crawl_warcs(opts.outlet, opts.crawl, Path(tmp)) if opts.crawl \
-                    else [Path(a) for a in args]
+                self.exitcode = self._package(args, opts, Path(tmp))
             except StoreError as exc:
                 logger.error("%s", exc)  # noqa: TRY400 - the message says it all
                 self.exitcode = 1
-                return
-            missing = [w for w in warcs if not w.is_file()]
-            if missing:
-                raise UsageError(f"not a file: {missing[0]}")
-            pages = Path(tmp) / "pages.jsonl"
-            count = write_pages(warcs, pages, opts.title or f"{opts.outlet or 'archive'} {opts.crawl or ''}".strip())
-            logger.info("packaging %d WARC file(s) with %d article page(s) into %s", len(warcs), count, opts.output)
-            self.exitcode = package(warcs, pages, Path(opts.output))
         if self.exitcode == 0:
             logger.info("wrote %s", opts.output)
 
-    def _crawl_warcs(self, outlet: str, crawl_id: str, tmp: Path) -> list[Path]:
+    def _package(self, args: list[str], opts: argparse.Namespace, tmp: Path) -> int:
+        found = self._from_crawl(opts, tmp) if opts.crawl else self._from_files([Path(a) for a in args], opts)
+        if found is None:
+            return 1
+        warcs, pages, title, desc = found
+        write_pages(pages, tmp / "pages.jsonl", title)
+        logger.info("packaging %d WARC file(s) with %d article page(s) into %s", len(warcs), len(pages), opts.output)
+        return package(warcs, tmp / "pages.jsonl", Path(opts.output), title=title, desc=desc)
+
+    def _from_files(self, warcs: list[Path], opts: argparse.Namespace) -> Contents:
+        missing = [w for w in warcs if not w.is_file()]
+        if missing:
+            raise UsageError(f"not a file: {missing[0]}")
+        records = read_records(warcs)
+        unresolved = [r for r in records.revisits if r.refers_to not in records.held]
+        if unresolved:
+            logger.warning("%d revisit(s) refer to records not among these files and will not replay; "
+                           "--outlet and --crawl bring their originals from the archive", len(unresolved))
+        pages = crawl_pages(records)
+        title = opts.title or warcs[0].name + (f" and {len(warcs) - 1} more WARC file(s)" if len(warcs) > 1 else "")
+        desc = (f"{len(warcs)} WARC file(s): {len(records.dates)} captures, {len(records.revisits)} of them "
+                f"revisits; {len(pages)} article page(s).")
+        return warcs, pages, title, desc
+
+    def _from_crawl(self, opts: argparse.Namespace, tmp: Path) -> Contents | None:
+        """The crawl's WARCs, and one more with the originals of its revisits that earlier crawls wrote."""
         assert self.settings is not None
         store = store_from_uri(self.settings.get("ARCHIVE_URI") or "archive", self.settings)
-        manifest = json.loads(store.read(manifest_key(outlet, crawl_id)))
+        key = manifest_key(opts.outlet, opts.crawl)
+        if store.head(key) is None:
+            logger.error("no crawl %s of %s in %s: its manifest %s is not there (a crawl not finished has none yet)",
+                         opts.crawl, opts.outlet, store.uri, key)
+            return None
+        manifest = json.loads(store.read(key))
+        warcs = self._crawl_warcs(store, manifest, tmp)
+        records = read_records(warcs)
+        originals = copy_originals(
+            store, opts.outlet, records.revisits, held=records.held, dest=tmp / originals_name(opts.crawl),
+            warcinfo=self._originals_warcinfo(opts.outlet, opts.crawl), items_for=records.revisits_without_items())
+        if originals.path is not None:
+            logger.info("%d original record(s) of revisits copied from %d earlier WARC file(s) into %s",
+                        originals.records, len(originals.sources), originals.path.name)
+            warcs.append(originals.path)
+        pages = crawl_pages(records, originals.items)
+        name = self._outlet_name(opts.outlet)
+        title = opts.title or f"{name}: crawl {opts.crawl}"
+        return warcs, pages, title, describe(name, manifest, len(pages), originals)
+
+    def _crawl_warcs(self, store: Store, manifest: dict[str, Any], tmp: Path) -> list[Path]:
         keys = [f["key"] for f in manifest["files"] if f["key"].startswith("warc/")]
         bar = tqdm(keys, unit="file", desc="fetching WARCs", disable=not sys.stderr.isatty(), file=sys.stderr)
         return [store.download(key, tmp / "warc" / Path(key).name) for key in bar]
 
+    def _originals_warcinfo(self, outlet: str, crawl_id: str) -> dict[str, str]:
+        assert self.settings is not None
+        return {
+            "software": f"{self.settings.get('PROJECT_NAME')}/{self.settings.get('PROJECT_VERSION')} (scrapy wacz)",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "isPartOf": crawl_id,
+            "outlet": outlet,
+            "description": "The records this crawl's revisit records refer to, written by earlier crawls and "
+                           "copied here byte for byte (each its whole gzip member, from the files named in "
+                           "copied-from), so that this package replays without those files.",
+        }
 
-def article_pages(warcs: list[Path]) -> Iterator[dict[str, str]]:
-    """The articles of these WARCs, from the metadata records holding their items."""
-    dates: dict[str, str] = {}
-    items: list[dict[str, Any]] = []
+    def _outlet_name(self, outlet: str) -> str:
+        assert self.settings is not None
+        try:
+            known = load_outlets(self.settings.get("OUTLETS_FILE") or None)
+        except OutletConfigError:
+            return outlet
+        return known[outlet].name if outlet in known else outlet
+
+
+@dataclass
+class CrawlRecords:
+    """What a package's pages and originals need from its WARCs, read in one pass."""
+
+    dates: dict[str, str] = field(default_factory=dict)
+    """Record id → WARC-Date of every response and revisit."""
+    held: set[str] = field(default_factory=set)
+    """Record ids of every record of the files."""
+    revisits: list[Revisit] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    def revisits_without_items(self) -> set[str]:
+        """The records referred to by revisits that no item of these files came from."""
+        with_items = {fetch_record(item) for item in self.items}
+        return {r.refers_to for r in self.revisits if r.record_id not in with_items and r.refers_to}
+
+
+def fetch_record(item: dict[str, Any]) -> str:
+    """The record of the fetch an item came from: its revisit record for an unchanged page fetched again (the
+    item's `warc` then names the earlier capture holding the body), else its response record."""
+    return str((item.get("warc_revisit") or item.get("warc") or {}).get("record_id") or "")
+
+
+def read_records(warcs: list[Path]) -> CrawlRecords:
+    found = CrawlRecords()
     for path in warcs:
         with path.open("rb") as handle:
             for record in ArchiveIterator(handle):
                 headers = record.rec_headers
+                record_id = headers.get_header("WARC-Record-ID") or ""
+                if record_id:
+                    found.held.add(record_id)
                 if record.rec_type in ("response", "revisit"):
-                    dates[headers.get_header("WARC-Record-ID")] = headers.get_header("WARC-Date")
+                    found.dates[record_id] = headers.get_header("WARC-Date")
+                if record.rec_type == "revisit":
+                    found.revisits.append(revisit_of(headers))
                 elif record.rec_type == "metadata" and (
                         (headers.get_header("WARC-Target-URI") or "").startswith(ITEM_URI_PREFIX)
                         or headers.get_header("Content-Type") == "application/json"):
                     with contextlib.suppress(ValueError):
-                        items.append(json.loads(record.content_stream().read()))
-    for item in items:
-        ref = item.get("warc") or {}
-        date = dates.get(ref.get("record_id", ""))
+                        item = json.loads(record.content_stream().read())
+                        if isinstance(item, dict):
+                            found.items.append(item)
+    return found
+
+
+def crawl_pages(records: CrawlRecords, earlier_items: dict[str, dict[str, Any]] | None = None) -> list[dict[str, str]]:
+    """The articles of these WARCs: from their items; then the revisits of articles an earlier crawl made an
+    item of (`earlier_items`, by the record the revisit refers to) that have no item of their own."""
+    pages: dict[str, dict[str, str]] = {}
+    for item in records.items:
+        record_id = fetch_record(item)
+        date = records.dates.get(record_id)
         if item.get("fetched_url") and date:
-            yield {"url": item["fetched_url"], "ts": date, "title": item.get("title") or item["fetched_url"]}
+            pages.setdefault(record_id, _page(item["fetched_url"], date, item.get("title"), record_id))
+    for revisit in records.revisits:
+        earlier = (earlier_items or {}).get(revisit.refers_to)
+        if earlier is not None and revisit.record_id not in pages:
+            pages[revisit.record_id] = _page(revisit.url, revisit.date, earlier.get("title"), revisit.record_id)
+    return sorted(pages.values(), key=lambda p: (p["ts"], p["url"]))
 
 
-def write_pages(warcs: list[Path], dest: Path, title: str) -> int:
-    count = 0
+def _page(url: str, date: str, title: str | None, record_id: str) -> dict[str, str]:
+    return {"id": record_id.removeprefix("<urn:uuid:").removesuffix(">"), "url": url, "ts": date,
+            "title": title or url}
+
+
+def describe(name: str, manifest: dict[str, Any], pages: int, originals: Originals) -> str:
+    """datapackage.json's description: the outlet, the crawl, its dates and counts, what the package adds."""
+    counts = manifest.get("counts") or {}
+    text = (f"{name} ({manifest.get('outlet')}), crawl {manifest.get('crawl_id')} from {manifest.get('started_at')} "
+            f"to {manifest.get('finished_at')} ({manifest.get('status', 'unknown')}): {counts.get('pages', '?')} "
+            f"responses archived, {counts.get('articles', '?')} articles, {counts.get('revisits', '?')} revisits; "
+            f"{pages} article page(s) listed.")
+    if originals.path is not None:
+        text += (f" {originals.records} record(s) that the revisits refer to are copied from "
+                 f"{len(originals.sources)} earlier WARC file(s) into archive/{originals.path.name}.")
+    if originals.missing:
+        text += f" {len(originals.missing)} revisit(s) whose original was not found will not replay."
+    return text
+
+
+def write_pages(pages: list[dict[str, str]], dest: Path, title: str) -> int:
     with dest.open("w", encoding="utf-8") as out:
         out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": title}) + "\n")
-        for page in article_pages(warcs):
+        for page in pages:
             out.write(json.dumps(page, ensure_ascii=False) + "\n")
-            count += 1
-    return count
+    return len(pages)
 
 
-def package(warcs: list[Path], pages: Path, output: Path) -> int:
-    """py-wacz's `create`, with our pages; its chatter goes to the log, not to stdout."""
+def package(warcs: list[Path], pages: Path, output: Path, *, title: str, desc: str) -> int:
+    """py-wacz's `create`, with our pages copied as they are (a header alone included), a title and a
+    description; its chatter goes to the log, not to stdout."""
     from wacz.main import main as wacz_main
 
     output.parent.mkdir(parents=True, exist_ok=True)
     chatter = io.StringIO()
     with contextlib.redirect_stdout(chatter):
-        code = wacz_main(["create", "-o", str(output), "--pages", str(pages), *map(str, warcs)])
+        code = wacz_main(["create", "-o", str(output), "--pages", str(pages), "--copy-pages", "--title", title,
+                          "--desc", desc, *map(str, warcs)])
     for line in chatter.getvalue().splitlines():
         if line.strip():
             logger.info("wacz: %s", line.strip())
+    if not code:
+        with zipfile.ZipFile(output) as wacz:
+            if PAGES not in wacz.namelist():
+                logger.error("py-wacz left %s out of %s", PAGES, output)
+                return 1
     return int(code or 0)
