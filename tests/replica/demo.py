@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from tests.crawl_runner import crawl_command
-from tests.replica.server import ReplicaServer
+from tests.replica.server import ReplicaServer, request_log
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
                           settings={"DOWNLOAD_DELAY": "0.05", "AUTOTHROTTLE_ENABLED": "0"}, test_settings=False),
             check=False,
         )
+        answered = request_log(base_url)
     manifests = sorted((archive / "crawls" / "globalresearch").glob("*.json"), key=lambda p: p.stat().st_mtime)
     if crawl.returncode != 0 or not manifests:
         print("the demo crawl failed: see the log above", file=sys.stderr)
@@ -39,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
           f"bytes {counts['bytes_archived']}")
     for entry in manifest["files"]:
         print(f"  {entry['key']}  {entry['size']} bytes")
+    statuses: dict[int, int] = {}
+    for entry in answered:
+        statuses[entry["status"]] = statuses.get(entry["status"], 0) + 1
+    print(f"  the replica answered {len(answered)} requests: "
+          + ", ".join(f"{count} × {status}" for status, count in sorted(statuses.items())))
     print("  field coverage: " + ", ".join(f"{k} {v:.0%}" for k, v in manifest["field_coverage"].items()))
     return 0
 

@@ -10,6 +10,13 @@ behaviours are in ``globalresearch.toml``.
 Other outlets are served from their own route table, ``tests/replica/<outlet>.toml``, which may move the
 feed, the sitemap index and the listing pages (``feed_path``, ``sitemap_path``, ``listing_path``).
 
+The pages' requisites (stylesheets, scripts, images, the web font, favicons) are served from
+``tests/replica/assets/site/``: each table's ``[[assets]]`` maps the URL paths the pages ask for to a few
+files there (query strings ignored). ``tests/replica/requisites.py`` says which paths each page needs.
+
+Every GET and HEAD the server answers is logged (method, path, query, status): ``GET /__replica__/requests``
+returns the log as JSON, ``POST /__replica__/clear-requests`` (or ``/__replica__/reset``) empties it.
+
 Run it in the foreground::
 
     python -m tests.replica.server --port 8000 [--host 127.0.0.1] [--with-later] [--outlet sputnik]
@@ -20,7 +27,10 @@ or from tests with :class:`ReplicaServer`, which runs it in a subprocess.
 from __future__ import annotations
 
 import argparse
+import collections
+import fnmatch
 import gzip
+import hashlib
 import html
 import json
 import math
@@ -51,9 +61,28 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
 ROUTES_FILE = HERE / "globalresearch.toml"
 ASSETS_DIR = HERE / "assets"
+SITE_ASSETS_DIR = ASSETS_DIR / "site"
 LISTING_PREFIX = "/latest-news-and-top-stories/"
 CONTROL_PREFIX = "/__replica__/"
 CHUNK_SIZE = 4096
+REQUEST_LOG_LIMIT = 200_000
+"""The request log keeps the newest this many requests (a long bench run would otherwise grow it forever)."""
+
+ASSET_TYPES = {
+    ".css": "text/css",
+    ".js": "application/javascript",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+}
+"""Content-Type of a requisite, by the suffix of its file under ``assets/site/``."""
+ASSET_LAST_MODIFIED = "Tue, 04 Apr 2017 10:00:00 GMT"
 
 
 RAW_UTF8_DISPOSITION = 'inline; filename="lettre-à-la-clinique.html"'.encode()
@@ -90,6 +119,24 @@ class Article:
         return self.path.rstrip("/").rsplit("/", 1)[-1]
 
 
+@dataclass(frozen=True)
+class Asset:
+    """One requisite file of ``assets/site/``, served at every path of its ``[[assets]]`` row."""
+
+    file: str
+    body: bytes
+    content_type: str
+
+    @property
+    def gzip(self) -> bool:
+        """Text (CSS, JS, SVG) goes gzipped when the client accepts it, as real servers send it."""
+        return self.content_type.startswith(("text/", "application/javascript", "image/svg"))
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+
+
 @dataclass
 class Site:
     """The replica's content and its mutable, per-process state."""
@@ -105,8 +152,14 @@ class Site:
     feed_path: str = "/feed"
     sitemap_path: str = "/sitemap.xml"
     listing_path: str = LISTING_PREFIX
+    assets: dict[str, Asset] = field(default_factory=dict)
+    asset_globs: list[tuple[str, Asset]] = field(default_factory=list)
     _hits: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _requests: collections.deque[dict[str, Any]] = field(
+        default_factory=lambda: collections.deque(maxlen=REQUEST_LOG_LIMIT)
+    )
+    _logged: int = 0
 
     # -- state ------------------------------------------------------------------------------
     def count_hit(self, path: str) -> int:
@@ -120,6 +173,27 @@ class Site:
         with self._lock:
             self._hits.clear()
             self.later_published = False
+            self._requests.clear()
+            self._logged = 0
+
+    def log_request(self, method: str, target: str, status: int) -> None:
+        """Note one answered request: method, path, query (raw, as sent) and status."""
+        parts = urlsplit(target)
+        entry = {"method": method, "path": parts.path or "/", "query": parts.query, "status": status}
+        with self._lock:
+            self._requests.append(entry)
+            self._logged += 1
+
+    def request_log(self) -> dict[str, Any]:
+        """The log, oldest first; `dropped` counts the entries pushed out by REQUEST_LOG_LIMIT."""
+        with self._lock:
+            requests = list(self._requests)
+            return {"requests": requests, "dropped": self._logged - len(requests)}
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+            self._logged = 0
 
     # -- views ------------------------------------------------------------------------------
     def visible(self) -> list[Article]:
@@ -144,6 +218,16 @@ class Site:
 
     def link(self, path: str) -> str:
         return (self.link_origin or self.origin).rstrip("/") + path
+
+    def asset(self, path: str) -> Asset | None:
+        """The requisite served at `path` (a URL path, without its query), if any."""
+        found = self.assets.get(path)
+        if found is not None:
+            return found
+        for pattern, asset in self.asset_globs:
+            if fnmatch.fnmatchcase(path, pattern):
+                return asset
+        return None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -199,10 +283,37 @@ def _parse_time(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def load_assets(table: dict[str, Any]) -> tuple[dict[str, Asset], list[tuple[str, Asset]]]:
+    """The route table's ``[[assets]]`` rows: each names a file of assets/site/ and the paths it answers.
+
+    Keys: ``file`` (required), ``paths`` (exact URL paths), ``globs`` (fnmatch patterns, for paths the
+    replica makes up, like the listing's thumbnails), ``content_type`` (default: by the file's suffix).
+    """
+    exact: dict[str, Asset] = {}
+    globs: list[tuple[str, Asset]] = []
+    bodies: dict[str, bytes] = {}
+    for row in table.get("assets", []):
+        name = str(row["file"])
+        source = (SITE_ASSETS_DIR / name).resolve()
+        if SITE_ASSETS_DIR.resolve() not in source.parents:
+            raise ValueError(f"asset {name!r} is outside {SITE_ASSETS_DIR}")
+        if name not in bodies:
+            bodies[name] = source.read_bytes()
+        content_type = str(row.get("content_type") or ASSET_TYPES[source.suffix.lower()])
+        asset = Asset(file=name, body=bodies[name], content_type=content_type)
+        for path in row.get("paths", []):
+            if str(path) in exact:
+                raise ValueError(f"asset path {path!r} is mapped twice")
+            exact[str(path)] = asset
+        globs += [(str(pattern), asset) for pattern in row.get("globs", [])]
+    return exact, globs
+
+
 def load_site(routes_file: Path = ROUTES_FILE) -> Site:
     """Read the TOML route table and the files it points at."""
     with routes_file.open("rb") as fh:
         table = tomllib.load(fh)
+    assets, asset_globs = load_assets(table)
     fixtures = (routes_file.parent / table.get("fixtures", "../fixtures/globalresearch")).resolve()
     articles: list[Article] = []
     for row in table["articles"]:
@@ -245,6 +356,8 @@ def load_site(routes_file: Path = ROUTES_FILE) -> Site:
         feed_path=str(table.get("feed_path", "/feed")),
         sitemap_path=str(table.get("sitemap_path", "/sitemap.xml")),
         listing_path=str(table.get("listing_path", LISTING_PREFIX)),
+        assets=assets,
+        asset_globs=asset_globs,
     )
 
 
@@ -497,6 +610,8 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             site.later_published = True
         elif path == CONTROL_PREFIX + "reset":
             site.reset()
+        elif path == CONTROL_PREFIX + "clear-requests":
+            site.clear_requests()
         else:
             self._send(404, not_found_html(), "text/html; charset=UTF-8", head=False)
             return
@@ -506,6 +621,10 @@ class ReplicaHandler(BaseHTTPRequestHandler):
     def _dispatch(self, *, head: bool) -> None:
         site = self.server.site
         path = urlsplit(self.path).path or "/"
+        if path == CONTROL_PREFIX + "requests":
+            body = json.dumps(site.request_log()).encode()
+            self._send(200, body, "application/json", head=head, compress=False)
+            return
         if path == "/robots.txt":
             self._send(200, robots_txt(site), "text/plain; charset=utf-8", head=head)
             return
@@ -539,6 +658,21 @@ class ReplicaHandler(BaseHTTPRequestHandler):
                 "text/html; charset=UTF-8",
                 head=head,
                 extra=[("Location", moved.path)],
+            )
+            return
+        asset = site.asset(path)
+        if asset is not None:
+            self._send(
+                200,
+                asset.body,
+                asset.content_type,
+                head=head,
+                compress=asset.gzip,
+                extra=[
+                    ("Last-Modified", ASSET_LAST_MODIFIED),
+                    ("ETag", asset.etag),
+                    ("Cache-Control", "public, max-age=31536000"),
+                ],
             )
             return
         self._send(404, not_found_html(), "text/html; charset=UTF-8", head=head)
@@ -584,6 +718,8 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         chunked: bool = False,
         extra: Sequence[tuple[str, str]] = (),
     ) -> None:
+        if self.command in ("GET", "HEAD") and not urlsplit(self.path).path.startswith(CONTROL_PREFIX):
+            self.server.site.log_request(self.command, self.path, status)
         encoded = body
         gzipped = compress and status == 200 and self._accepts_gzip()
         if gzipped:
@@ -665,8 +801,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # ------------------------------------------------------------------------------------------------
-# Test helper
+# Test helpers
 # ------------------------------------------------------------------------------------------------
+
+
+def request_log(base_url: str) -> list[dict[str, Any]]:
+    """The requests a running replica answered, oldest first (``GET /__replica__/requests``).
+
+    Each is ``{"method": "GET", "path": "/wp-content/themes/globalresearch/all.css", "query": "t=002",
+    "status": 200}``; the control requests under /__replica__/ are not logged.
+    """
+    with urllib.request.urlopen(base_url.rstrip("/") + CONTROL_PREFIX + "requests", timeout=10) as response:
+        data = json.loads(response.read())
+    return list(data["requests"])
+
+
+def clear_requests(base_url: str) -> None:
+    """Empty a running replica's request log (``POST /__replica__/clear-requests``)."""
+    request = urllib.request.Request(base_url.rstrip("/") + CONTROL_PREFIX + "clear-requests", data=b"",
+                                     method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
 
 
 class ReplicaServer:
@@ -744,6 +899,7 @@ class ReplicaServer:
                 with urllib.request.urlopen(url + "/robots.txt", timeout=2) as response:
                     if response.status == 200:
                         self.url = url
+                        clear_requests(url)  # the log starts empty: without this probe
                         return url
             except (urllib.error.URLError, OSError):
                 time.sleep(0.05)
@@ -765,6 +921,17 @@ class ReplicaServer:
         request = urllib.request.Request(self.url + CONTROL_PREFIX + "publish-later", data=b"", method="POST")
         with urllib.request.urlopen(request, timeout=5) as response:
             response.read()
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Every GET and HEAD answered since the start (or the last clear), oldest first."""
+        if self.url is None:
+            raise RuntimeError("replica not started")
+        return request_log(self.url)
+
+    def clear_requests(self) -> None:
+        if self.url is None:
+            raise RuntimeError("replica not started")
+        clear_requests(self.url)
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
