@@ -8,7 +8,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from crawler.crawl import CrawlIdentity
-from crawler.requisites import css_requisites, html_requisites
+from crawler.requisites import css_requisites, html_requisites, script_requisites
 from crawler.spiders.requisites import RequisiteScheduler
 from settings import base
 
@@ -52,6 +52,17 @@ def test_css_requisites_follow_imports_fonts_and_images_relative_to_the_sheet() 
         "https://h.example/theme/fonts/x.woff2", "https://h.example/theme/css/x.ttf",
         "https://h.example/theme/css/img/bg.png", "https://h.example/cur.cur",
     ]
+
+
+def test_files_an_inline_script_loads_are_found_speculatively() -> None:
+    """As Heritrix's ExtractorJS: quoted absolute URLs of assets, JSON-escaped slashes too; not other strings."""
+    script = r"""var s = d.createElement("script"); s.src = "https://h.example/js/emoji.js?ver=4.7.3";
+    var covers = ['https://store.h.example/images/1/cover.jpg', "https:\/\/h.example\/img\/a.PNG"];
+    var page = "https://h.example/an-article/123"; var base = "https://s.w.org/images/";"""
+    assert script_requisites(script) == ["https://h.example/js/emoji.js?ver=4.7.3",
+                                         "https://store.h.example/images/1/cover.jpg", "https://h.example/img/a.PNG"]
+    page = f"<html><head><script>{script}</script></head><body></body></html>"
+    assert "https://h.example/js/emoji.js?ver=4.7.3" in html_requisites(page, "https://h.example/x")
 
 
 def test_broken_markup_gives_what_it_can_and_never_raises() -> None:
