@@ -14,6 +14,10 @@ system-deps:
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { \
 		echo "installing Debian packages: python3-venv"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
+	@# chromium: the real browser `scrapy qa` and the replay tests drive (Playwright uses it; it downloads none).
+	@test -x /usr/bin/chromium || { \
+		echo "installing Debian packages: chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 $(BIN)/.installed: pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)

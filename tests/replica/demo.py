@@ -1,6 +1,8 @@
 """`make demo`: serve the offline replica on 127.0.0.1 and crawl it into an archive folder.
 
-Prints what landed: the number of articles, pages and files, and the field coverage from the manifest.
+The replica's pages link to the replica itself, so the archive holds each page's stylesheets, scripts and images
+under the URLs the page names, and replays as the page looked (`scrapy qa`). Prints what landed: the number of
+articles, pages and files, and the field coverage from the manifest.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--archive", default="archive")
     args = parser.parse_args(argv)
     archive = Path(args.archive).resolve()
-    with ReplicaServer(port=args.port) as base_url:
+    with ReplicaServer(port=args.port, link_origin="self") as base_url:
         print(f"replica of globalresearch.ca at {base_url}; crawling it into {archive}", flush=True)
         crawl = subprocess.run(
             crawl_command(base_url=base_url, archive=archive,
@@ -46,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  the replica answered {len(answered)} requests: "
           + ", ".join(f"{count} × {status}" for status, count in sorted(statuses.items())))
     print("  field coverage: " + ", ".join(f"{k} {v:.0%}" for k, v in manifest["field_coverage"].items()))
+    print(f"\nreplay it in chromium, one report: scrapy qa --outlet globalresearch --crawl {manifest['crawl_id']} "
+          f"-o {archive}/qa-{manifest['crawl_id']}.html -s ARCHIVE_URI={archive} -s QA_PYWB_BIN=.venv-pywb/bin")
     return 0
 
 

@@ -219,6 +219,17 @@ class Site:
     def link(self, path: str) -> str:
         return (self.link_origin or self.origin).rstrip("/") + path
 
+    def self_linked(self, body: bytes) -> bytes:
+        """A page whose links to any host of the outlet's domain name the replica instead, when the replica
+        links to itself (`link_origin="self"`): then what a crawl archives is what the page names, as on the
+        real web, and a replay finds every requisite under the URL the page asks for."""
+        if not self.link_origin or not body:
+            return body
+        domain = (urlsplit(self.origin).hostname or "").removeprefix("www.")
+        pattern = re.compile(rb"(?:https?:)?//(?:[a-z0-9-]+\.)*" + re.escape(domain.encode()) + rb"(?=[/\"'\s?#]|$)",
+                             re.IGNORECASE)
+        return pattern.sub(self.link_origin.rstrip("/").encode(), body)
+
     def asset(self, path: str) -> Asset | None:
         """The requisite served at `path` (a URL path, without its query), if any."""
         found = self.assets.get(path)
@@ -687,7 +698,7 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             return
         self._send(
             200,
-            article.body,
+            self.server.site.self_linked(article.body),
             article.content_type,
             head=head,
             compress=article.gzip,
