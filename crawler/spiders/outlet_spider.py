@@ -305,11 +305,15 @@ class OutletSpider(scrapy.Spider):
             warc=response.meta.get("warc_record"),
             warc_revisit=response.meta.get("warc_revisit"),
         )
-        yield from self.requisites.of_page(response, self.parse_requisite, self.requisites.failed)
+        yield from self.requisites.of_page(response, self.parse_requisite, self.on_requisite_error)
 
     def parse_requisite(self, response: Response) -> Iterator[scrapy.Request]:
         """A stylesheet, script, image or font of an article page: archived (the capture did it), never an item."""
-        yield from self.requisites.of_stylesheet(response, self.parse_requisite, self.requisites.failed)
+        yield from self.requisites.of_stylesheet(response, self.parse_requisite, self.on_requisite_error)
+
+    def on_requisite_error(self, failure: Failure) -> None:
+        # A spider method, not the scheduler's: requests keep to the spider's methods so JOBDIR can store them.
+        self.requisites.failed(failure)
 
     def _archived_only(self, response: Response, kind: str) -> bool:
         """True, with one log line, for a body cut short (see crawler.middlewares.warc_capture) or empty."""

@@ -68,7 +68,11 @@ class Verifier:
             records[PurePosixPath(key).name] = scan.records
             self._revisits.check(crawl.outlet, key, scan.records)
         listed = {PurePosixPath(k).name: k for k in manifest.files if k.startswith("warc/")}
-        pointers = Pointers(warc_keys, records, listed, self._revisits.elsewhere(crawl.outlet))
+        # Other crawls' records, by their indexes: an unchanged page's item points at an earlier capture. This
+        # crawl's own files are checked by their bytes alone (a deleted one must not pass by its index).
+        elsewhere = {where: entry for where, entry in self._revisits.elsewhere(crawl.outlet).items()
+                     if not where[0].startswith(crawl.crawl_id + "-")}
+        pointers = Pointers(warc_keys, records, listed, elsewhere)
         for key in crawl.items:
             if (data := self._read(key, read)) is not None:
                 self.counts.items += check_items(key, data, pointers, self.fault)
