@@ -27,7 +27,10 @@ from crawler.extractors.page import Normalizer, normalized_item
 from crawler.items import ArticleItem, WarcRef
 from crawler.outlets import Outlet, load_outlets
 from crawler.utils.content_encoding import BodyDecodingError, decode_body
+from pipelines.archive.furniture import Furniture, strip_furniture
 from pipelines.items.normalize import normalize_article
+from pipelines.storage import store_from_uri
+from pipelines.storage.base import Store, StoreError
 
 __all__ = ["RecordReader", "item_at", "response_offsets"]
 
@@ -46,13 +49,37 @@ class RecordReader:
     forced_outlet: str | None = None
     payloads: dict[str, tuple[Path, int]] = field(default_factory=dict)
     """WARC-Record-ID → (file, offset) of response records, for revisits that refer to them."""
+    store: Store | None = None
+    """The archive, whose learned furniture (pipelines/archive/furniture.py) is removed as the crawl removes it."""
+    furniture: dict[str, frozenset[str]] = field(default_factory=dict)
+    settings: BaseSettings | None = None
 
     @classmethod
     def from_settings(cls, settings: BaseSettings, outlets: Mapping[str, Outlet] | None = None,
                       forced_outlet: str | None = None) -> RecordReader:
+        store = None
+        if settings.getbool("FURNITURE_ENABLED") and settings.getbool("ARCHIVE_ENABLED"):
+            try:
+                store = store_from_uri(settings["ARCHIVE_URI"], settings)
+            except StoreError:
+                store = None
         return cls(outlets if outlets is not None else load_outlets(settings.get("OUTLETS_FILE") or None),
                    partial(normalize_article, date_formats=settings.getlist("NORMALIZE_DATE_FORMATS")),
-                   settings.getint("DOWNLOAD_MAXSIZE"), forced_outlet)
+                   settings.getint("DOWNLOAD_MAXSIZE"), forced_outlet, store=store, settings=settings)
+
+    def furniture_of(self, outlet: str) -> frozenset[str]:
+        """The outlet's furniture as the archive holds it now (none when it has none or cannot be read)."""
+        if outlet not in self.furniture:
+            found: frozenset[str] = frozenset()
+            if self.store is not None and self.settings is not None:
+                try:
+                    found = Furniture.read_newest(self.store, outlet,
+                                                  min_share=self.settings.getfloat("FURNITURE_MIN_SHARE"),
+                                                  min_articles=self.settings.getint("FURNITURE_MIN_ARTICLES")).paragraphs
+                except (StoreError, OSError, ValueError) as exc:
+                    logger.warning("the furniture of %s could not be read: %s", outlet, exc)
+            self.furniture[outlet] = found
+        return self.furniture[outlet]
 
     def items_of(self, path: Path) -> Iterator[ArticleItem]:
         """The items of every article response (and revisit) of a WARC file, in file order."""
@@ -109,9 +136,11 @@ class RecordReader:
         if content_type and content_type.split(";")[0].strip().lower() not in _HTML_TYPES:
             return None
         _, html = html_to_unicode(content_type, body)
-        return normalized_item(outlet, html, own_url, self.normalize, fetched_url=fetched_url,
+        item = normalized_item(outlet, html, own_url, self.normalize, fetched_url=fetched_url,
                                fetched_at=record.rec_headers.get_header("WARC-Date"),
                                crawl_id=info.get("isPartOf"), warc=ref, warc_revisit=revisit)
+        item.body, _ = strip_furniture(item.body, self.furniture_of(outlet.key))
+        return item
 
 
 def item_at(path: Path, offset: int, settings: BaseSettings) -> dict[str, Any] | None:

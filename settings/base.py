@@ -91,11 +91,18 @@ REMOTE_CONTROL_ENABLED = False
 # --- Pipelines and extensions -----------------------------------------------------------------------
 ITEM_PIPELINES = {
     "pipelines.items.normalize.NormalizePipeline": 100,
+    "pipelines.items.furniture.FurniturePipeline": 150,
     "pipelines.items.validate.ValidatePipeline": 200,
     "pipelines.items.warc_metadata.WarcMetadataPipeline": 700,
     "pipelines.items.item_writer.ItemWriterPipeline": 800,
 }
 # Switches of the item pipelines (each raises NotConfigured when off).
+# The outlet's furniture (paragraphs repeated verbatim across its articles: appeals, disclaimers, promos),
+# learned from its earlier crawls and removed from bodies (pipelines/archive/furniture.py): a paragraph is
+# furniture once printed in FURNITURE_MIN_SHARE of the articles seen, and in FURNITURE_MIN_ARTICLES of them.
+FURNITURE_ENABLED = True
+FURNITURE_MIN_SHARE = 0.3
+FURNITURE_MIN_ARTICLES = 5
 NORMALIZE_ENABLED = True
 VALIDATE_ENABLED = True
 EXTENSIONS = {
@@ -213,3 +220,25 @@ QA_PYWB_BIN = ""
 QA_BROWSER = "/usr/bin/chromium"
 # Seconds a replayed page may take to load before it counts as not replayed.
 QA_PAGE_TIMEOUT = 30.0
+
+# --- Drift watch ------------------------------------------------------------------------------------
+# Each crawl compares its field coverage (the share of items with each field) with the outlet's earlier crawls,
+# read from their manifests in the archive (pipelines/archive/drift.py): a field that dropped (a redesign of the
+# outlet's site: byline 95% → 0%) is an ERROR line, "drift" in the manifest, and `scrapy crawl`'s exit status 6.
+DRIFT_ENABLED = True
+# The baseline: the median share of the outlet's last this many finished crawls with DRIFT_MIN_ARTICLES
+# articles. Five: a week of daily crawls' worth, and a median one or two odd crawls do not move.
+DRIFT_BASELINE_CRAWLS = 5
+# Fewer such crawls than this: no baseline, no check. Three: the least a median outvotes one odd crawl with.
+DRIFT_MIN_BASELINE_CRAWLS = 3
+# Crawls with fewer articles are neither checked nor part of a baseline: a handful of articles (an hourly
+# incremental crawl, `-a urls=`) is one section's or one author's mix, not the outlet's.
+DRIFT_MIN_ARTICLES = 20
+# A drop is material when the share falls by more than this (of all items: 0.95 → 0.40) ...
+DRIFT_MAX_DROP = 0.5
+# ... or below this fraction of its baseline (0.40 → 0.08): a field only some articles have, gone. A quarter, not
+# a half: a day's mix of articles can halve the share of a field only some have; a markup change leaves ~none.
+DRIFT_MIN_RATIO = 0.25
+# And no accident of sampling: so few items with the field, were the baseline share still true, is less
+# likely than this (a binomial tail). Spares small crawls and rare fields; a real loss of a field passes it.
+DRIFT_SIGNIFICANCE = 0.001

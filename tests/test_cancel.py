@@ -68,7 +68,7 @@ def test_one_sigint_closes_stores_and_writes_a_cancelled_manifest(tmp_path: Path
     assert 2 <= len(items) == manifest["counts"]["articles"]
     assert {f["key"] for f in manifest["files"]} == {
         p.relative_to(archive).as_posix() for p in archive.rglob("*")
-        if p.is_file() and p.parts[len(archive.parts)] in ("warc", "items", "indexes")}
+        if p.is_file() and p.parts[len(archive.parts)] in ("warc", "items", "indexes", "furniture")}
 
 
 def test_a_second_sigint_forces_the_exit_and_finished_files_stay_whole(tmp_path: Path, fresh_replica_url: str) -> None:

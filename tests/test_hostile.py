@@ -43,6 +43,7 @@ KEY_PATTERNS = (
     re.compile(r"items/hostile/\d{4}/\d{2}/\d{2}/[0-9TZ]+-[0-9a-f]{4}-\d{5}\.jsonl\.gz"),
     re.compile(r"indexes/hostile/[0-9TZ]+-[0-9a-f]{4}\.cdxj"),
     re.compile(r"crawls/hostile/[0-9TZ]+-[0-9a-f]{4}\.json"),
+    re.compile(r"furniture/hostile/[0-9TZ]+-[0-9a-f]{4}\.json"),
 )
 
 

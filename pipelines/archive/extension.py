@@ -16,6 +16,7 @@ import threading
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -25,6 +26,7 @@ from scrapy.utils.misc import load_object
 
 from crawler.crawl import CrawlIdentity
 from crawler.extensions.crawl import crawl_identity
+from pipelines.archive.drift import DriftRule, check_drift, describe, read_earlier_manifests
 from pipelines.archive.earlier import EarlierCrawls
 from pipelines.archive.lease import LeaseHeld, OutletLease
 from pipelines.archive.manifest import COVERAGE_FIELDS, crawl_report, errors_by_kind, jsonable, manifest_key
@@ -34,7 +36,7 @@ from pipelines.storage import default_spool_dir, store_from_uri
 from pipelines.storage.base import Store, StoreError
 from pipelines.storage.spool import Publisher, SpoolLock, spooled_files
 
-__all__ = ["ArchiveExtension", "ArchiveWriteError", "archive_closing", "recovery_extractor"]
+__all__ = ["ArchiveExtension", "ArchiveWriteError", "archive_closing", "recovery_extractor", "write_whole"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +51,11 @@ class ArchiveWriteError(Exception):
 class ArchiveExtension:
     """Opens the store (failing early when it cannot be written), and finishes the crawl's files."""
 
-    def __init__(self, crawler: Crawler, store: Store, publisher: Publisher) -> None:
+    def __init__(self, crawler: Crawler, store: Store, publisher: Publisher, drift: DriftRule | None = None) -> None:
         self.crawler = crawler
         self.store = store
         self.publisher = publisher
+        self.drift = drift
         self.started_at = datetime.now(UTC)
         self.unwritable: str | None = None
         self.write_error: str | None = None
@@ -75,7 +78,8 @@ class ArchiveExtension:
             retries=settings.getint("ARCHIVE_UPLOAD_RETRIES"),
             backoff=settings.getfloat("ARCHIVE_UPLOAD_BACKOFF"),
         )
-        ext = cls(crawler, store, publisher)
+        drift = DriftRule.from_settings(settings) if settings.getbool("DRIFT_ENABLED") else None
+        ext = cls(crawler, store, publisher, drift)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -231,6 +235,7 @@ class ArchiveExtension:
             name: round(int(stats.get_value(f"items/coverage/{name}", 0)) / items, 4) if items else 0.0
             for name in COVERAGE_FIELDS
         }
+        drift = await self._check_drift(items, coverage) if self.write_error is None else None
         manifest = {
             "crawl_id": self.identity.crawl_id,
             "outlet": self.identity.outlet,
@@ -243,6 +248,7 @@ class ArchiveExtension:
             "files": [{"key": f.key, "size": f.size, "sha256": f.sha256, "stored": f.stored} for f in files],
             "counts": counts,
             "field_coverage": coverage,
+            "drift": drift,
             "stats": {k: jsonable(v) for k, v in sorted(stats.get_stats().items())},
         }
         report = crawl_report(status, counts, coverage, len(files))
@@ -252,7 +258,7 @@ class ArchiveExtension:
             return
         key = manifest_key(self.identity.outlet, self.identity.crawl_id)
         try:
-            local = await asyncio.to_thread(_write_whole, self.publisher.spool_path(key),
+            local = await asyncio.to_thread(write_whole, self.publisher.spool_path(key),
                                             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         except OSError as exc:
             self.crawler.stats.inc_value("archive/write_failed/manifest")
@@ -263,8 +269,38 @@ class ArchiveExtension:
         self.publisher.publish(local, key)
         logger.info("crawl report: %s", report)
 
+    async def _check_drift(self, articles: int, coverage: dict[str, float]) -> list[dict[str, Any]] | None:
+        """This crawl's coverage against the outlet's earlier crawls (pipelines/archive/drift.py): the fields
+        that dropped, each named in one ERROR line, and the `drift/fields_dropped` stat (exit status 6). None
+        when no check was made: off, too few articles or earlier crawls, the store unreadable (a warning, never
+        the crawl's failure)."""
+        if self.drift is None:
+            return None
+        outlet = self.identity.outlet
+        if self.publisher.errors:  # files wait in the spool: reading the store would wait for the same failure
+            logger.warning("drift watch: not checked for outlet %s: the store failed during the crawl", outlet)
+            return None
+        try:
+            earlier = await asyncio.to_thread(read_earlier_manifests, self.store, outlet, self.identity.crawl_id,
+                                              self.drift)
+        except Exception as exc:
+            logger.warning("drift watch: not checked for outlet %s: cannot read its earlier manifests (%s)",
+                           outlet, exc)
+            return None
+        found = check_drift(earlier, coverage, articles, self.drift)
+        if found.skipped is not None:
+            logger.info("drift watch: not checked for outlet %s: %s", outlet, found.skipped)
+            return None
+        stats = self.crawler.stats
+        stats.set_value("drift/baseline_crawls", len(found.baseline))
+        if found.drops:
+            stats.set_value("drift/fields_dropped", len(found.drops))
+            logger.error("drift watch: outlet %s lost fields: %s; has its markup changed? Fix its extractor, "
+                         "then `scrapy reextract` this crawl's WARCs", outlet, describe(found.drops))
+        return [d.as_json() for d in found.drops]
 
-def _write_whole(path: Path, text: str) -> Path:
+
+def write_whole(path: Path, text: str) -> Path:
     """Write under a temporary name, fsync, rename: a file under its final name is always whole."""
     partial = path.with_name(path.name + ".part")
     try:

@@ -1,0 +1,92 @@
+"""An outlet's furniture, learned from its own archive: paragraphs that repeat verbatim across its articles.
+
+Every outlet prints the same appeals, disclaimers and promos under many articles ("All Global Research
+articles can be read in 51 languages…", "The views and opinions expressed…do not necessarily reflect those of
+Sputnik", "Like this story? Share it with a friend!"). A list of them by hand holds the ones somebody saw; the
+archive holds them all. Each crawl counts, for every normalized paragraph of its articles' bodies (before any
+is removed), in how many articles it appears, adds the counts of the outlet's previous state and stores the
+sum as `furniture/{outlet}/{crawl_id}.json` (immutable, like every archive file; the newest is the state).
+A paragraph printed in at least FURNITURE_MIN_SHARE of the articles seen, and in FURNITURE_MIN_ARTICLES of
+them, is furniture: the next crawls, `reextract` and `extract` (given the archive) remove it from bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipelines.storage.base import Store
+
+__all__ = ["Furniture", "furniture_key", "normalize_paragraph", "strip_furniture"]
+
+# Paragraphs this short are headings and labels ("Related", "Share"): structure, left to the extractors.
+_MIN_LENGTH = 25
+# The state keeps the paragraphs most often repeated; the rest could never reach a share that counts.
+_KEEP = 5000
+_SPACE = re.compile(r"\s+")
+
+
+def furniture_key(outlet: str, crawl_id: str) -> str:
+    return f"furniture/{outlet}/{crawl_id}.json"
+
+
+def normalize_paragraph(text: str) -> str:
+    """The form in which two printings of a paragraph compare equal: NFKC, case-folded, spaces collapsed."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+
+
+def paragraphs_of(body: str | None) -> set[str]:
+    return {p for p in (normalize_paragraph(x) for x in (body or "").split("\n\n")) if len(p) >= _MIN_LENGTH}
+
+
+@dataclass
+class Furniture:
+    """Article counts per paragraph over the articles seen so far, and the rule that makes one furniture."""
+
+    articles: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    min_share: float = 0.3
+    min_articles: int = 5
+
+    @classmethod
+    def read_newest(cls, store: Store, outlet: str, *, min_share: float, min_articles: int) -> Furniture:
+        """The outlet's newest state in the archive, or an empty one (crawl ids sort by start time)."""
+        keys = sorted(k for k in store.keys(f"furniture/{outlet}/") if k.endswith(".json"))
+        found = cls(min_share=min_share, min_articles=min_articles)
+        if keys:
+            data: dict[str, Any] = json.loads(store.read(keys[-1]))
+            found.articles = int(data.get("articles", 0))
+            found.counts = Counter({str(k): int(v) for k, v in data.get("paragraphs", {}).items()})
+        return found
+
+    @property
+    def paragraphs(self) -> frozenset[str]:
+        """The normalized paragraphs that are furniture now."""
+        threshold = max(self.min_articles, self.min_share * self.articles)
+        return frozenset(p for p, n in self.counts.items() if n >= threshold)
+
+    def add(self, bodies: Iterable[str | None]) -> None:
+        """Count this crawl's articles (their bodies as extracted, before furniture was removed)."""
+        for body in bodies:
+            self.articles += 1
+            self.counts.update(paragraphs_of(body))
+
+    def to_json(self) -> str:
+        common = {p: n for p, n in self.counts.most_common(_KEEP) if n >= 2}
+        return json.dumps({"articles": self.articles, "min_share": self.min_share,
+                           "min_articles": self.min_articles, "furniture": sorted(self.paragraphs),
+                           "paragraphs": common}, ensure_ascii=False, indent=1) + "\n"
+
+
+def strip_furniture(body: str | None, furniture: frozenset[str]) -> tuple[str | None, int]:
+    """The body without its furniture paragraphs, and how many went."""
+    if not body or not furniture:
+        return body, 0
+    kept = [p for p in body.split("\n\n") if normalize_paragraph(p) not in furniture]
+    removed = body.count("\n\n") + 1 - len(kept)
+    return "\n\n".join(kept) or None, removed

@@ -1,0 +1,99 @@
+"""An outlet's furniture, learned from its own archive and removed from bodies, without a rule naming it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.archive.furniture import Furniture, strip_furniture
+from pipelines.storage.file import FileStore
+from tests.crawl_runner import ROOT, read_items, run_crawl, scrapy_env
+from tests.replica.server import ReplicaServer
+
+# An appeal no extractor rule names (the one Global Research has printed under every article since about 2020
+# reads alike; this text is the test's own).
+APPEAL = ("All articles of this site can now be read in forty languages: open the Translate menu under the "
+          "author's name and pick yours.")
+
+
+def body(*unique: str) -> str:
+    return "\n\n".join([*unique, APPEAL])
+
+
+def test_a_paragraph_in_enough_articles_is_furniture_and_unique_ones_are_not() -> None:
+    state = Furniture(min_share=0.3, min_articles=5)
+    state.add(body(f"The story of town number {n}, told at the length a paragraph needs.") for n in range(4))
+    assert state.paragraphs == frozenset()  # in 4 articles: below FURNITURE_MIN_ARTICLES
+    state.add([body("Yet another town, and another story told at some length here.")])
+    assert len(state.paragraphs) == 1
+    state.add(f"A long article about the harbour, number {n}, with nothing repeated." for n in range(20))
+    assert state.paragraphs == frozenset()  # 5 of 25 articles: below FURNITURE_MIN_SHARE
+
+
+def test_strip_removes_furniture_wherever_it_sits_and_keeps_the_rest() -> None:
+    state = Furniture(min_share=0.3, min_articles=2)
+    state.add([body("First."), body("Second.")])
+    text = f"Lead paragraph of the piece.\n\n  {APPEAL.upper()}  \n\nLast paragraph of the piece."
+    assert strip_furniture(text, state.paragraphs) == ("Lead paragraph of the piece.\n\nLast paragraph of the piece.",
+                                                       1)
+    assert strip_furniture(APPEAL, state.paragraphs) == (None, 1)
+
+
+def test_the_state_is_stored_and_read_back_as_the_newest(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    state = Furniture(min_share=0.3, min_articles=2)
+    state.add([body("One."), body("Two."), body("Three.")])
+    for crawl_id, text in (("20260101T000000Z-aaaa", Furniture().to_json()), ("20260102T000000Z-bbbb", state.to_json())):
+        path = tmp_path / "furniture" / "gr" / f"{crawl_id}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    newest = Furniture.read_newest(store, "gr", min_share=0.3, min_articles=2)
+    assert newest.articles == 3 and newest.paragraphs == state.paragraphs
+
+
+def _replica_with_appeal(tmp: Path) -> Path:
+    """The Global Research replica whose article bodies all begin with an appeal no rule names."""
+    here = Path(__file__).parent
+    pages = tmp / "pages"
+    shutil.copytree(here / "fixtures" / "globalresearch", pages)
+    for page in pages.glob("*.html"):
+        raw = page.read_bytes()
+        page.write_bytes(re.sub(rb'(<div itemprop="articleBody"[^>]*>)', rb"\1<p>" + APPEAL.encode() + rb"</p>", raw,
+                                count=1))
+    routes = (here / "replica" / "globalresearch.toml").read_text(encoding="utf-8")
+    routes = routes.replace('fixtures = "../fixtures/globalresearch"', f'fixtures = "{pages}"')
+    table = tmp / "globalresearch.toml"
+    table.write_text(routes, encoding="utf-8")
+    return table
+
+
+@pytest.mark.slow
+def test_a_crawl_learns_the_furniture_and_the_next_removes_it(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    settings = {"FURNITURE_MIN_ARTICLES": "3"}
+    with ReplicaServer(routes=_replica_with_appeal(tmp_path)) as url:
+        first = run_crawl(archive, base_url=url, settings=settings)
+        assert first.returncode == 0, first.log
+        first_items = read_items(archive)
+        assert sum(APPEAL in (i["body"] or "") for i in first_items) >= 10  # the extractor keeps it: no rule names it
+        assert list(archive.glob("furniture/globalresearch/*.json"))
+        second = run_crawl(archive, "-a", "refresh_days=0", base_url=url, settings=settings)
+        assert second.returncode == 0, second.log
+    new = [i for i in read_items(archive) if i["crawl_id"] != first_items[0]["crawl_id"]]
+    assert len(new) == len(first_items)
+    assert not [i["url"] for i in new if APPEAL in (i["body"] or "")]
+    assert "'items/furniture_paragraphs_removed': " in second.log
+    assert "furniture of globalresearch: 1 paragraph(s), learned from" in second.log
+    # Re-extraction of the first crawl's WARC applies what the archive has learned since.
+    warcs = [str(p) for p in archive.glob(f"warc/**/{first_items[0]['crawl_id']}-*.warc.gz")]
+    again = subprocess.run([sys.executable, "-m", "scrapy", "reextract", *warcs, "-s", f"ARCHIVE_URI={archive}",
+                            "-s", "FURNITURE_MIN_ARTICLES=3"], cwd=ROOT, env=scrapy_env(), capture_output=True,
+                           text=True, timeout=120, check=False)
+    assert again.returncode == 0, again.stderr
+    assert len(again.stdout.splitlines()) == len(first_items)
+    assert APPEAL not in again.stdout
