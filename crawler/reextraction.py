@@ -16,13 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
-from w3lib.encoding import html_to_unicode
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 
 from crawler.crawl import outlet_url
+from crawler.extractors.decode import decode_html
 from crawler.extractors.page import Normalizer, normalized_item
 from crawler.items import ArticleItem, WarcRef
 from crawler.outlets import Outlet, load_outlets
@@ -135,7 +135,7 @@ class RecordReader:
         content_type = headers.get_header("Content-Type") or ""
         if content_type and content_type.split(";")[0].strip().lower() not in _HTML_TYPES:
             return None
-        _, html = html_to_unicode(content_type, body)
+        _, html = decode_html(body, content_type)  # as `scrapy extract` decodes a page
         item = normalized_item(outlet, html, own_url, self.normalize, fetched_url=fetched_url,
                                fetched_at=record.rec_headers.get_header("WARC-Date"),
                                crawl_id=info.get("isPartOf"), warc=ref, warc_revisit=revisit)

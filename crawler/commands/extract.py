@@ -1,4 +1,7 @@
-"""`scrapy extract --outlet NAME [--url URL] FILE.html...`: normalized items as JSON Lines, no network."""
+"""`scrapy extract --outlet NAME [--url URL] [--explain] FILE.html...`: normalized items as JSON Lines, no network.
+
+With --explain, each field is printed on a line of its own with the evidence it came from instead.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
-from w3lib.encoding import html_to_unicode
 
+from crawler.extractors.decode import decode_html
+from crawler.extractors.explain import explain_lines
 from crawler.extractors.page import normalized_item, page_source
 from crawler.outlets import outlets_for_command
 from pipelines.items.normalize import normalize_article
@@ -24,7 +28,7 @@ class Command(ScrapyCommand):
     default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "--outlet NAME [--url URL] FILE.html..."
+        return "--outlet NAME [--url URL] [--explain] FILE.html..."
 
     def short_desc(self) -> str:
         return "Extract normalized items from saved pages, as JSON Lines"
@@ -33,6 +37,8 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("--outlet", required=True, help="outlet key of outlets.toml, or an extractor name")
         parser.add_argument("--url", help="the page's URL (default: its canonical link, else file://)")
+        parser.add_argument("--explain", action="store_true",
+                            help="print each field with the evidence it came from, instead of JSON")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -57,10 +63,15 @@ class Command(ScrapyCommand):
                 print(f"error: {name} is not an HTML page ({problem})", file=sys.stderr)
                 self.exitcode = 1
                 continue
-            _, html = html_to_unicode(None, body)
+            encoding, html = decode_html(body)
             url = opts.url or path.resolve().as_uri()
-            item = normalized_item(source, html, url, normalize, fetched_url=opts.url)
-            sys.stdout.write(json.dumps(asdict(item), ensure_ascii=False) + "\n")
+            evidence: dict[str, str] | None = {} if opts.explain else None
+            item = normalized_item(source, html, url, normalize, evidence=evidence, fetched_url=opts.url)
+            if evidence is None:
+                sys.stdout.write(json.dumps(asdict(item), ensure_ascii=False) + "\n")
+                continue
+            lines = [f"== {name} ({item.extractor}, read as {encoding})", *explain_lines(asdict(item), evidence)]
+            sys.stdout.write("\n".join(lines) + "\n\n")
 
 
 def _not_a_page(body: bytes) -> str:

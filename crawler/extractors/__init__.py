@@ -4,21 +4,29 @@ The table maps the `extractor` name of outlets.toml to its function; none import
 `[<key>.extract]` table gets the generic extractor configured with those rules (`extractor_for`).
 
 The kit they share: `text` (whitespace, paragraphs, links), `meta` (meta tags, base URL), `people` (bylines
-into names), `dates` (dates as printed), `structured` (JSON-LD, microdata), `rules` (an outlet's rules).
+into names), `dates` (dates as printed), `structured` (JSON-LD, microdata), `rules` (an outlet's rules),
+`decode` (a page's bytes as text), `explain` (an item with the evidence of each field, for --explain).
 `page` turns a page into an item: the one path of the spider, the commands and the golden tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from crawler.extractors import generic, globalresearch
 from crawler.extractors.rules import ExtractRules
 
 __all__ = ["CONFIGURABLE", "EXTRACTORS", "Extractor", "extractor_for", "get_extractor"]
 
-Extractor = Callable[[str, str], dict[str, Any]]
+
+
+class Extractor(Protocol):
+    """`extractor(html, url)` → the article's fields as printed. Given an `evidence` dict, the extractor also
+    writes into it where each field came from (`scrapy extract --explain`); what it returns is the same."""
+
+    def __call__(self, html: str, url: str, evidence: dict[str, str] | None = None) -> dict[str, Any]: ...
+
 
 EXTRACTORS: dict[str, Extractor] = {
     "generic": generic.extract,

@@ -1,31 +1,46 @@
-"""The generic extractor: any news page, read from what pages commonly carry, with per-outlet rules on top.
+"""The generic extractor: any news page, read from the evidence pages commonly carry, with per-outlet rules on top.
 
-Each field is taken from the first source that has it: the outlet's selector (outlets.toml), then JSON-LD,
-OpenGraph and `article:*` meta, Twitter meta, microdata, `rel=author` links, byline patterns, `<time>`
-elements, labelled link blocks, tag links and breadcrumbs, credit lines and © lines. The body is the outlet's
-body selector, else trafilatura's main text. Values are returned as printed; dates are turned into ISO 8601
-here only when one of the outlet's date formats reads them (pipelines.items.normalize does the rest).
+Each field is taken from the strongest evidence the page gives, in this order: the outlet's selector
+(outlets.toml); structured data (JSON-LD at any nesting, microdata); OpenGraph, Dublin Core, Parse.ly and the
+other meta tags; `rel=author` links; then what is printed near the headline (a "By …" line, `<time>`, a
+"Published:" line). Structured data and meta are what the publisher declares; the printed page is what the
+reader sees, and wins where the two are consistent and the print says more (a second author, the local day,
+the headline without the site's suffix). The outlet (og:site_name, the publisher) is never an author unless
+the byline prints it. Values are returned as printed; dates are turned into ISO 8601 here only when a format
+reads them or the evidence needs it (an all-numeric date read by the URL's date, a local offset).
+
+The body is trafilatura's main text (the best maintained open main-text extractor) over the page with the
+furniture news sites put inside articles (share bars, related links, promos, newsletter boxes) removed.
+
+`extract(html, url, evidence)` fills `evidence` (when given) with where each field came from, for
+`scrapy extract --explain`; what it returns does not depend on it.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import trafilatura
+from dateutil import parser as date_parser
+from lxml import etree
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
-from crawler.extractors.dates import PRINTED_DATE, YEAR_RE, parse_with_formats
+from crawler.extractors.dates import PRINTED_DATE, YEAR_RE, normalize_date, parse_with_formats
 from crawler.extractors.meta import Meta, base_url
-from crawler.extractors.people import BY_RE, NAME_SEPARATORS, byline_people, split_names
+from crawler.extractors.people import BY_RE, split_names
 from crawler.extractors.rules import TERM_FIELDS, ExtractRules, Selector
-from crawler.extractors.structured import StructuredArticle, read_structured
-from crawler.extractors.text import absolute, collapse, paragraphs, parse_html, slug_of, text_of, unique
+from crawler.extractors.structured import StructuredArticle, read_structured_tree, types_of
+from crawler.extractors.text import BLOCK_TAGS, absolute, collapse, paragraphs, parse_html, slug_of, text_of, unique
 
-__all__ = ["DEFAULT_BOILERPLATE", "DEFAULT_LABELS", "EXTRACTOR_ID", "GenericExtractor", "extract"]
+__all__ = ["DEFAULT_BOILERPLATE", "DEFAULT_LABELS", "EXTRACTOR_ID", "GenericExtractor", "describe", "extract"]
 
 EXTRACTOR_ID = "generic/1"
 
@@ -34,39 +49,104 @@ DEFAULT_LABELS: dict[str, tuple[str, ...]] = {
     "themes": ("Theme", "Themes", "Topic", "Topics"),
     "in_depth_reports": ("In-depth Report", "In-depth Reports"),
 }
-# Share prompts and sign-up appeals that news sites put inside the article's text.
+# Share prompts, sign-up appeals and page furniture that news sites put inside the article's text, as lines.
 DEFAULT_BOILERPLATE = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"^Think your friends would be interested\?",
     r"^Share this (story|article)\b",
     r"^(Please )?(click|tap) (the )?share button",
-    r"^Sign up for (our|the) (free )?newsletter",
+    r"^Sign up for (our|the) (free )?(e-?mail )?newsletters?",
     r"^Subscribe to (our|the) newsletter",
     r"^Follow us on (Facebook|Twitter|Telegram|Instagram)",
+    r"^(READ MORE|SEE ALSO|RELATED( CONTENT| COVERAGE| STORIES)?|MORE FROM \S+|WATCH|LISTEN)\s*:",
+    r"^(Advertisement|ADVERTISEMENT|Sponsored( Ads| Content)?|SPONSORED|Continue reading the main story)$",
+    r"^SOURCE\s*:\s",
+    r"^Follow \S+(?: \S+)? on (Twitter|Facebook|Instagram)\b",
+    r"^Send (your )?tips? to\b",
+    r"^(?:--|—|–)\s*By\s+\S",
 ))
-_CREDIT_RE = re.compile(
-    r"^\s*(?:this (?:article|story|piece) (?:was )?)?(?:originally|first) (?:published|appeared)\s+"
-    r"(?:in|at|on|by)\s+(?P<rest>.+)$|^\s*(?:source|original source|via)\s*:\s*(?P<rest2>.+)$",
-    re.IGNORECASE,
-)
-_COPYRIGHT_RE = re.compile(r"^\s*(?:copyright\b\s*)?(?:©|\(c\))|^\s*copyright\b", re.IGNORECASE)
-_YEARS_RE = re.compile(r"\b(?:1[89]|2\d)\d\d(?:\s*[–—-]\s*(?:1[89]|2\d)\d\d)?\b")
+_CREDIT_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
+    r"^\s*(?:this (?:article|story|piece|post|column|report|interview) (?:was |is )?)?"
+    r"(?:originally|first) (?:published|appeared|posted|ran)\s+(?:\w+\s+){0,3}?(?:in|at|on|by|with)\s+(?P<rest>.+)$",
+    r"^\s*this (?:article|story|piece|post) (?:was |is )?(?:produced|republished|reprinted|syndicated) "
+    r"(?:by|from|with permission (?:of|from))\s+(?P<rest>.+)$",
+    r"^\s*(?:republished|reprinted) (?:with permission )?(?:from|by)\s+(?P<rest>.+)$",
+    r"^\s*the original source of this article is\s+(?P<rest>.+)$",
+))
+# "Source: X" names where a piece comes from only when X links to a page elsewhere (a wire's "SOURCE: News
+# agencies" cites, it does not republish).
+_SOURCE_LINE_RE = re.compile(r"^\s*(?:source|original source|via)\s*:\s*(?P<rest>.+)$", re.IGNORECASE)
+_COPYRIGHT_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:1[89]|2\d)\d\d|\bcopyright\b", re.IGNORECASE)
+_COPYRIGHT_LEAD_RE = re.compile(r"^\s*(?:copyright\b\s*)?(?:©|\(c\))|^\s*copyright\b", re.IGNORECASE)
+_RIGHTS_RE = re.compile(r"\ball rights reserved\b", re.IGNORECASE)
+_YEARS_RE = re.compile(r"\b(?:1[89]|2\d)\d\d(?:\s*[–—-]\s*(?:(?:1[89]|2\d)\d\d|present))?\b")
 _DATE_TAIL_RE = re.compile(rf"[\s,(]*(?:on\s+)?(?P<date>{PRINTED_DATE})\)?[.\s]*$")
-_COMPANY_SUFFIX_RE = re.compile(r"(?:Inc|Ltd|LLC|LLP|GmbH|S\.?A|PLC|Corp|Co)\.?", re.IGNORECASE)
-_TITLE_SUFFIX_RE = re.compile(r"\s+[-|–—:]\s+[^-|–—:]+$")
+_COMPANY_SUFFIX_RE = re.compile(r"(?:Inc|Ltd|LLC|LLP|GmbH|S\.?A|PLC|Corp|Co|AG|NV|BV|AB)\.?", re.IGNORECASE)
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—:»·-]\s+|\s*\|\s*")
 _ATTR_RE = re.compile(r"::attr\(([\w:-]+)\)\s*$")
 _TEXT_RE = re.compile(r"::text\s*$")
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
+_NUMERIC_DATE_RE = re.compile(r"\b(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})\b")
+_PRINTED_LABEL_RE = re.compile(
+    r"^\s*(?P<label>(?:first\s+)?published(?:\s+on)?|posted(?:\s+on)?|updated(?:\s+on)?|last\s+updated|"
+    r"modified|edited(?:\s+time)?|published\s+time|created)\s*:?\s*(?P<rest>.+)$", re.IGNORECASE)
+_RELATIVE_RE = re.compile(r"\b\d+\s+(?:second|minute|min|hour|day|week|month)s?\s+ago\b|\bjust now\b", re.IGNORECASE)
+_BYLINE_LEAD_RE = re.compile(r"^\s*(?:by|written by|submitted by|words by|story by|posted by)\s+\S", re.IGNORECASE)
 # Site furniture (footer, navigation, sidebars) that is not part of an <article>.
 _OUTSIDE_ARTICLE = "(ancestor::footer | ancestor::nav | ancestor::aside)[not(ancestor::article)]"
-_AUTHOR_CLASS_XPATH = (
-    '//*[contains(concat(" ", normalize-space(@class), " "), " byline ") or '
-    'contains(concat(" ", normalize-space(@class), " "), " author ") or '
-    'contains(@class, "byline") or @itemprop="author"][not(ancestor::header[@id]) and not(ancestor::footer)]'
-)
+_IN_FURNITURE = etree.XPath("ancestor::footer | ancestor::nav | ancestor::aside")
+_CLASSED = etree.XPath("//*[@class or @id]")
+_SECTION_WORDS = frozenset({"eyebrow", "kicker", "section", "category", "categories", "subcategory", "rubric",
+                            "label", "breadcrumb", "breadcrumbs", "crumbs", "overline", "channel", "topic",
+                            "topics", "subject"})
+_MENU_WORDS = frozenset({"nav", "navigation", "menu", "navbar", "masthead", "search", "btn", "button"})
+_ANY = re.compile(r"\S")
+# Searched in lower-cased class and id names (literal searches: fast, and every classed element is read).
+_AUTHOR_CLASS_RE = re.compile(r"byline|author")
+_TAG_CLASS_RE = re.compile(r"tags|topic|keyword")
+_SECTION_CLASS_RE = re.compile(r"eyebrow|kicker|section|categor|rubric|label|crumb|topic|overline|channel|"
+                               r"subject")
+_REL_AUTHOR = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]')
+_REL_TAG = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')
+_COPYRIGHT_TEXT_RE = re.compile(r"©|copyright|rights reserved|\(c\)", re.IGNORECASE)
+_CREDIT_TEXT_RE = re.compile(r"originally|first published|first appeared|original source|produced by|republished|"
+                             r"reprinted|source\s*:", re.IGNORECASE)
+# Both as one search, spelled out in its cases (a case-blind search is slower, and this one reads every text).
+_TEXT_HIT_RE = re.compile(r"©|[Cc]opyright|COPYRIGHT|[Rr]ights [Rr]eserved|RIGHTS RESERVED|\([cC]\)|[Oo]riginally|"
+                          r"ORIGINALLY|[Ff]irst (?:[Pp]ublished|[Aa]ppeared)|FIRST (?:PUBLISHED|APPEARED)|"
+                          r"[Oo]riginal [Ss]ource|[Pp]roduced [Bb]y|PRODUCED BY|[Rr]epublished|REPUBLISHED|"
+                          r"[Rr]eprinted|REPRINTED|[Ss]ource\s*:|SOURCE\s*:")
+# Literal pieces of those words: a search for plain literals is four times as fast, and rules most texts out.
+_TEXT_HINT_RE = re.compile("|".join(re.escape(k) for k in (
+    "©", "opyright", "OPYRIGHT", "ights", "IGHTS", "(c)", "(C)", "riginal", "RIGINAL", "irst ", "IRST ", "roduced",
+    "RODUCED", "eprinted", "EPRINTED", "epublished", "EPUBLISHED", "ource", "OURCE")))
+# Elements of an article page that are the site's furniture, by the words of their class, id or aria-label:
+# one word (share, related, newsletter…) or two in a row (read-more, most-popular…). Matched on whole words
+# of `PostShare-bar`, `related_links`, `NewsletterSignup` (camel case split), never on parts of words.
+_FURNITURE_WORDS = frozenset({
+    "share", "shares", "sharing", "sharebar", "sharetools", "social", "socials", "related", "promo", "promos",
+    "promotion", "newsletter", "newsletters", "disclaimer", "subscribe", "subscription", "signup", "sponsor",
+    "sponsored", "sponsors", "recommended", "recommendations", "recirc", "recirculation", "outbrain", "taboola",
+    "trending", "popular", "bio", "authorbio", "donate", "donation", "donations", "membership", "tips", "cta",
+    "advertisement", "advert", "adunit", "ad", "ads", "comments", "comment", "readmore", "contact",
+})
+# Words of the article's own containers: an element named by one of them is content with a modifier
+# (`entry-content entry-content-read-more`), never furniture.
+_CONTENT_WORDS = frozenset({"content", "body", "article", "story", "entry", "main", "text", "post"})
+_CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "aside", "figure", "table", "li", "span", "footer",
+                             "header", "dl", "blockquote"})
+_FURNITURE_PAIRS = frozenset({
+    ("read", "more"), ("more", "news"), ("more", "stories"), ("more", "from"), ("most", "popular"),
+    ("most", "read"), ("about", "author"), ("author", "box"), ("author", "info"), ("next", "up"), ("see", "also"),
+    ("sign", "up"), ("you", "may"), ("also", "like"), ("in", "case"),
+})
+_CLASS_WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_DROP_TAGS = ("aside", "nav", "form", "button", "figcaption", "iframe", "noscript", "template")
 
 
-def extract(html: str, url: str) -> dict[str, Any]:
+def extract(html: str, url: str, evidence: dict[str, str] | None = None) -> dict[str, Any]:
     """The generic extractor with no outlet rules: `scrapy extract --outlet generic`."""
-    return _DEFAULT(html, url)
+    return _DEFAULT(html, url, evidence)
 
 
 class GenericExtractor:
@@ -78,13 +158,13 @@ class GenericExtractor:
         self._labels = {**DEFAULT_LABELS, **self.rules.labels}
         self._boilerplate = DEFAULT_BOILERPLATE + self.rules.boilerplate
 
-    def __call__(self, html: str, url: str) -> dict[str, Any]:
+    def __call__(self, html: str, url: str, evidence: dict[str, str] | None = None) -> dict[str, Any]:
         root = parse_html(html)
-        structured = read_structured(html, url)
+        structured = read_structured_tree(root, url)
         for selector in self._drop:
             for element in selector(root):
                 _remove(element)
-        return _Page(self, root, structured, url).item()
+        return _Page(self, root, structured, url, evidence).item()
 
 
 _DEFAULT = GenericExtractor()
@@ -114,17 +194,81 @@ def _text_value(value: Any) -> str | None:
                 return text
         return None
     if isinstance(value, dict):
+        if isinstance(value.get("properties"), dict):
+            return _text_value(value["properties"])
         return _text_value(value.get("name") or value.get("@value") or value.get("url") or value.get("@id"))
     if value is None:
         return None
-    return collapse(str(value)) or None
+    return collapse(unescape(str(value))) or None
+
+
+def describe(element: Any) -> str:
+    """An element as a CSS-like name for evidence: div.byline, h1#title, time."""
+    if not isinstance(element, lxml_html.HtmlElement):
+        return "text"
+    name = str(element.tag)
+    if element.get("id"):
+        name += "#" + element.get("id", "").strip().split()[0]
+    classes = (element.get("class") or "").split()
+    if classes:
+        name += "." + ".".join(classes[:2])
+    return name
+
+
+def _words(text: str | None) -> list[str]:
+    return [w.casefold() for w in _WORD_RE.findall(text or "")]
+
+
+def _host(url: str | None) -> str:
+    host = (urlsplit(url or "").hostname or "").casefold()
+    return host.removeprefix("www.")
+
+
+def _same_site(a: str | None, b: str | None) -> bool:
+    ha, hb = _host(a), _host(b)
+    if not ha or not hb:
+        return True
+    return ha == hb or ha.endswith("." + hb) or hb.endswith("." + ha)
+
+
+def _block_text(element: lxml_html.HtmlElement, skip: Any = None) -> str:
+    """Visible text with a space between blocks (a name in an h4 and a job title in a p stay apart)."""
+    pieces: list[str] = []
+
+    def walk(node: lxml_html.HtmlElement) -> None:
+        if not isinstance(node.tag, str) or node.tag in ("script", "style", "noscript", "template", "svg"):
+            return
+        if skip is not None and skip(node):
+            return
+        block = node.tag in BLOCK_TAGS or node.tag in ("br", "h4", "h5", "h6")
+        if block:
+            pieces.append(" ")
+        if node.text:
+            pieces.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                pieces.append(child.tail)
+        if block:
+            pieces.append(" ")
+
+    walk(element)
+    return collapse("".join(pieces))
+
+
+@dataclass
+class _Dated:
+    """A date as found: its raw text and where it came from."""
+
+    raw: str
+    how: str
 
 
 class _Page:
     """One page being read: the parsed tree, its meta and structured data, the outlet's rules."""
 
     def __init__(self, extractor: GenericExtractor, root: lxml_html.HtmlElement, structured: StructuredArticle,
-                 url: str) -> None:
+                 url: str, evidence: dict[str, str] | None) -> None:
         self.x = extractor
         self.rules = extractor.rules
         self.root = root
@@ -132,6 +276,20 @@ class _Page:
         self.meta = Meta(root)
         self.base = base_url(root, url)
         self.url = url
+        self.evidence = evidence
+        self.ld = f"JSON-LD {structured.jsonld_type}"
+        self._order: dict[Any, int] | None = None
+        self._classed: list[tuple[lxml_html.HtmlElement, str]] | None = None
+        self._hits: list[tuple[lxml_html.HtmlElement, str]] | None = None
+        self._headline: lxml_html.HtmlElement | bool | None = False
+        self._byline: tuple[lxml_html.HtmlElement | None, str] | None = None
+        self._site: list[str] | None = None
+        self.credit_element: lxml_html.HtmlElement | None = None
+        self.local_offset: timedelta | None = None
+
+    def note(self, field_name: str, how: str) -> None:
+        if self.evidence is not None:
+            self.evidence[field_name] = how
 
     # -- selectors ------------------------------------------------------------------------------
 
@@ -146,40 +304,87 @@ class _Page:
         found = self.select(field_name)
         if not found:
             return None
-        return _as_text(found[0]) or None
+        text = _as_text(found[0]) or None
+        if text:
+            self.note(field_name, f"outlet rule: {self.rules.selectors[field_name].expression}")
+        return text
 
     def _first_string(self, xpath: str) -> str | None:
         found = self.root.xpath(xpath)
         return str(found[0]).strip() if found else None
 
+    def classed(self, pattern: re.Pattern[str]) -> list[lxml_html.HtmlElement]:
+        """Elements whose class or id (lower-cased) matches the pattern, in document order."""
+        if self._classed is None:
+            self._classed = [(e, f"{e.get('class') or ''} {e.get('id') or ''}".lower()) for e in _CLASSED(self.root)
+                             if isinstance(e.tag, str)]
+        return [e for e, names in self._classed if pattern.search(names)]
+
+    def text_hits(self, pattern: re.Pattern[str]) -> list[lxml_html.HtmlElement]:
+        """Elements whose own text or the text after one of their children matches one of the patterns of
+        _TEXT_HIT_RE (script and style left out), filtered by `pattern`; one pass over the page for all."""
+        if self._hits is None:
+            self._hits = []
+            for element in self.root.iter():
+                if not isinstance(element.tag, str) or element.tag in ("script", "style", "head", "title",
+                                                                       "noscript"):
+                    continue
+                # Copyright and credit lines are short: long paragraphs are not searched.
+                text, tail = element.text, element.tail
+                if text and len(text) < 500 and _TEXT_HINT_RE.search(text) and _TEXT_HIT_RE.search(text):
+                    self._hits.append((element, text))
+                if tail and len(tail) < 500 and _TEXT_HINT_RE.search(tail) and _TEXT_HIT_RE.search(tail):
+                    parent = element.getparent()
+                    if parent is not None and parent.tag not in ("script", "style"):
+                        self._hits.append((parent, tail))
+        return [element for element, text in self._hits if pattern.search(text)]
+
+    def order(self, element: Any) -> int:
+        """An element's position in document order (computed once per page)."""
+        if self._order is None:
+            self._order = {e: i for i, e in enumerate(self.root.iter())}
+        return self._order.get(element, -1)
+
     # -- the item -------------------------------------------------------------------------------
 
     def item(self) -> dict[str, Any]:
-        canonical = absolute(self.base, self._first_string('//link[@rel="canonical"]/@href')) \
-            or absolute(self.base, self.meta.get("property:og:url"))
-        url = canonical or self.url
-        published = self.date("published")
+        canonical = absolute(self.base, self._first_string('//link[@rel="canonical"]/@href'))
+        if canonical and not urlsplit(canonical).path.strip("/") and urlsplit(self.url).path.strip("/"):
+            canonical = None  # a canonical link to the home page (or an id alone) is no article URL
+        if canonical and not urlsplit(canonical).scheme.startswith("http"):
+            canonical = None
+        url = canonical or absolute(self.base, self.meta.get("property:og:url")) or self.url
+        self.note("url", "link rel=canonical" if canonical else "meta og:url" if url != self.url else "the page's URL")
         title = self.title()
+        published = self.date("published")
+        modified = self.date("modified")
         return {
             "url": url,
             "article_id": self.article_id(url),
             "title": title,
-            "subtitle": self.selected_text("subtitle") or _text_value(self.sd.jsonld_value("alternativeHeadline")),
+            "subtitle": self.subtitle(),
             "byline": self.byline(),
             "authors": self.authors(),
             "published": published,
-            "modified": self.date("modified"),
+            "modified": modified,
             **self.terms(),
-            "original_source": self.original_source(published),
+            "original_source": self.original_source(published, canonical),
             "copyright": self.copyright(),
             "language": self.language(),
-            "summary": self.selected_text("summary") or _text_value(self.sd.jsonld_value("description"))
-            or self.meta.get("property:og:description", "name:twitter:description", "property:twitter:description")
-            or _text_value(self.sd.microdata_value("description")) or self.meta.get("name:description"),
+            "summary": self.summary(),
             "image": self.image(),
             "body": self.body(title),
             "extractor": EXTRACTOR_ID,
         }
+
+    def subtitle(self) -> str | None:
+        chosen = self.selected_text("subtitle")
+        if chosen:
+            return chosen
+        chosen = _text_value(self.sd.jsonld_value("alternativeHeadline"))
+        if chosen:
+            self.note("subtitle", f"{self.ld}.alternativeHeadline")
+        return chosen
 
     def article_id(self, url: str) -> str | None:
         path = urlsplit(url).path
@@ -195,74 +400,333 @@ class _Page:
                 return post[0]
         return None
 
-    def site_name(self) -> str | None:
-        publisher = self.sd.jsonld_value("publisher")
-        return self.rules.site_name or self.meta.get("property:og:site_name") or _text_value(publisher)
+    def summary(self) -> str | None:
+        chosen = self.selected_text("summary")
+        if chosen:
+            return chosen
+        for value, how in ((_text_value(self.sd.jsonld_value("description")), f"{self.ld}.description"),
+                           (self.meta.get("property:og:description"), "meta og:description"),
+                           (self.meta.get("name:twitter:description", "property:twitter:description"),
+                            "meta twitter:description"),
+                           (_text_value(self.sd.microdata_value("description")), "microdata description"),
+                           (self.meta.get("name:description"), "meta description")):
+            if value:
+                self.note("summary", how)
+                return value
+        return None
+
+    # -- who publishes --------------------------------------------------------------------------
+
+    def site_names(self) -> list[str]:
+        """Names the outlet goes by on this page (og:site_name, the publisher, the application name)."""
+        if self._site is None:
+            title = collapse(self._first_string("//title/text()")).casefold()
+            names = [self.rules.site_name, self.meta.get("property:og:site_name"),
+                     _text_value(self.sd.jsonld_value("publisher")), self.meta.get("name:application-name"),
+                     self.meta.get("name:dc.publisher"), self.meta.get("name:article_publication_name")]
+            for node in self.sd.of_type("Organization", "NewsMediaOrganization", "WebSite"):
+                names.append(_text_value(node.get("name")))
+            # A site name that is the article's own title (a misconfigured og:site_name) names no site.
+            self._site = unique([n for n in names if n and n.casefold() not in (title, "")
+                                 and n.casefold() != (self._headline_text() or "").casefold()])
+        return self._site
+
+    def is_outlet(self, name: str) -> bool:
+        folded = collapse(name).casefold()
+        host = _host(self.url)
+        for site in self.site_names():
+            site_folded = site.casefold()
+            if folded == site_folded or folded.removeprefix("the ") == site_folded.removeprefix("the "):
+                return True
+        compact = re.sub(r"[^a-z0-9]", "", folded)
+        return bool(compact) and (compact == re.sub(r"[^a-z0-9]", "", host.split(".")[0])
+                                  or compact == re.sub(r"[^a-z0-9]", "", host))
+
+    # -- title ----------------------------------------------------------------------------------
+
+    def _meta_titles(self) -> list[tuple[str, str]]:
+        found = [
+            (_text_value(self.sd.jsonld_value("headline")), f"{self.ld}.headline"),
+            (self.meta.get("property:og:title"), "meta og:title"),
+            (self.meta.get("name:twitter:title", "property:twitter:title"), "meta twitter:title"),
+            (_text_value(self.sd.microdata_value("headline")), "microdata headline"),
+            (self.meta.get("name:dc.title", "name:title", "name:parsely-title", "name:sailthru.title"), "meta title"),
+            (collapse(self._first_string("//title/text()")), "<title>"),
+        ]
+        return [(unescape(t), how) for t, how in found if t]
+
+    def headline(self) -> lxml_html.HtmlElement | None:
+        """The printed headline: the h1 that matches the page's declared title, else the one h1 of the article."""
+        if self._headline is not False:
+            return self._headline if isinstance(self._headline, lxml_html.HtmlElement) else None
+        titles = [set(_words(t)) for t, _ in self._meta_titles()]
+        best: tuple[float, int, lxml_html.HtmlElement] | None = None
+        candidates = []
+        for h1 in self.root.iter("h1"):
+            text = text_of(h1)
+            if not text or len(text) > 400 or _IN_FURNITURE(h1):
+                continue
+            candidates.append(h1)
+            words = set(_words(text))
+            if not words:
+                continue
+            overlap = max((len(words & t) / len(words) for t in titles if t), default=0.0)
+            cover = max((len(words & t) / len(t) for t in titles if t), default=0.0)
+            score = overlap + 0.5 * cover
+            rank = (score, -self.order(h1), h1)
+            if overlap >= 0.6 and (best is None or rank[:2] > best[:2]):
+                best = rank
+        chosen: lxml_html.HtmlElement | None = best[2] if best is not None else None
+        if chosen is None:
+            inside = [h for h in candidates if h.xpath("ancestor::article | ancestor::main")
+                      or re.search(r"headline|title", h.get("class") or "", re.IGNORECASE)]
+            if len(inside) == 1:
+                chosen = inside[0]
+            elif len(candidates) == 1:
+                chosen = candidates[0]
+        self._headline = chosen if chosen is not None else None
+        return chosen
+
+    def _headline_text(self) -> str | None:
+        h1 = self.headline()
+        return text_of(h1) if h1 is not None else None
 
     def title(self) -> str | None:
-        chosen = self.selected_text("title") or _text_value(self.sd.jsonld_value("headline"))
+        chosen = self.selected_text("title")
         if chosen:
             return chosen
-        chosen = self.meta.get("property:og:title", "name:twitter:title", "property:twitter:title") \
-            or _text_value(self.sd.microdata_value("headline") or self.sd.microdata_value("name"))
-        if chosen:
-            return chosen
-        h1 = self.root.xpath("//h1")
-        if len(h1) == 1 and text_of(h1[0]):
-            return text_of(h1[0])
-        title = collapse(self._first_string("//title/text()"))
-        return _TITLE_SUFFIX_RE.sub("", title) or None
+        h1 = self.headline()
+        if h1 is not None:
+            titles = self._meta_titles()
+            text = text_of(h1)
+            matched = next((how for t, how in titles if collapse(t).casefold() == text.casefold()), None)
+            self.note("title", f"visible: {describe(h1)}" + (f" (= {matched})" if matched else
+                                                           " (the printed headline; meta titles differ)"))
+            return text
+        for text, how in self._meta_titles():
+            stripped = self._strip_site(text)
+            self.note("title", how + (" less the site's name" if stripped != text else ""))
+            return stripped
+        return None
+
+    def _strip_site(self, title: str) -> str:
+        """'Headline | Site' or 'Site - Headline' less the site's part (only a part naming the site, or the last
+        part of a <title> when the site's name is unknown)."""
+        parts = _TITLE_SEPARATORS.split(title)
+        if len(parts) < 2:
+            return title
+        sites = [s.casefold() for s in self.site_names()] + [_host(self.url)]
+        kept = [p for p in parts if p.casefold() not in sites and not any(
+            p.casefold() in s or s in p.casefold() for s in sites if len(p) > 3)]
+        if kept and len(kept) < len(parts):
+            return " | ".join(kept) if len(kept) > 1 else kept[0]
+        return title
 
     # -- people ---------------------------------------------------------------------------------
 
-    def _byline_element(self) -> lxml_html.HtmlElement | None:
+    def _near_headline(self, element: lxml_html.HtmlElement, before: int = 40, after: int = 400) -> bool:
+        h1 = self.headline()
+        if h1 is None:
+            return bool(element.xpath("ancestor::article | ancestor::main | ancestor::header"))
+        distance = self.order(element) - self.order(h1)
+        return -before <= distance <= after
+
+    def byline_element(self) -> tuple[lxml_html.HtmlElement | None, str]:
+        """The printed byline near the headline, and its text without dates."""
+        if self._byline is not None:
+            return self._byline
         found = self.select("byline")
         if found is not None:
             elements = [f for f in found if isinstance(f, lxml_html.HtmlElement)]
-            return elements[0] if elements else None
-        for element in self.root.xpath(_AUTHOR_CLASS_XPATH):
-            if BY_RE.match(text_of(element)) and len(text_of(element)) < 200:
-                return element
+            element = elements[0] if elements else None
+            self._byline = (element, text_of(element) if element is not None else "")
+            return self._byline
+        best: tuple[lxml_html.HtmlElement, str] | None = None
+        candidates = self.classed(_AUTHOR_CLASS_RE) + [
+            e for e in self.root.xpath('//*[@itemprop="author" or @rel="author"]') if e.get("class") is None
+            and e.get("id") is None]
+        for element in sorted(candidates, key=self.order):
+            if element.tag in ("meta", "link", "script", "style", "input", "img", "body", "html", "article"):
+                continue
+            if not self._near_headline(element) or _IN_FURNITURE(element):
+                continue
+            classes = " ".join((element.get("class") or "", element.get("id") or "")).casefold()
+            if re.search(r"bio|about|avatar|image|photo|img|desc|social|email|follow|contact|tips|more|box|card|"
+                         r"list|archive|footer|popup|tooltip|pic", classes):
+                continue
+            text = self._byline_text(element)
+            if not text or len(text) > 160 or len(_words(text)) < 1:
+                continue
+            if best is not None and (element in best[0].iterdescendants()):
+                continue  # nested inside the one already chosen
+            if best is None or self.order(element) < self.order(best[0]):
+                best = (element, text)
+        plain = self._by_line_near_headline()
+        if plain is not None and (best is None or self.order(plain[0]) < self.order(best[0])):
+            best = plain  # a printed 'By …' line before any classed byline (which may name only the outlet)
+        self._byline = best if best is not None else (None, "")
+        return self._byline
+
+    def _by_line_near_headline(self) -> tuple[lxml_html.HtmlElement, str] | None:
+        """An unclassed short 'By …' / 'Written by …' line just after the headline."""
+        h1 = self.headline()
+        if h1 is None:
+            return None
+        start = self.order(h1)
+        for element in h1.itersiblings():
+            if self.order(element) - start > 200:
+                break
+            for inner in element.iter():
+                if not isinstance(inner.tag, str) or inner.tag in ("script", "style"):
+                    continue
+                own = collapse(inner.text)
+                if own and _BYLINE_LEAD_RE.match(own):
+                    text = self._byline_text(inner)
+                    if text and len(text) <= 160 and not text.endswith((".", "?", "!")):
+                        return inner, text
         return None
+
+    def _byline_text(self, element: lxml_html.HtmlElement) -> str:
+        def dated(node: lxml_html.HtmlElement) -> bool:
+            if node.tag == "time":
+                return True
+            if node is element:
+                return False
+            classes = (node.get("class") or "").casefold()
+            return node.tag in ("form", "button", "input", "label", "select", "textarea") or bool(re.search(
+                r"date|time|publish|updated|timestamp|image|photo|avatar|thumb|headshot|social|email|twitter|"
+                r"archive|rss|feed|comment|popular|follow", classes))
+
+        text = _block_text(element, skip=dated)
+        text = _RELATIVE_RE.sub("", text)
+        # The date printed in the byline line ('By Ann Smith on December 27, 2014 at 12:06 PM, updated …').
+        text = re.split(rf"[\s,|·•–—-]*\b(?:(?:published|updated|posted)\s*:?\s*)?(?:on\s+)?(?:{PRINTED_DATE})",
+                        text, maxsplit=1, flags=re.IGNORECASE)[0]
+        for _ in range(2):
+            text = re.sub(rf"[\s,|·•–—-]*(?:(?:published|updated|posted)\s*:?\s*)?(?:on\s+)?(?:{PRINTED_DATE})"
+                          r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4})?)?\s*$",
+                          "", text, flags=re.IGNORECASE)
+            text = re.sub(r"[\s,|·•–—-]*(?:on\s+)?\d{1,2}/\d{1,2}/\d{2,4}"
+                          r"(?:\s+at\s+\S+(?:\s*[AP]M)?(?:\s+[A-Z]{2,4})?)?\s*$", "", text, flags=re.IGNORECASE)
+        return collapse(text).strip(" |·•,;–—-")
 
     def byline(self) -> str | None:
         found = self.select("byline")
         if found and not isinstance(found[0], lxml_html.HtmlElement):
+            self.note("byline", f"outlet rule: {self.rules.selectors['byline'].expression}")
             return _as_text(found[0]) or None
-        element = self._byline_element()
-        return (text_of(element) or None) if element is not None else None
+        element, text = self.byline_element()
+        if element is None or not text:
+            return None
+        self.note("byline", f"visible: {describe(element)}" + (" (after h1)" if self.headline() is not None else ""))
+        return text
+
+    def _people(self, value: Any) -> list[dict[str, str | None]]:
+        """Schema.org people (Person/Organization nodes, names, lists of either) as names with their URLs."""
+        entries = value if isinstance(value, list) else [value]
+        people: list[dict[str, str | None]] = []
+        for raw in entries:
+            entry = self.sd.resolve(raw)
+            if isinstance(entry, dict) and isinstance(entry.get("properties"), dict):
+                entry = {**entry["properties"], "@type": entry.get("type")}
+            if isinstance(entry, dict):
+                name = _text_value(entry.get("name"))
+                if not name:
+                    given, family = _text_value(entry.get("givenName")), _text_value(entry.get("familyName"))
+                    name = " ".join(n for n in (given, family) if n) or None
+                link = entry.get("url") or entry.get("sameAs")
+                link = link[0] if isinstance(link, list) and link else link
+                if not isinstance(link, str) and isinstance(entry.get("@id"), str) \
+                        and entry["@id"].startswith(("http://", "https://")) and "#" not in entry["@id"]:
+                    link = entry["@id"]
+                if name and not name.startswith(("http://", "https://")):
+                    people.append({"name": name, "url": absolute(self.base, link) if isinstance(link, str) else None,
+                                   "kind": "organization" if types_of(entry) & {"organization", "newsmediaorganization",
+                                                                                "corporation"} else "person"})
+            elif isinstance(entry, str) and entry.strip() and not entry.strip().startswith(("http://", "https://")):
+                people.extend({"name": n, "url": None, "kind": "person"} for n in split_names(unescape(entry)))
+        return people
+
+    def _declared_authors(self) -> tuple[list[dict[str, str | None]], str]:
+        """Authors as the page declares them (structured data, then meta), strongest first."""
+        for key in ("author", "creator", "authors"):
+            people = self._people(self.sd.jsonld_value(key))
+            if people:
+                return people, f"{self.ld}.{key}"
+        people = self._people(self.sd.microdata_value("author"))
+        if people:
+            return people, "microdata author"
+        for key in ("name:author", "property:article:author", "name:article:author", "name:parsely-author",
+                    "name:sailthru.author", "name:byl", "name:dc.creator", "name:dcterms.creator",
+                    "name:article_author", "name:authors", "property:author"):
+            value = self.meta.get(key)
+            if value and not value.startswith(("http://", "https://")):
+                names = split_names(value)
+                if names:
+                    return [{"name": n, "url": None, "kind": "person"} for n in names], f"meta {key.split(':', 1)[1]}"
+        return [], ""
 
     def authors(self) -> list[dict[str, str | None]]:
         found = self.select("authors")
         if found is not None:
+            self.note("authors", f"outlet rule: {self.rules.selectors['authors'].expression}")
             return [self._person(f) for f in found if _as_text(f)]
-        people = self.sd.jsonld_value("author") or self.sd.microdata_value("author")
-        if people:
-            entries = people if isinstance(people, list) else [people]
-            authors = []
-            for entry in (self.sd.resolve(e) for e in entries):
-                if isinstance(entry, dict):
-                    name = _text_value(entry.get("name"))
-                    url = entry.get("url")
-                    if name:
-                        href = url if isinstance(url, str) else None
-                        authors.append({"name": name, "url": absolute(self.base, href)})
-                elif isinstance(entry, str) and entry.strip():
-                    authors.extend({"name": n, "url": None} for n in split_names(entry))
-            if authors:
-                return authors
-        links = [a for a in self.root.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]')
-                 if text_of(a) and not a.xpath("ancestor::footer")]
-        if links:
-            return [self._person(a) for a in _unique_links(links)]
-        element = self._byline_element()
-        if element is not None:
-            return byline_people(element, self.base)
-        names = [n for n in (self.meta.get("name:author"), self.meta.get("property:article:author")) if n]
-        for name in names:
-            if not name.startswith(("http://", "https://")):
-                return [{"name": n, "url": None} for n in split_names(name)]
-        return []
+        declared, how = self._declared_authors()
+        element, byline_text = self.byline_element()
+        printed: list[dict[str, str | None]] = []
+        if element is not None and byline_text:
+            # 'By Ann Smith | Politics reporter | The Outlet': the names come before the first bar.
+            lead = re.sub(r"^\s*(?:written|submitted|words|story|posted)\s+", "", byline_text.split("|", 1)[0],
+                          flags=re.IGNORECASE)
+            linked = {text_of(a).casefold(): absolute(self.base, a.get("href")) for a in element.iter("a")
+                      if text_of(a) and a.get("href")}
+            for piece in split_names(lead):
+                name = _clean_name(piece)
+                if name and len(name) < 80 and not re.search(r"\d|@", name) and name.casefold() != "by":
+                    printed.append({"name": name, "url": linked.get(name.casefold())})
+        links = [a for a in _REL_AUTHOR(self.root) if text_of(a) and not _IN_FURNITURE(a)]
+        # The outlet is an author only where the page names it so (its declared author, or its byline); it is
+        # never taken from og:site_name or the publisher. A byline printing people wins over a declared
+        # author that is only the outlet.
+        printed_people = [p for p in printed if not self.is_outlet(p["name"] or "")] or printed
+        kept = declared
+        dropped = False
+        if declared and all(self.is_outlet(p["name"] or "") for p in declared) and printed_people \
+                and not all(self.is_outlet(p["name"] or "") for p in printed_people):
+            kept, dropped = [], True
+        linked_people = [p for p in (self._person(a) for a in _unique_links(links))
+                         if not self.is_outlet(p["name"] or "")]
+        chosen: list[dict[str, str | None]]
+        if kept:
+            kept_names = {collapse(p["name"] or "").casefold() for p in kept}
+            printed_people_names = {collapse(p["name"] or "").casefold() for p in printed_people}
+            if printed_people and kept_names < printed_people_names \
+                    and len(printed_people) <= 2 * len(kept_names) + 2:
+                chosen = printed_people
+                self.note("authors", f"visible: {describe(element)} (names {how} and more)")
+            else:
+                chosen = kept
+                self.note("authors", how + (" (the outlet left out)" if dropped else ""))
+        elif linked_people:
+            chosen = linked_people
+            self.note("authors", "visible: a[rel=author] links")
+        elif printed_people:
+            chosen = printed_people
+            self.note("authors", f"visible: {describe(element)}" + (" (after h1)" if self.headline() is not None
+                                                                     else ""))
+        else:
+            if dropped:
+                self.note("authors", f"none: {how} names only the outlet")
+            return []
+        # Profile URLs the declared data lacks, from the byline's links and rel=author links, by name.
+        urls = {collapse(p["name"] or "").casefold(): p["url"] for p in printed if p.get("url")}
+        for a in links:
+            urls.setdefault(text_of(a).casefold(), absolute(self.base, a.get("href")))
+        out = []
+        for person in chosen:
+            name = collapse(person["name"] or "")
+            out.append({"name": name, "url": person.get("url") or urls.get(name.casefold())})
+        return out
 
     def _person(self, found: Any) -> dict[str, str | None]:
         if isinstance(found, lxml_html.HtmlElement):
@@ -274,40 +738,184 @@ class _Page:
     # -- dates ----------------------------------------------------------------------------------
 
     def date(self, field_name: str) -> str | None:
-        raw = self.selected_text(field_name) or self._date_raw(field_name)
-        return self.read_date(raw)
+        raw = self.selected_text(field_name)
+        if raw is not None:
+            return self.read_date(raw)
+        found = self._date_raw(field_name)
+        if found is None:
+            return None
+        value = self.read_date(found.raw)
+        how = found.how
+        if value is None:
+            return None
+        localized = self._localize(field_name, value)
+        if localized is not None:
+            value, local_how = localized
+            how += local_how
+        self.note(field_name, how)
+        return value
 
     def read_date(self, raw: str | None) -> str | None:
-        """A date as printed, turned into ISO 8601 when one of the outlet's formats reads it."""
+        """A date as printed, turned into ISO 8601 when one of the outlet's formats or the URL's date reads it."""
         if raw is None:
             return None
         text = collapse(raw)
-        return parse_with_formats(text, self.rules.date_formats) or text
+        by_format = parse_with_formats(text, self.rules.date_formats)
+        if by_format:
+            return by_format
+        if normalize_date(text) is None:
+            numeric = self._numeric_by_url(text)
+            if numeric:
+                return numeric
+        return text
 
-    def _date_raw(self, field_name: str) -> str | None:
-        if field_name == "published":
-            return (_text_value(self.sd.jsonld_value("datePublished"))
-                    or self.meta.get("property:article:published_time", "name:article:published_time",
-                                     "property:og:published_time", "itemprop:datePublished", "name:pubdate",
-                                     "name:publishdate", "name:dc.date", "name:dcterms.created", "name:date")
-                    or _text_value(self.sd.microdata_value("datePublished"))
-                    or self._time_element(("datePublished", "dateCreated"), "publish"))
-        return (_text_value(self.sd.jsonld_value("dateModified"))
-                or self.meta.get("property:article:modified_time", "name:article:modified_time",
-                                 "property:og:updated_time", "itemprop:dateModified", "name:lastmod",
-                                 "name:dcterms.modified")
-                or _text_value(self.sd.microdata_value("dateModified"))
-                or self._time_element(("dateModified",), "updat"))
-
-    def _time_element(self, itemprops: tuple[str, ...], class_part: str) -> str | None:
-        for element in self.root.iter("time"):
-            if element.get("itemprop") in itemprops or class_part in (element.get("class") or ""):
-                return element.get("datetime") or text_of(element) or None
-        if class_part == "publish":
-            times = [t for t in self.root.iter("time") if t.get("datetime") and not t.xpath("ancestor::footer")]
-            if len(times) == 1:
-                return str(times[0].get("datetime"))
+    def _numeric_by_url(self, text: str) -> str | None:
+        """An all-numeric date (01/31/2019, 2/20/19) read the one way that gives the URL's date, else None."""
+        match = _URL_DATE_RE.search(urlsplit(self.url).path)
+        numeric = _NUMERIC_DATE_RE.search(text)
+        if match is None or numeric is None:
+            return None
+        try:
+            url_day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            return None
+        a, _, b, c = numeric.groups()
+        readings = []
+        for y, m, d in ((c, a, b), (c, b, a), (a, b, c)):
+            year = int(y) + (2000 if len(y) == 2 else 0)
+            try:
+                readings.append(date(year, int(m), int(d)))
+            except ValueError:
+                continue
+        if url_day in readings:
+            return url_day.isoformat()
         return None
+
+    def _date_raw(self, field_name: str) -> _Dated | None:
+        ld_keys = ("datePublished", "dateCreated") if field_name == "published" else ("dateModified",)
+        for key in ld_keys:
+            value = _text_value(self.sd.jsonld_value(key))
+            if value:
+                return _Dated(value, f"{self.ld}.{key}")
+        meta_keys = (
+            ("property:article:published_time", "name:article:published_time", "property:og:published_time",
+             "property:article:published", "itemprop:datePublished", "name:parsely-pub-date", "name:sailthru.date",
+             "name:dc.date.issued", "name:dcterms.issued", "name:dc.date", "name:dcterms.date", "name:dcterms.created",
+             "name:pubdate", "name:publishdate", "name:publish-date", "name:publication_date", "name:date",
+             "name:article_date_original", "name:original-publish-date", "name:displaydate", "name:dc.date.created")
+            if field_name == "published" else
+            ("property:article:modified_time", "name:article:modified_time", "property:og:updated_time",
+             "property:article:modified", "itemprop:dateModified", "name:lastmod", "name:dcterms.modified",
+             "name:dc.date.modified", "name:last-modified", "name:lastmodifieddate", "name:article_date_updated",
+             "name:sailthru.lastmodified", "http-equiv:last-modified"))
+        for key in meta_keys:
+            value = self.meta.get(key)
+            if value:
+                return _Dated(value, f"meta {key.split(':', 1)[1]}")
+        value = _text_value(self.sd.microdata_value("datePublished" if field_name == "published" else "dateModified"))
+        if value:
+            return _Dated(value, f"microdata {'datePublished' if field_name == 'published' else 'dateModified'}")
+        return self._visible_date(field_name)
+
+    def _visible_times(self) -> list[tuple[lxml_html.HtmlElement, str, str]]:
+        """`<time>` elements and printed date lines near the headline: (element, raw date, label)."""
+        found: list[tuple[lxml_html.HtmlElement, str, str]] = []
+        for element in self.root.iter("time"):
+            if _IN_FURNITURE(element) or not self._near_headline(element, before=60, after=300):
+                continue
+            label = " ".join((element.get("class") or "", element.get("itemprop") or "",
+                              text_of(element.getparent()) if element.getparent() is not None else "")).casefold()
+            raw = element.get("datetime") or text_of(element)
+            if raw:
+                found.append((element, raw, label))
+        return found
+
+    def _visible_date(self, field_name: str) -> _Dated | None:
+        wanted = ("publish", "posted", "created") if field_name == "published" else ("updat", "modif", "edited")
+        times = self._visible_times()
+        for element, raw, _label in times:
+            own = " ".join((element.get("class") or "", element.get("itemprop") or "")).casefold()
+            if any(w in own for w in wanted) or (element.get("pubdate") is not None and field_name == "published"):
+                return _Dated(raw, f"visible: {describe(element)}[datetime]" if element.get("datetime")
+                              else f"visible: {describe(element)}")
+        printed = self._printed_date(field_name)
+        if printed is not None:
+            return printed
+        if field_name == "published":
+            plain = [(e, raw) for e, raw, label in times
+                     if not any(w in label for w in ("updat", "modif", "edited"))]
+            if plain:
+                element, raw = plain[0]
+                return _Dated(raw, f"visible: {describe(element)}" + ("[datetime]" if element.get("datetime")
+                                                                        else "") + " near the headline")
+            match = _URL_DATE_RE.search(urlsplit(self.url).path)
+            if match:
+                try:
+                    day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+                except ValueError:
+                    return None
+                return _Dated(day.isoformat(), "the URL's date")
+        return None
+
+    def _printed_date(self, field_name: str) -> _Dated | None:
+        """A 'Published: …' / 'Updated on …' line printed near the headline."""
+        h1 = self.headline()
+        if h1 is None:
+            return None
+        start = self.order(h1)
+        wanted = ("publish", "posted", "created") if field_name == "published" else ("updat", "modif", "edited")
+        for element in self.root.iter():
+            position = self.order(element)
+            if position < start - 60:
+                continue
+            if position > start + 300:
+                break
+            if not isinstance(element.tag, str) or element.tag in ("script", "style"):
+                continue
+            for piece in (element.text, element.tail):
+                text = collapse(piece)
+                match = _PRINTED_LABEL_RE.match(text) if text else None
+                if match is None or not any(w in match.group("label").casefold() for w in wanted):
+                    continue
+                rest = match.group("rest")
+                if not rest.strip(" :"):
+                    rest = text_of(element) if piece is element.text else ""
+                    rest = _PRINTED_LABEL_RE.sub(r"\g<rest>", rest)
+                when = re.search(rf"{PRINTED_DATE}(?:,?\s*(?:at|/)?\s*\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?)?|"
+                                 r"\d{1,2}/\d{1,2}/\d{2,4}", rest, re.IGNORECASE)
+                if when:
+                    return _Dated(when.group(0), f"visible: '{match.group('label')}' line in {describe(element)}")
+        return None
+
+    def _localize(self, field_name: str, value: str) -> tuple[str, str] | None:
+        """A declared timestamp in the publisher's local time, when the page prints that time without an offset.
+
+        e.g. article:published_time 2019-05-16T01:51:02+00:00 and `<time datetime="2019-05-15 21:51:02">`:
+        the page's offset is -04:00, and the article was published on the 15th where it was written.
+        """
+        try:
+            declared = date_parser.isoparse(value) if re.match(r"^\d{4}-\d{2}-\d{2}T", value) else None
+        except ValueError:
+            return None
+        if declared is None or declared.tzinfo is None:
+            return None
+        if self.local_offset is None and field_name == "published":
+            for _element, raw, _label in self._visible_times():
+                if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$", raw.strip()):
+                    continue
+                local = datetime.fromisoformat(raw.strip().replace(" ", "T"))
+                offset = local - declared.astimezone(UTC).replace(tzinfo=None)
+                if abs(offset) <= timedelta(hours=14) and offset % timedelta(minutes=15) == timedelta(0) \
+                        and abs(offset) < timedelta(days=1) and offset != declared.utcoffset():
+                    self.local_offset = offset
+                    break
+        if self.local_offset is None:
+            return None
+        local = declared.astimezone(timezone(self.local_offset))
+        if local.date() == declared.date():
+            return None  # the declared timestamp names the day the page prints: kept as declared
+        local_value = local.isoformat()
+        return local_value, " (in the page's local time, from a visible <time datetime>)"
 
     # -- terms ----------------------------------------------------------------------------------
 
@@ -318,23 +926,94 @@ class _Page:
             found = self.select(field_name)
             terms[field_name] = [self._term(f) for f in found if _as_text(f)] if found is not None else []
         if configured:
+            self.note("categories", "outlet rules: " + ", ".join(
+                self.rules.selectors[f].expression for f in TERM_FIELDS if f in self.rules.selectors))
             return terms
         labelled = self._labelled_blocks()
         if any(labelled.values()):
+            self.note("categories", "visible: labelled link blocks (" + ", ".join(
+                f for f in TERM_FIELDS if labelled[f]) + ")")
             return labelled
-        tags = [a for a in self.root.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')
-                if text_of(a) and not a.xpath(_OUTSIDE_ARTICLE)]
-        if tags:
-            terms["themes"] = [self._term(a) for a in _unique_links(tags)]
-            return terms
-        crumbs = self._breadcrumbs()
-        if crumbs:
-            terms["themes"] = crumbs
-            return terms
-        section = _text_value(self.sd.jsonld_value("articleSection")) or self.meta.get("property:article:section")
-        if section:
-            terms["themes"] = [{"name": section, "slug": None, "url": None}]
+        found_terms: list[dict[str, str | None]] = []
+        sources: list[str] = []
+        for how, got in (self._section(), self._breadcrumbs(), self._tags()):
+            if got:
+                found_terms.extend(got)
+                sources.append(how)
+        if not found_terms:
+            section = _text_value(self.sd.jsonld_value("articleSection"))
+            how = f"{self.ld}.articleSection"
+            if not section:
+                # A meta section is often an internal slug ('politics'): only one the page prints counts.
+                section = self.meta.get("property:article:section")
+                section = section if section and self._shown(section) else None
+                how = "meta article:section (printed on the page)"
+            if section:
+                found_terms = [{"name": section, "slug": None, "url": None}]
+                sources.append(how)
+        seen: set[str] = set()
+        themes = []
+        for term in found_terms:
+            key = (term["name"] or "").casefold()
+            if key and key not in seen and key != "home":
+                seen.add(key)
+                themes.append(term)
+        terms["themes"] = themes
+        if themes:
+            self.note("categories", " + ".join(sources))
         return terms
+
+    def _shown(self, name: str) -> bool:
+        """Whether a declared name is printed as a link on the page (a section a reader sees)."""
+        folded = collapse(name).casefold()
+        return any(text_of(a).casefold() == folded for a in self.root.iter("a"))
+
+    def _section(self) -> tuple[str, list[dict[str, str | None]]]:
+        """The section printed above or beside the headline (an eyebrow, a kicker, a breadcrumb trail)."""
+        h1 = self.headline()
+        if h1 is None:
+            return "", []
+        start = self.order(h1)
+        found: list[tuple[lxml_html.HtmlElement, list[dict[str, str | None]]]] = []
+        for block in self.classed(_SECTION_CLASS_RE):
+            if block.tag in ("body", "html", "article", "main") or _IN_FURNITURE(block):
+                continue
+            distance = self.order(block) - start
+            if not -80 <= distance <= 60:
+                continue
+            words = _class_words(f"{block.get('class') or ''} {block.get('id') or ''}")
+            if not _SECTION_WORDS.intersection(words) or _MENU_WORDS.intersection(words) \
+                    or _FURNITURE_WORDS.intersection(words) or self._in_menu(block):
+                continue
+            if h1 in block.iterdescendants() or block in h1.iterancestors():
+                continue
+            links = [a for a in block.iter("a") if text_of(a) and a.get("href")
+                     and _same_site(absolute(self.base, a.get("href")), self.url)]
+            if not links or len(links) > 6:
+                continue
+            terms = [self._term(a) for a in links if len(text_of(a)) < 60]
+            terms = [t for t in terms if t["url"] and (t["name"] or "").casefold() != "home"
+                     and urlsplit(t["url"] or "").path.strip("/") and t["url"] != self.url]
+            if terms and not any(b in block.iterancestors() or block in b.iterancestors() for b, _ in found):
+                found.append((block, terms))
+        if not found:
+            return "", []
+        return (f"visible: section {', '.join(describe(b) for b, _ in found)} by the headline",
+                [t for _, terms in found for t in terms])
+
+    def _in_menu(self, element: lxml_html.HtmlElement) -> bool:
+        """Whether an element sits in a navigation menu (by its ancestors' class words)."""
+        h1 = self.headline()
+        shared = set(h1.iterancestors()) if h1 is not None else set()
+        for ancestor in element.iterancestors():
+            if ancestor in shared:
+                return False  # the headline's own container (the article's header) is no menu
+            if ancestor.tag in ("nav", "header") and not ancestor.xpath("ancestor::article"):
+                return True
+            words = _class_words(f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}")
+            if _MENU_WORDS.intersection(words):
+                return True
+        return False
 
     def _term(self, found: Any) -> dict[str, str | None]:
         if isinstance(found, lxml_html.HtmlElement):
@@ -351,12 +1030,19 @@ class _Page:
             if not isinstance(element.tag, str) or element.tag in ("a", "script", "style", "head", "title"):
                 continue
             own = collapse(element.text)
+            if not own or len(own) > 40:
+                continue
             label, colon, _ = own.partition(":")
+            if label.strip().casefold() not in wanted and own.rstrip(":").casefold() not in wanted \
+                    and text_of(element).rstrip(":").casefold() not in wanted:
+                continue
+            if element.xpath(_OUTSIDE_ARTICLE) or self._in_menu(element):
+                continue
             field_name = wanted.get(label.strip().casefold()) if colon or own.rstrip(":") == own else None
             links: list[lxml_html.HtmlElement] = []
-            if field_name and own and list(element.iter("a")):
+            if field_name and list(element.iter("a")):
                 links = list(element.iter("a"))
-            elif own and not list(element.iter("a")) and text_of(element).rstrip(":").casefold() in wanted:
+            elif not list(element.iter("a")) and text_of(element).rstrip(":").casefold() in wanted:
                 field_name = wanted[text_of(element).rstrip(":").casefold()]
                 sibling = element.getnext()
                 links = list(sibling.iter("a")) if sibling is not None else []
@@ -364,70 +1050,172 @@ class _Page:
                 terms[field_name] = [self._term(a) for a in links if text_of(a)]
         return terms
 
-    def _breadcrumbs(self) -> list[dict[str, str | None]]:
+    def _breadcrumbs(self) -> tuple[str, list[dict[str, str | None]]]:
         crumbs = [(name, absolute(self.base, url)) for name, url in self.sd.breadcrumbs]
+        how = "JSON-LD BreadcrumbList"
         if not crumbs:
-            trail = self.root.xpath('(//*[contains(@class,"breadcrumb")])[1]//a[@href]')
+            trail = self.root.xpath('(//*[contains(@class,"breadcrumb") or contains(@id,"breadcrumb")])[1]//a[@href]')
             crumbs = [(text_of(a), absolute(self.base, a.get("href"))) for a in trail if text_of(a)]
+            how = "visible: breadcrumb trail"
         home = urlsplit(self.base)._replace(path="/", query="", fragment="").geturl()
         terms = []
         for name, url in crumbs:
             if name.casefold() == "home" or url in (None, home, home.rstrip("/")) or url == self.url:
                 continue
+            if self._headline_text() and name.casefold() == (self._headline_text() or "").casefold():
+                continue
             terms.append({"name": name, "slug": slug_of(url), "url": url})
-        return terms
+        return how, terms
+
+    def _tags(self) -> tuple[str, list[dict[str, str | None]]]:
+        tags = [a for a in _REL_TAG(self.root) if text_of(a) and not a.xpath(_OUTSIDE_ARTICLE)]
+        if tags:
+            return "visible: a[rel=tag] links", [self._term(a) for a in _unique_links(tags)]
+        h1 = self.headline()
+        article = next(iter(h1.iterancestors("article")), None) if h1 is not None else None
+        for block in [*self.root.iter("tags"), *self.classed(_TAG_CLASS_RE)]:
+            if block.tag not in ("div", "ul", "ol", "p", "section", "nav", "span", "footer", "tags") \
+                    or block.xpath(_OUTSIDE_ARTICLE) or self._in_menu(block):
+                continue
+            if article is not None and article not in block.iterancestors():
+                continue
+            classes = " ".join((block.get("class") or "", block.get("id") or "")).casefold()
+            if re.search(r"nav|menu|header|trending|popular|hot|sidebar|footer-|widget|homepage", classes):
+                continue
+            if not self._near_headline(block, before=40, after=5000):
+                continue
+            links = [a for a in block.iter("a") if text_of(a) and a.get("href")
+                     and _same_site(absolute(self.base, a.get("href")), self.url) and len(text_of(a)) < 60]
+            if 1 <= len(links) <= 25:
+                return f"visible: topic links in {describe(block)}", [self._term(a) for a in _unique_links(links)]
+        return "", []
 
     # -- provenance -----------------------------------------------------------------------------
 
-    def original_source(self, published: str | None) -> dict[str, Any] | None:
+    def original_source(self, published: str | None, canonical: str | None) -> dict[str, Any] | None:
         found = self.select("original_source")
-        candidates: Iterable[tuple[lxml_html.HtmlElement | None, str]]
         if found is not None:
-            candidates = [(f if isinstance(f, lxml_html.HtmlElement) else None, _as_text(f)) for f in found]
-        else:
-            candidates = ((el, text) for el, text in paragraphs(self.root))
-        for element, text in candidates:
-            match = _CREDIT_RE.match(text)
-            if found is None and match is None:
+            for f in found:
+                element = f if isinstance(f, lxml_html.HtmlElement) else None
+                return self._credit(element, _as_text(f), "outlet rule")
+        credit = self._credit_line()
+        if credit is not None:
+            return credit
+        if canonical and not _same_site(canonical, self.url):
+            self.note("original_source", "link rel=canonical on another site")
+            return {"name": _host(canonical), "url": canonical, "published": None}
+        if self.rules.site_name:
+            # An outlet's own article: the outlet first published it (the item's contract for an original).
+            self.note("original_source", "the outlet itself (no republication notice on the page)")
+            return {"name": self.rules.site_name, "url": None, "published": published}
+        return None
+
+    def _credit_line(self) -> dict[str, Any] | None:
+        """A line saying the piece was first published elsewhere: 'originally published in', 'first appeared
+        on', 'This article was produced by', 'The original source of this article is', or 'Source:' linking
+        to a page on another site."""
+        seen: set[Any] = set()
+        for hit in self.text_hits(_CREDIT_TEXT_RE):
+            element = hit
+            while element is not None and element.tag not in BLOCK_TAGS:
+                element = element.getparent()
+            if element is None or element in seen or element.tag in ("body", "html"):
                 continue
-            rest = (match.group("rest") or match.group("rest2")) if match else text
-            link = next(iter(element.iter("a")), None) if element is not None else None
-            when = _DATE_TAIL_RE.search(rest)
-            name = text_of(link) if link is not None else collapse(rest[: when.start()] if when else rest)
-            return {
-                "name": name.rstrip(" .,;:") or None,
-                "url": absolute(self.base, link.get("href")) if link is not None else None,
-                "published": self.read_date(when.group("date")) if when else None,
-            }
-        site = self.site_name()
-        if site is None:
-            return None
-        return {"name": site, "url": None, "published": published}
+            seen.add(element)
+            if element.xpath("ancestor::nav | ancestor::header[not(ancestor::article)]"):
+                continue
+            text = _block_text(element)
+            if len(text) > 400:
+                continue
+            credit = self._credit(element, text, f"visible: credit line in {describe(element)}")
+            if credit is not None:
+                self.credit_element = element
+                return credit
+        return None
+
+    def _credit(self, element: lxml_html.HtmlElement | None, text: str, how: str) -> dict[str, Any] | None:
+        rest: str | None = None
+        for pattern in _CREDIT_PATTERNS:
+            match = pattern.match(text)
+            if match:
+                rest = match.group("rest")
+                break
+        links = [a for a in element.iter("a") if a.get("href")] if element is not None else []
+        external = [a for a in links if not _same_site(absolute(self.base, a.get("href")), self.url)]
+        if rest is None:
+            match = _SOURCE_LINE_RE.match(text)
+            if match is None or not external:
+                if how != "outlet rule":
+                    return None
+                rest = text
+            else:
+                rest = match.group("rest")
+        link = (external or links or [None])[0]
+        when = _DATE_TAIL_RE.search(rest)
+        name = collapse(rest[: when.start()] if when else rest)
+        name = re.split(r"\.\s+(?=[A-Z])", name)[0]
+        if link is not None and text_of(link) and (not name or len(name) > 120):
+            name = text_of(link)
+        self.note("original_source", how)
+        return {
+            "name": name.strip(" .,;:") or None,
+            "url": absolute(self.base, link.get("href")) if link is not None else None,
+            "published": self.read_date(when.group("date")) if when else None,
+        }
 
     def copyright(self) -> dict[str, Any] | None:
         found = self.select("copyright")
-        lines: list[str]
         if found is not None:
-            lines = [_as_text(f) for f in found]
-        else:
-            scoped = self.root.xpath('//footer | //*[contains(@class,"copyright")] | //*[contains(@class,"footer")]')
-            lines = [text for scope in scoped for _, text in paragraphs(scope)]
-            lines += [text for _, text in paragraphs(self.root)]
-        for line in lines:
-            if _COPYRIGHT_RE.match(line) and (YEAR_RE.search(line) or found is not None):
-                return _copyright_of(line)
-        return None
+            for f in found:
+                line = _as_text(f)
+                if _COPYRIGHT_MARK_RE.search(line) or line:
+                    self.note("copyright", f"outlet rule: {self.rules.selectors['copyright'].expression}")
+                    return _copyright_of(line)
+            return None
+        candidates: list[tuple[int, lxml_html.HtmlElement, str]] = []
+        seen: set[Any] = set()
+        for element in self.text_hits(_COPYRIGHT_TEXT_RE):
+            block = element
+            while block is not None and block.tag not in BLOCK_TAGS and block.tag not in ("footer", "copyright"):
+                block = block.getparent()
+            if block is None or block in seen:
+                continue
+            seen.add(block)
+            line = _block_text(block)
+            if not line or len(line) > 300 or not (_COPYRIGHT_MARK_RE.search(line) or _RIGHTS_RE.search(line)):
+                continue
+            if not (YEAR_RE.search(line) or _RIGHTS_RE.search(line)):
+                continue
+            in_footer = bool(block.xpath("ancestor-or-self::footer | ancestor-or-self::*[contains(@class,'footer')"
+                                         " or contains(@id,'footer') or contains(@class,'copyright')]"))
+            in_article = bool(block.xpath("ancestor::article"))
+            score = 2 * int(in_footer) - 2 * int(in_article) + int(bool(_COPYRIGHT_LEAD_RE.search(line)
+                                                                     or "©" in line))
+            candidates.append((score, block, line))
+        if not candidates:
+            return None
+        best = max(candidates, key=lambda c: (c[0], self.order(c[1])))
+        self.note("copyright", f"visible: © line in {describe(best[1])}"
+                  + (" (page footer)" if best[0] >= 2 else ""))
+        return _copyright_of(best[2])
 
     # -- the rest -------------------------------------------------------------------------------
 
     def language(self) -> str | None:
-        chosen = self.selected_text("language") or _text_value(self.sd.jsonld_value("inLanguage")) \
-            or self.meta.get("itemprop:inLanguage") or self._first_string("/html/@lang") \
-            or self.meta.get("http-equiv:content-language")
-        if chosen:
-            return chosen
-        locale = self.meta.get("property:og:locale")
-        return locale.replace("_", "-") if locale else None
+        for value, how in (
+            (self.selected_text("language"), None),
+            (_text_value(self.sd.jsonld_value("inLanguage")), f"{self.ld}.inLanguage"),
+            (self.meta.get("itemprop:inLanguage"), "meta itemprop inLanguage"),
+            (self._first_string("/html/@lang") or self._first_string("/html/@xml:lang"), "<html lang>"),
+            (self.meta.get("http-equiv:content-language", "name:content-language"), "meta content-language"),
+            (self.meta.get("name:dc.language", "name:language"), "meta dc.language"),
+            (self.meta.get("property:og:locale"), "meta og:locale"),
+        ):
+            if value:
+                if how:
+                    self.note("language", how)
+                return value.replace("_", "-")
+        return None
 
     def image(self) -> str | None:
         chosen = self.selected_text("image")
@@ -435,24 +1223,79 @@ class _Page:
             image = self.sd.jsonld_value("image")
             image = self.sd.resolve(image[0] if isinstance(image, list) and image else image)
             chosen = (image.get("url") or image.get("contentUrl")) if isinstance(image, dict) else image
+            if isinstance(chosen, str) and chosen:
+                self.note("image", f"{self.ld}.image")
         if not isinstance(chosen, str) or not chosen:
             chosen = self.meta.get("property:og:image", "name:twitter:image", "property:twitter:image",
                                    "itemprop:image", "itemprop:thumbnailUrl")
+            if chosen:
+                self.note("image", "meta og:image / twitter:image")
         return absolute(self.base, chosen)
 
     def body(self, title: str | None) -> str | None:
         found = self.select("body")
         if found is not None:
             blocks = [text for f in found if isinstance(f, lxml_html.HtmlElement) for _, text in paragraphs(f)]
+            self.note("body", f"outlet rule: {self.rules.selectors['body'].expression}")
         else:
-            text = trafilatura.extract(lxml_html.tostring(self.root, encoding="unicode"), url=self.url,
-                                       include_comments=False, include_tables=False, include_images=False,
-                                       favor_precision=True, deduplicate=False)
+            removed = self._drop_furniture()
+            document = trafilatura.bare_extraction(self.root, url=self.url, fast=True, favor_precision=True,
+                                                   include_comments=False, include_tables=False,
+                                                   include_images=False, deduplicate=False)
+            text = getattr(document, "text", None) if document is not None else None
             blocks = [collapse(line) for line in (text or "").split("\n")]
             if blocks and title and blocks[0] == title:
                 blocks = blocks[1:]
+            self.note("body", "trafilatura main text" + (f", {removed} furniture elements removed first"
+                                                         if removed else ""))
         kept = [b for b in blocks if b and not any(p.search(b) for p in self.x._boilerplate)]
         return "\n\n".join(kept) or None
+
+    def _drop_furniture(self) -> int:
+        """Remove share bars, related links, promos, newsletter boxes and the like, by their class, id or
+        aria-label words, never an element holding the headline, the article's own container or most of the
+        page's paragraph text."""
+        h1 = self.headline()
+        keep = set(h1.iterancestors()) if h1 is not None else set()
+        total = sum(len(p.text_content()) for p in self.root.iter("p")) or 1
+        doomed = []
+        for element in self.classed(_ANY) + self.root.xpath("//*[@aria-label][not(@class) and not(@id)]"):
+            if element.tag not in _CONTAINER_TAGS or element in keep:
+                continue
+            words = _class_words(" ".join((element.get("class") or "", element.get("id") or "",
+                                           element.get("aria-label") or "")))
+            if not words or _CONTENT_WORDS.intersection(words):
+                continue
+            if not (_FURNITURE_WORDS.intersection(words) or any(pair in _FURNITURE_PAIRS
+                                                               for pair in itertools.pairwise(words))):
+                continue
+            if sum(len(p.text_content()) for p in element.iter("p")) * 3 > total:
+                continue
+            doomed.append(element)
+        for element in self.root.iter(*_DROP_TAGS):
+            if element not in keep:
+                doomed.append(element)
+        removed = 0
+        doomed_set = set(doomed)
+        for element in doomed:
+            if element.getparent() is not None and not any(a in doomed_set for a in element.iterancestors()):
+                _remove(element)
+                removed += 1
+        return removed
+
+
+def _class_words(text: str) -> list[str]:
+    """`PostShare-bar related_links` → ['post', 'share', 'bar', 'related', 'links']."""
+    return [w.casefold() for w in _CLASS_WORD_RE.findall(text)]
+
+
+def _clean_name(name: str) -> str:
+    """A printed name without what bylines add to it: '(MTN News)', '/ Independent Media Institute', '| Fox News',
+    a job title after a comma is kept apart by the byline splitter already."""
+    name = re.sub(r"\s*\([^)]*\)\s*$", "", name)
+    name = re.split(r"\s+[|/]\s+|\s*\|\s*", name)[0]
+    name = BY_RE.sub("", name)
+    return collapse(name).strip(" ,;:|")
 
 
 def _run(selector: Selector, root: lxml_html.HtmlElement) -> list[Any]:
@@ -481,7 +1324,7 @@ def _as_text(found: Any) -> str:
     return collapse(str(found))
 
 
-def _unique_links(links: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlElement]:
+def _unique_links(links: Iterable[lxml_html.HtmlElement]) -> list[lxml_html.HtmlElement]:
     seen: set[str] = set()
     out = []
     for link in links:
@@ -493,16 +1336,28 @@ def _unique_links(links: list[lxml_html.HtmlElement]) -> list[lxml_html.HtmlElem
 
 
 def _copyright_of(line: str) -> dict[str, Any]:
-    """`© 2019 Sputnik. All rights reserved` → holders ['Sputnik'], year 2019."""
-    rest = re.sub(r"^\s*(?:copyright\b\s*)?(?:©|\(c\))?", "", line, flags=re.IGNORECASE)
-    rest = re.sub(r"\ball rights reserved\b\.?", "", rest, flags=re.IGNORECASE)
-    rest = _YEARS_RE.sub("", rest)
+    """`© 2019 Sputnik. All rights reserved` → holders ['Sputnik'], year 2019.
+
+    The holder is what follows the © and the years, up to 'All rights reserved', a '|' or '·', or the end of
+    its sentence; when nothing follows them ('©2019 All Rights Reserved | Tampa Bay Times'), the part after.
+    Names are split on commas and 'and', never on '&' (Johnson & Johnson), and 'Acme, Inc.' stays one holder.
+    """
+    mark = re.search(r"©|&copy;|\(c\)|\bcopyright\b", line, re.IGNORECASE)
+    rest = line[mark.start():] if mark else line
+    rest = re.sub(r"^(?:\s*(?:copyright\b|©|&copy;|\(c\)|[,:|-]))+\s*", "", rest, flags=re.IGNORECASE)
+    rest = _YEARS_RE.sub(" ", rest)
+    rest = re.sub(r"^(?:\s*(?:copyright\b|©|&copy;|\(c\)|[,:|·-]))+\s*", "", rest, flags=re.IGNORECASE)
+    segments = [collapse(s) for s in re.split(r"\s*(?:\ball rights reserved\b\.?|[|·•])\s*", rest,
+                                              flags=re.IGNORECASE)]
+    segment = next((s for s in segments if s.strip(" .,;:")), "")
+    # The end of the holder's sentence: a full stop not closing an abbreviation (Inc., Co., Ltd.).
+    sentence = re.split(r"(?<!\b[A-Z])(?<!\bInc)(?<!\bCo)(?<!\bLtd)(?<!\bCorp)(?<!\bS\.A)\.\s+(?=[A-Z(])", segment)[0]
     holders: list[str] = []
-    for piece in (h.strip(" .,;:") for h in NAME_SEPARATORS.split(rest)):
+    for piece in (h.strip(" .,;:") for h in re.split(r"\s*(?:,|;|\band\b)\s*", sentence)):
         if holders and _COMPANY_SUFFIX_RE.fullmatch(piece):
             holders[-1] = f"{holders[-1]}, {piece}"  # "Acme, Inc." is one holder
-        elif piece:
+        elif piece and not YEAR_RE.fullmatch(piece):
             holders.append(piece)
-    holders = unique(holders)
     years = YEAR_RE.findall(line)
-    return {"line": line, "holders": [h for h in holders if h], "year": int(years[-1]) if years else None}
+    return {"line": line, "holders": unique(holders), "year": int(years[-1]) if years else None}
+

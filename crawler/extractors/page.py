@@ -40,19 +40,21 @@ def page_source(name: str, outlets: Mapping[str, Outlet]) -> PageSource:
     raise LookupError(f"unknown outlet {name!r} (outlets: {', '.join(outlets)}; extractors: {', '.join(EXTRACTORS)})")
 
 
-def article_from_page(source: PageSource, html: str, outlet_url: str, **fetch: Unpack[Fetch]) -> ArticleItem:
+def article_from_page(source: PageSource, html: str, outlet_url: str, *, evidence: dict[str, str] | None = None,
+                      **fetch: Unpack[Fetch]) -> ArticleItem:
     """Run the source's extractor on a page and add what the fetch knows (fetched_url, fetched_at, warc, ...).
 
     `outlet_url` is the page's URL on the outlet's own origin (a mirror's origin swapped back), so that
     relative links and the canonical fallback name the outlet, not the mirror. An extractor run without an
     outlet takes no rules and names itself as the item's outlet. The item is as printed: the crawl normalizes
-    it in its NormalizePipeline, the commands and tests through `normalized_item`.
+    it in its NormalizePipeline, the commands and tests through `normalized_item`. `evidence`, when given,
+    receives where each field came from (the item is the same with or without it).
     """
     if isinstance(source, Outlet):
-        raw = extractor_for(source.extractor, source.extract)(html, outlet_url)
+        raw = extractor_for(source.extractor, source.extract)(html, outlet_url, evidence)
         key, language = source.key, source.language
     else:
-        raw = get_extractor(source)(html, outlet_url)
+        raw = get_extractor(source)(html, outlet_url, evidence)
         key, language = source, None
     raw.update(fetch)
     raw["outlet"] = key
@@ -60,14 +62,17 @@ def article_from_page(source: PageSource, html: str, outlet_url: str, **fetch: U
         raw["url"] = outlet_url
     if not raw.get("language") and language:
         raw["language"] = language
+        if evidence is not None:
+            evidence["language"] = f"outlets.toml: {key}'s language"
     return ArticleItem.from_dict(raw)
 
 
-def normalized_item(source: PageSource, html: str, outlet_url: str, normalize: Normalizer,
-                    **fetch: Unpack[Fetch]) -> ArticleItem:
+def normalized_item(source: PageSource, html: str, outlet_url: str, normalize: Normalizer, *,
+                    evidence: dict[str, str] | None = None, **fetch: Unpack[Fetch]) -> ArticleItem:
     """`article_from_page` in the item's normal form.
 
     `normalize` is handed in rather than imported: extractors know nothing of the item pipelines (the import
     contracts of pyproject.toml), and the callers already hold the date formats of their settings.
     """
-    return ArticleItem.from_dict(normalize(asdict(article_from_page(source, html, outlet_url, **fetch))))
+    item = article_from_page(source, html, outlet_url, evidence=evidence, **fetch)
+    return ArticleItem.from_dict(normalize(asdict(item)))

@@ -1,0 +1,228 @@
+"""The generic extractor's rules for pages it has no outlet rules for, each on a small page written here.
+
+The pages imitate what real news pages carry (the corpus in bench/corpus is the measure of quality; its pages
+are copyrighted and stay out of the tests): structured data in its many shapes, bylines printed near the
+headline, local dates, section and tag links, footers, republication notices, furniture inside articles.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from crawler.extractors.decode import decode_html
+from crawler.extractors.generic import extract
+from crawler.extractors.structured import read_structured
+from pipelines.items.normalize import normalize_article
+
+URL = "https://news.example/2019/01/31/a-story/"
+
+
+def page(head: str = "", body: str = "", *, title: str = "A story | News Example") -> str:
+    return (f'<html lang="en"><head><title>{title}</title>'
+            f'<meta property="og:site_name" content="News Example">{head}</head><body>'
+            f'<header class="site-header"><a href="/">News Example</a></header><main><article>{body}'
+            "<p>The council met on Thursday and voted on the plan after a long debate about its cost.</p>"
+            "<p>Residents who spoke at the meeting asked for more time to study the proposal and its effects.</p>"
+            "</article></main>"
+            '<footer class="site-footer"><p>© 2019 News Example Media &amp; Co. All rights reserved.</p></footer>'
+            "</body></html>")
+
+
+def ld(data: Any) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def item(html: str, url: str = URL) -> dict[str, Any]:
+    return normalize_article(extract(html, url))
+
+
+def names(found: dict[str, Any]) -> list[str]:
+    return [a["name"] for a in found["authors"]]
+
+
+def test_jsonld_graph_person_with_url_nested_and_referenced() -> None:
+    html = page(ld({"@context": "https://schema.org", "@graph": [
+        {"@type": "WebPage", "@id": URL, "mainEntity": {
+            "@type": "NewsArticle", "headline": "A story", "datePublished": "2019-01-31T08:00:00-05:00",
+            "author": [{"@id": "#ann"}, {"@type": "Person", "name": "Bob Jones"}]}},
+        {"@type": "Person", "@id": "#ann", "name": "Ann Smith", "url": "https://news.example/by/ann"}]}),
+        "<h1>A story</h1>")
+    found = item(html)
+    assert found["authors"] == [{"name": "Ann Smith", "url": "https://news.example/by/ann"},
+                                {"name": "Bob Jones", "url": None}]
+    assert found["published"] == "2019-01-31T08:00:00-05:00"
+
+
+def test_broken_jsonld_block_loses_only_itself_and_single_quotes_are_read() -> None:
+    html = page(ld({"@type": "Organization", "name": "News Example"}).replace("}", ",}")
+                + "<script type=\"application/ld+json\">{\"@type\": \"NewsArticle\", \"headline\": 'A story',"
+                  " \"creator\": ['Jarrett Renshaw'], \"datePublished\": \"2019-06-11T14:45:03Z\"}</script>",
+                "<h1>A story</h1>")
+    found = item(html)
+    assert names(found) == ["Jarrett Renshaw"]
+    assert found["published"] == "2019-06-11T14:45:03+00:00"
+
+
+def test_microdata_person_in_lower_case_vocabulary() -> None:
+    html = page(body='<div itemscope itemtype="http://schema.org/newsarticle"><h1 itemprop="headline">A story</h1>'
+                     '<span itemprop="author" itemscope itemtype="http://schema.org/person">'
+                     '<a itemprop="url" href="/by/cy"><span itemprop="name">Cy Young</span></a></span></div>')
+    found = item(html)
+    assert found["authors"] == [{"name": "Cy Young", "url": "https://news.example/by/cy"}]
+
+
+@pytest.mark.parametrize(("meta", "expected"), [
+    ('<meta name="DC.creator" content="Dee Lane">', ["Dee Lane"]),
+    ('<meta name="parsely-author" content="Eve Park">', ["Eve Park"]),
+    ('<meta name="sailthru.author" content="Fay Roe">', ["Fay Roe"]),
+    ('<meta name="byl" content="By Gus Hale and Ida Moss">', ["Gus Hale", "Ida Moss"]),
+    ('<meta property="article:author" content="https://facebook.com/someone"><meta name="author" content="Hal Ng">',
+     ["Hal Ng"]),
+])
+def test_authors_from_meta(meta: str, expected: list[str]) -> None:
+    assert names(item(page(meta, "<h1>A story</h1>"))) == expected
+
+
+def test_byline_printed_after_the_headline_adds_coauthors_and_profile_urls() -> None:
+    html = page(ld({"@type": "NewsArticle", "headline": "A story", "author": {"@type": "Person", "name": "Jake Gibson"}}),
+                '<header><h1 class="headline">A story</h1><div class="author-byline">By '
+                '<a href="/person/jake-gibson">Jake Gibson</a>, <a href="/person/brooke-singman">Brooke Singman</a>'
+                ' <span class="article-source"><a href="https://news.example/">| News Example</a></span></div></header>')
+    evidence: dict[str, str] = {}
+    found = normalize_article(extract(html, URL, evidence))
+    assert found["byline"] == "By Jake Gibson, Brooke Singman | News Example"
+    assert found["authors"] == [{"name": "Jake Gibson", "url": "https://news.example/person/jake-gibson"},
+                                {"name": "Brooke Singman", "url": "https://news.example/person/brooke-singman"}]
+    assert evidence["byline"] == "visible: div.author-byline (after h1)"
+
+
+@pytest.mark.parametrize("lead", ["Written by", "Submitted by", "By"])
+def test_unclassed_by_lines(lead: str) -> None:
+    html = page(body=f"<h1>A story</h1><p>{lead} Kim Lo</p>")
+    found = item(html)
+    assert names(found) == ["Kim Lo"]
+    assert found["byline"] == f"{lead} Kim Lo"
+
+
+def test_the_outlet_is_no_author_when_the_byline_prints_a_person() -> None:
+    html = page(ld({"@type": "NewsArticle", "headline": "A story", "author": {"@type": "Organization",
+                                                                              "name": "News Example"},
+                    "publisher": {"@type": "Organization", "name": "News Example"}}),
+                '<h1>A story</h1><p class="byline">By Mike Dennison (MTN News)</p>')
+    assert names(item(html)) == ["Mike Dennison"]
+
+
+def test_og_site_name_is_never_an_author() -> None:
+    assert item(page(body="<h1>A story</h1>"))["authors"] == []
+
+
+def test_title_is_the_printed_headline_without_the_sites_suffix() -> None:
+    html = page('<meta property="og:title" content="A story - News Example">', '<h1 class="title">A story</h1>',
+                title="A story - News Example")
+    assert item(html)["title"] == "A story"
+    reworded = page('<meta property="og:title" content="An SEO wording of it">',
+                    '<h1 class="headline">Justices, 5-4, reject a limit</h1>', title="An SEO wording of it")
+    assert item(reworded)["title"] == "Justices, 5-4, reject a limit"
+    no_h1 = page('<meta property="og:title" content="TechCrunch | A story">', "", title="TechCrunch | A story")
+    assert item(no_h1)["title"].endswith("A story")
+
+
+def test_numeric_dates_only_with_the_urls_date() -> None:
+    printed = '<h1>A story</h1><time>8:16 AM 01/31/2019</time>'
+    assert item(page(body=printed))["published"] == "2019-01-31"
+    assert item(page(body=printed), "https://news.example/a-story/")["published"] is None
+
+
+def test_published_in_the_pages_local_time_when_utc_crosses_midnight() -> None:
+    html = page('<meta property="article:published_time" content="2019-05-16T01:51:02+00:00">'
+                '<meta property="article:modified_time" content="2019-05-16T03:00:00+00:00">',
+                '<h1>A story</h1><div class="time"><time datetime="2019-05-15 21:51:02">May 15, 2019 at 9:51 pm'
+                "</time></div>")
+    found = item(html)
+    assert found["published"] == "2019-05-15T21:51:02-04:00"
+    assert found["modified"] == "2019-05-15T23:00:00-04:00"
+
+
+def test_printed_published_line_and_dublin_core() -> None:
+    assert item(page(body="<h1>A story</h1><p>Published time: 25 Jan, 2019</p>"))["published"] == "2019-01-25"
+    assert item(page('<meta name="DC.date" content="2019-01-24">', "<h1>A story</h1>"))["published"] == "2019-01-24"
+
+
+def test_categories_from_the_section_the_breadcrumb_and_tag_links() -> None:
+    html = page(ld({"@type": "BreadcrumbList", "itemListElement": [
+        {"@type": "ListItem", "position": 1, "item": {"@id": "https://news.example/", "name": "Home"}},
+        {"@type": "ListItem", "position": 2, "item": {"@id": "https://news.example/news/", "name": "News"}}]}),
+        '<div class="eyebrow"><a href="/politics">Politics</a></div><h1>A story</h1>'
+        '<div class="tags"><a href="/tag/council">council</a><a href="/tag/budget">budget</a></div>')
+    assert [t["name"] for t in item(html)["themes"]] == ["Politics", "News", "council", "budget"]
+
+
+def test_copyright_from_the_footer_keeps_names_with_an_ampersand() -> None:
+    found = item(page(body="<h1>A story</h1>"))
+    assert found["copyright"] == {"line": "© 2019 News Example Media & Co. All rights reserved.",
+                                  "holders": ["News Example Media & Co"], "year": 2019}
+
+
+def test_tampa_style_copyright_names_the_holder_after_the_bar() -> None:
+    html = page(body="<h1>A story</h1>").replace("© 2019 News Example Media &amp; Co. All rights reserved.",
+                                                 "©2019 All Rights Reserved | Tampa Bay Times")
+    assert item(html)["copyright"]["holders"] == ["Tampa Bay Times"]
+
+
+def test_original_source_only_when_the_page_says_it_republishes() -> None:
+    republished = page(body='<h1>A story</h1><p><em>This article was originally published by <a '
+                            'href="https://wire.example/x">Wire Service</a> on June 10, 2022.</em></p>')
+    assert item(republished)["original_source"] == {"name": "Wire Service", "url": "https://wire.example/x",
+                                                    "published": "2022-06-10"}
+    produced = page(body='<h1>A story</h1><p>This article was produced by <a href="https://imi.example/dr/">'
+                         "Drug Reporter</a>, a project of the Independent Media Institute.</p>")
+    assert item(produced)["original_source"]["name"] == "Drug Reporter, a project of the Independent Media Institute"
+    cited = page(body='<h1>A story</h1><p>Information from: <a href="https://paper.example">The Paper</a></p>'
+                      "<p>SOURCE: News agencies</p>")
+    assert item(cited)["original_source"] is None
+
+
+def test_furniture_inside_the_article_is_not_body() -> None:
+    html = page(body='<h1>A story</h1><div class="share-tools"><a href="#">Share this story on Facebook</a></div>'
+                     '<div class="related-links"><p>Also on the site: an unrelated story about something else.</p></div>'
+                     '<div class="newsletter-signup"><p>Get our newsletter every morning in your inbox.</p></div>'
+                     "<p>READ MORE: another story entirely</p>")
+    body = item(html)["body"]
+    assert "council met" in body
+    for furniture in ("Share this story", "Also on the site", "newsletter", "READ MORE"):
+        assert furniture not in body
+
+
+def test_embedded_tweets_keep_their_text_and_attribution_in_order() -> None:
+    html = page(body='<h1>A story</h1><p>The mayor wrote on Twitter on Friday morning about the vote.</p>'
+                     '<blockquote class="twitter-tweet"><p>The vote is in and the plan passed!</p>&mdash; Mayor Lee '
+                     '(@mayorlee) <a href="https://twitter.com/mayorlee/status/1">January 31, 2019</a></blockquote>')
+    body = item(html)["body"]
+    assert body.index("The mayor wrote") < body.index("The vote is in") < body.index("The council met")
+    assert "Mayor Lee (@mayorlee)" in body
+
+
+def test_evidence_does_not_change_the_item() -> None:
+    html = page(ld({"@type": "NewsArticle", "headline": "A story", "datePublished": "2019-01-31"}), "<h1>A story</h1>")
+    evidence: dict[str, str] = {}
+    assert extract(html, URL, evidence) == extract(html, URL)
+    assert evidence["published"] == "JSON-LD NewsArticle.datePublished"
+    assert evidence["title"].startswith("visible: h1")
+
+
+def test_structured_nodes_at_any_nesting() -> None:
+    sd = read_structured(ld([{"@type": "WebSite", "name": "x"}, {"@type": "ItemList", "itemListElement": [
+        {"@type": "NewsArticle", "headline": "Deep", "datePublished": "2019-01-01"}]}]), URL)
+    assert sd.jsonld_value("headline") == "Deep"
+
+
+def test_decode_prefers_clean_utf8_over_a_contradicted_declaration() -> None:
+    text = '<html><head><meta charset="iso-8859-1"></head><body><p>It’s a café — “quoted” text.</p></body></html>'
+    assert decode_html(text.encode("utf-8")) == ("utf-8", text)
+    latin = text.replace("’", "'").replace("—", "-").replace("“", '"').replace("”", '"')
+    encoding, decoded = decode_html(latin.encode("latin-1"))
+    assert decoded == latin
+    assert encoding != "utf-8"
