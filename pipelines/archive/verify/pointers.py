@@ -31,7 +31,10 @@ class Pointers:
                 kinds: tuple[str, ...] = _POINTED_TYPES) -> str | None:
         key = self.warc_keys.get(filename)
         if key is None and (filename, offset) in self.elsewhere:
-            return _against_index(self.elsewhere[(filename, offset)], length, record_id, digest, kinds)
+            entry = self.elsewhere[(filename, offset)]
+            return _differs(f"the record at offset {offset} of {filename} (an earlier crawl's, by its index)",
+                            (entry.length, entry.record_id, entry.record_type, entry.digest),
+                            (length, record_id, kinds, digest))
         if key is None:
             return f"points at {self.listed.get(filename, filename)}, which is not in the archive"
         records = self.records.get(filename)
@@ -43,15 +46,8 @@ class Pointers:
         where = f"the record at offset {offset} of {key}"
         if not record.sound:
             return f"{where} is damaged"
-        if record.length != length:
-            return f"{where} is {record.length} bytes long, not {length}"
-        if record.record_id != record_id:
-            return f"{where} is {record.record_id}, not {record_id}"
-        if record.record_type not in kinds:
-            return f"{where} is a {record.record_type} record, not {' or '.join(kinds)}"
-        if record.payload_digest != digest:
-            return f"{where} has payload digest {record.payload_digest}, not {digest}"
-        return None
+        return _differs(where, (record.length, record.record_id, record.record_type, record.payload_digest),
+                        (length, record_id, kinds, digest))
 
 
 def check_items(key: str, data: bytes, pointers: Pointers, fault: OnFault) -> int:
@@ -95,16 +91,17 @@ def check_items(key: str, data: bytes, pointers: Pointers, fault: OnFault) -> in
     return len(lines)
 
 
-def _against_index(entry: CdxjEntry, length: int, record_id: str, digest: str, kinds: tuple[str, ...]) -> str | None:
-    where = f"the record at offset {entry.offset} of {entry.filename} (an earlier crawl's, by its index)"
-    if entry.length != length:
-        return f"{where} is {entry.length} bytes long, not {length}"
-    if entry.record_id != record_id:
-        return f"{where} is {entry.record_id}, not {record_id}"
-    if entry.record_type not in kinds:
-        return f"{where} is a {entry.record_type} record, not {' or '.join(kinds)}"
-    if entry.digest != digest:
-        return f"{where} has payload digest {entry.digest}, not {digest}"
+def _differs(where: str, found: tuple[int, str, str, str], wanted: tuple[int, str, tuple[str, ...], str]) -> str | None:
+    """How a record (length, id, type, payload digest) differs from what points at it, or None."""
+    (length, record_id, record_type, digest), (want_length, want_id, kinds, want_digest) = found, wanted
+    if length != want_length:
+        return f"{where} is {length} bytes long, not {want_length}"
+    if record_id != want_id:
+        return f"{where} is {record_id}, not {want_id}"
+    if record_type not in kinds:
+        return f"{where} is a {record_type} record, not {' or '.join(kinds)}"
+    if digest != want_digest:
+        return f"{where} has payload digest {digest}, not {want_digest}"
     return None
 
 
