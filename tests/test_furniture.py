@@ -35,6 +35,16 @@ def test_a_paragraph_in_enough_articles_is_furniture_and_unique_ones_are_not() -
     assert state.paragraphs == frozenset()  # 5 of 25 articles: below FURNITURE_MIN_SHARE
 
 
+def test_a_long_crawl_keeps_the_count_bounded_and_still_finds_the_furniture(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.archive import furniture
+
+    monkeypatch.setattr(furniture, "_PRUNE_AT", 50)
+    state = Furniture(min_share=0.3, min_articles=5)
+    state.add(body(f"A paragraph of its own, article number {n}, long enough to count.") for n in range(200))
+    assert len(state.counts) <= 51
+    assert len(state.paragraphs) == 1
+
+
 def test_strip_removes_furniture_wherever_it_sits_and_keeps_the_rest() -> None:
     state = Furniture(min_share=0.3, min_articles=2)
     state.add([body("First."), body("Second.")])

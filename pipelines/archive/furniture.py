@@ -28,6 +28,8 @@ __all__ = ["Furniture", "furniture_key", "normalize_paragraph", "strip_furniture
 _MIN_LENGTH = 25
 # The state keeps the paragraphs most often repeated; the rest could never reach a share that counts.
 _KEEP = 5000
+# Paragraphs counted before those seen only once are let go (about 20 MB of text at this size).
+_PRUNE_AT = 100_000
 _SPACE = re.compile(r"\s+")
 
 
@@ -75,6 +77,10 @@ class Furniture:
         for body in bodies:
             self.articles += 1
             self.counts.update(paragraphs_of(body))
+            if len(self.counts) > _PRUNE_AT:
+                # Memory stays bounded over a long crawl: a paragraph seen once so far cannot be furniture yet,
+                # and real furniture (in FURNITURE_MIN_SHARE of the articles) comes back within a few articles.
+                self.counts = Counter({p: n for p, n in self.counts.items() if n > 1})
 
     def to_json(self) -> str:
         common = {p: n for p, n in self.counts.most_common(_KEEP) if n >= 2}
