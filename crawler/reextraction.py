@@ -23,7 +23,7 @@ from warcio.statusandheaders import StatusAndHeaders
 
 from crawler.crawl import outlet_url
 from crawler.extractors.decode import decode_html
-from crawler.extractors.page import Normalizer, normalized_item
+from crawler.extractors.page import Normalizer, PageNotParsable, normalized_item
 from crawler.items import ArticleItem, WarcRef
 from crawler.outlets import Outlet, load_outlets
 from crawler.utils.content_encoding import BodyDecodingError, decode_body
@@ -81,8 +81,9 @@ class RecordReader:
             self.furniture[outlet] = found
         return self.furniture[outlet]
 
-    def items_of(self, path: Path) -> Iterator[ArticleItem]:
-        """The items of every article response (and revisit) of a WARC file, in file order."""
+    def items_of(self, path: Path, *, end: int | None = None) -> Iterator[ArticleItem]:
+        """The items of every article response (and revisit) of a WARC file, in file order; with `end`, of the
+        records that begin before it (a cut file: where its last whole gzip member ends)."""
         info: dict[str, str] = {}
         with path.open("rb") as handle:
             iterator = ArchiveIterator(handle)
@@ -91,8 +92,13 @@ class RecordReader:
                     info = _fields(record)
                     continue
                 item = self._item(record, info, path, iterator)
-                if item is not None:
-                    yield item
+                if item is None:
+                    continue
+                # Where this fetch's record lies (its revisit's, for an unchanged page): past `end`, it was cut.
+                ref = item.warc_revisit or item.warc
+                if end is not None and ref is not None and ref["offset"] + ref["length"] > end:
+                    break
+                yield item
 
     def _item(self, record: ArcWarcRecord, info: dict[str, str], path: Path,
               iterator: ArchiveIterator) -> ArticleItem | None:
@@ -136,9 +142,13 @@ class RecordReader:
         if content_type and content_type.split(";")[0].strip().lower() not in _HTML_TYPES:
             return None
         _, html = decode_html(body, content_type)  # as `scrapy extract` decodes a page
-        item = normalized_item(outlet, html, own_url, self.normalize, fetched_url=fetched_url,
-                               fetched_at=record.rec_headers.get_header("WARC-Date"),
-                               crawl_id=info.get("isPartOf"), warc=ref, warc_revisit=revisit)
+        try:
+            item = normalized_item(outlet, html, own_url, self.normalize, fetched_url=fetched_url,
+                                   fetched_at=record.rec_headers.get_header("WARC-Date"),
+                                   crawl_id=info.get("isPartOf"), warc=ref, warc_revisit=revisit)
+        except PageNotParsable as exc:
+            logger.warning("not re-extracted: %s (%s)", fetched_url, exc)
+            return None
         item.body, _ = strip_furniture(item.body, self.furniture_of(outlet.key))
         return item
 

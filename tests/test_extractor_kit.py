@@ -157,3 +157,10 @@ def test_people_split_on_commas_and_and_semicolons_unless_told_not_to() -> None:
         {"name": "Bob", "url": None},
         {"name": "Cy", "url": None},
     ]
+
+
+def test_a_page_with_no_document_is_one_clear_error() -> None:
+    from crawler.extractors.page import PageNotParsable, article_from_page
+
+    with pytest.raises(PageNotParsable, match="no HTML document"):
+        article_from_page("generic", "   <!-- nothing but a comment -->", "https://example.org/a/1")

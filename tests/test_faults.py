@@ -220,10 +220,12 @@ def _bad_files(tmp: Path, archive: Path) -> dict[str, Path]:
     empty.write_bytes(b"")
     warc = next(archive.glob("warc/**/*.warc.gz"))
     cut = tmp / "cut.warc.gz"
-    cut.write_bytes(warc.read_bytes()[:60_000])
+    cut.write_bytes(warc.read_bytes()[:60_000])  # through a record: its page is not read half (no traceback)
+    comment = tmp / "comment.html"
+    comment.write_text("   <!-- a page with no document in it -->")
     broken = tmp / "outlets.toml"
     broken.write_text("[globalresearch]\nname = 3\n")
-    return {"text": text, "binary": binary, "empty": empty, "cut": cut, "broken": broken}
+    return {"text": text, "binary": binary, "empty": empty, "cut": cut, "broken": broken, "comment": comment}
 
 
 BAD_CRAWLS = {
@@ -269,6 +271,7 @@ def test_other_bad_input_is_one_line(replica_crawl: Crawl, tmp_path: Path) -> No
         ([*scrapy, "reextract", str(files["cut"])], "is cut short"),
         ([*scrapy, "extract", "--outlet", "globalresearch", str(files["empty"])], "not an HTML page (empty)"),
         ([*scrapy, "extract", "--outlet", "globalresearch", str(files["binary"])], "not an HTML page (binary"),
+        ([*scrapy, "extract", "--outlet", "generic", str(files["comment"])], "no HTML document to read"),
     ]
     for cmd, expected in cases:
         done = subprocess.run(cmd, cwd=ROOT, env=scrapy_env(), capture_output=True, text=True, timeout=60,

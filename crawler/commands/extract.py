@@ -18,7 +18,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.extractors.decode import decode_html
 from crawler.extractors.explain import explain_lines
-from crawler.extractors.page import normalized_item, page_source
+from crawler.extractors.page import PageNotParsable, normalized_item, page_source
 from crawler.outlets import outlets_for_command
 from pipelines.items.normalize import normalize_article
 
@@ -66,7 +66,12 @@ class Command(ScrapyCommand):
             encoding, html = decode_html(body)
             url = opts.url or path.resolve().as_uri()
             evidence: dict[str, str] | None = {} if opts.explain else None
-            item = normalized_item(source, html, url, normalize, evidence=evidence, fetched_url=opts.url)
+            try:
+                item = normalized_item(source, html, url, normalize, evidence=evidence, fetched_url=opts.url)
+            except PageNotParsable as exc:
+                print(f"error: {name} is not an HTML page ({exc})", file=sys.stderr)
+                self.exitcode = 1
+                continue
             if evidence is None:
                 sys.stdout.write(json.dumps(asdict(item), ensure_ascii=False) + "\n")
                 continue

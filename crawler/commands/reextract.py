@@ -58,7 +58,7 @@ class Command(ScrapyCommand):
             count = 0
             try:
                 whole, size = whole_members_end(path)
-                for item in reader.items_of(path):
+                for item in reader.items_of(path, end=whole):
                     sys.stdout.write(json.dumps(asdict(item), ensure_ascii=False) + "\n")
                     count += 1
             except OSError as exc:

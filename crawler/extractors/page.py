@@ -8,11 +8,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any, TypedDict, Unpack
 
+from lxml import etree
+
 from crawler.extractors import EXTRACTORS, extractor_for, get_extractor
 from crawler.items import ArticleItem, WarcRef
 from crawler.outlets import Outlet
 
-__all__ = ["Fetch", "Normalizer", "PageSource", "article_from_page", "normalized_item", "page_source"]
+__all__ = ["Fetch", "Normalizer", "PageNotParsable", "PageSource", "article_from_page", "normalized_item",
+           "page_source"]
+
+class PageNotParsable(ValueError):
+    """A page no extractor can read (no HTML document in it): the callers say so in one line."""
+
 
 PageSource = Outlet | str
 """Who reads the page: an outlet, or the name of an extractor run without one (`scrapy extract --outlet generic`)."""
@@ -50,12 +57,15 @@ def article_from_page(source: PageSource, html: str, outlet_url: str, *, evidenc
     it in its NormalizePipeline, the commands and tests through `normalized_item`. `evidence`, when given,
     receives where each field came from (the item is the same with or without it).
     """
-    if isinstance(source, Outlet):
-        raw = extractor_for(source.extractor, source.extract)(html, outlet_url, evidence)
-        key, language = source.key, source.language
-    else:
-        raw = get_extractor(source)(html, outlet_url, evidence)
-        key, language = source, None
+    try:
+        if isinstance(source, Outlet):
+            raw = extractor_for(source.extractor, source.extract)(html, outlet_url, evidence)
+            key, language = source.key, source.language
+        else:
+            raw = get_extractor(source)(html, outlet_url, evidence)
+            key, language = source, None
+    except (etree.ParserError, etree.XMLSyntaxError) as exc:  # lxml on a page with no document in it
+        raise PageNotParsable(f"no HTML document to read ({exc})") from None
     raw.update(fetch)
     raw["outlet"] = key
     if not raw.get("url"):

@@ -31,7 +31,7 @@ from twisted.python.failure import Failure
 
 from crawler.crawl import CrawlIdentity, new_crawl_id, origin_of
 from crawler.extensions.crawl import crawl_identity
-from crawler.extractors.page import article_from_page
+from crawler.extractors.page import PageNotParsable, article_from_page
 from crawler.items import ArticleItem
 from crawler.middlewares.redirect_guard import RedirectRefused
 from crawler.middlewares.warc_capture import NotArchived
@@ -297,14 +297,20 @@ class OutletSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or (content_type and content_type not in _HTML_TYPES):
             self._not_parsable(response, "article")
             return
-        yield article_from_page(
-            self.outlet, response.text, self.identity.to_outlet_url(response.url),
-            fetched_url=response.url,
-            fetched_at=response.meta.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds"),
-            crawl_id=self.identity.crawl_id,
-            warc=response.meta.get("warc_record"),
-            warc_revisit=response.meta.get("warc_revisit"),
-        )
+        try:
+            item = article_from_page(
+                self.outlet, response.text, self.identity.to_outlet_url(response.url),
+                fetched_url=response.url,
+                fetched_at=response.meta.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds"),
+                crawl_id=self.identity.crawl_id,
+                warc=response.meta.get("warc_record"),
+                warc_revisit=response.meta.get("warc_revisit"),
+            )
+        except PageNotParsable as exc:
+            logger.warning("article archived but not extracted: %s (%s)", response.url, exc)
+            self.crawler.stats.inc_value("pages/not_parsable/article")
+            return
+        yield item
         yield from self.requisites.of_page(response, self.parse_requisite, self.on_requisite_error)
 
     def parse_requisite(self, response: Response) -> Iterator[scrapy.Request]:
