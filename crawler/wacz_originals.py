@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scrapy.settings import BaseSettings
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.warcwriter import WARCWriter
@@ -31,7 +32,10 @@ from pipelines.storage.base import Store
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Originals", "Revisit", "copy_originals", "originals_name", "revisit_of"]
+__all__ = [
+    "CrawlRecords", "Originals", "Revisit", "copy_originals", "fetch_record", "originals_name", "originals_warcinfo",
+    "read_records", "revisit_of",
+]
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,66 @@ class Originals:
 
 def originals_name(crawl_id: str) -> str:
     return f"originals-{crawl_id}.warc.gz"
+
+
+@dataclass
+class CrawlRecords:
+    """What a package's pages and originals need from its WARCs, read in one pass."""
+
+    dates: dict[str, str] = field(default_factory=dict)
+    """Record id → WARC-Date of every response and revisit."""
+    held: set[str] = field(default_factory=set)
+    """Record ids of every record of the files."""
+    revisits: list[Revisit] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    def revisits_without_items(self) -> set[str]:
+        """The records referred to by revisits that no item of these files came from."""
+        with_items = {fetch_record(item) for item in self.items}
+        return {r.refers_to for r in self.revisits if r.record_id not in with_items and r.refers_to}
+
+
+def fetch_record(item: dict[str, Any]) -> str:
+    """The record of the fetch an item came from: its revisit record for an unchanged page fetched again (the
+    item's `warc` then names the earlier capture holding the body), else its response record."""
+    return str((item.get("warc_revisit") or item.get("warc") or {}).get("record_id") or "")
+
+
+def read_records(warcs: list[Path]) -> CrawlRecords:
+    found = CrawlRecords()
+    for path in warcs:
+        with path.open("rb") as handle:
+            for record in ArchiveIterator(handle):
+                headers = record.rec_headers
+                record_id = headers.get_header("WARC-Record-ID") or ""
+                if record_id:
+                    found.held.add(record_id)
+                if record.rec_type in ("response", "revisit"):
+                    found.dates[record_id] = headers.get_header("WARC-Date")
+                if record.rec_type == "revisit":
+                    found.revisits.append(revisit_of(headers))
+                elif record.rec_type == "metadata" and (
+                        (headers.get_header("WARC-Target-URI") or "").startswith(ITEM_URI_PREFIX)
+                        or headers.get_header("Content-Type") == "application/json"):
+                    with contextlib.suppress(ValueError):
+                        item = json.loads(record.content_stream().read())
+                        if isinstance(item, dict):
+                            found.items.append(item)
+    return found
+
+
+def originals_warcinfo(settings: BaseSettings, outlet: str, crawl_id: str, tool: str) -> dict[str, str]:
+    """The warcinfo of an originals WARC: what it is and why its records are there."""
+    return {
+        "software": f"{settings.get('PROJECT_NAME')}/{settings.get('PROJECT_VERSION')} ({tool})",
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "isPartOf": crawl_id,
+        "outlet": outlet,
+        "description": "The records this crawl's revisit records refer to, written by earlier crawls and "
+                       "copied here byte for byte (each its whole gzip member, from the files named in "
+                       "copied-from), so that this crawl replays without those files.",
+    }
 
 
 def copy_originals(store: Store, outlet: str, revisits: Iterable[Revisit], *, held: Collection[str], dest: Path,

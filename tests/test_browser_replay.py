@@ -36,7 +36,7 @@ from crawler.qa.browser import (
 from crawler.qa.pywb import Pywb
 from crawler.qa.report import OutletHosts, outlet_failures, render_report, summarize
 from pipelines.storage import store_from_uri
-from tests.crawl_runner import ROOT, Crawl, run_crawl, scrapy_env
+from tests.crawl_runner import ROOT, Crawl, project_crawler, run_crawl, scrapy_env
 from tests.pywb_replay import pywb_bin
 from tests.replica.server import ReplicaServer
 
@@ -83,7 +83,8 @@ def replayed(self_linked_crawl: Crawl, tmp_path_factory: pytest.TempPathFactory)
     crawl_id = manifest["crawl_id"]
     work = tmp_path_factory.mktemp("browser-replay")
     screenshots = tmp_path_factory.mktemp("replay-screenshots")
-    crawl = load_crawl(store_from_uri(str(replica_crawl.archive), None), "globalresearch", crawl_id, work)
+    crawl = load_crawl(store_from_uri(str(replica_crawl.archive), None), "globalresearch", crawl_id, work,
+                       project_crawler().settings)
     with Pywb(work / "pywb", crawl.warcs, tools=(tools / "wayback", tools / "wb-manager")) as pywb:
         results = replay_pages(pywb.base_url, pywb.collection, crawl.pages, screenshots=screenshots,
                                executable=executable)

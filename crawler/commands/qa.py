@@ -112,7 +112,7 @@ class Command(ScrapyCommand):
         screenshots = Path(opts.screenshots) if opts.screenshots else None
         with tempfile.TemporaryDirectory(prefix="qa-") as tmp:
             try:
-                crawl = load_crawl(store, opts.outlet, opts.crawl, Path(tmp))
+                crawl = load_crawl(store, opts.outlet, opts.crawl, Path(tmp), self.settings)
             except (CrawlNotFoundError, StoreError) as exc:
                 raise _usage(str(exc)) from None
             outlet = outlets.get(opts.outlet)

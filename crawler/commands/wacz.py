@@ -22,18 +22,23 @@ import logging
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from tqdm import tqdm
-from warcio.archiveiterator import ArchiveIterator
 
-from crawler.items import ITEM_URI_PREFIX
 from crawler.outlets import OutletConfigError, load_outlets
-from crawler.wacz_originals import Originals, Revisit, copy_originals, originals_name, revisit_of
+from crawler.wacz_originals import (
+    CrawlRecords,
+    Originals,
+    copy_originals,
+    fetch_record,
+    originals_name,
+    originals_warcinfo,
+    read_records,
+)
 from pipelines.archive.manifest import manifest_key
 from pipelines.storage import store_from_uri
 from pipelines.storage.base import Store, StoreError
@@ -114,7 +119,8 @@ class Command(ScrapyCommand):
         records = read_records(warcs)
         originals = copy_originals(
             store, opts.outlet, records.revisits, held=records.held, dest=tmp / originals_name(opts.crawl),
-            warcinfo=self._originals_warcinfo(opts.outlet, opts.crawl), items_for=records.revisits_without_items())
+            warcinfo=originals_warcinfo(self.settings, opts.outlet, opts.crawl, "scrapy wacz"),
+            items_for=records.revisits_without_items())
         if originals.path is not None:
             logger.info("%d original record(s) of revisits copied from %d earlier WARC file(s) into %s",
                         originals.records, len(originals.sources), originals.path.name)
@@ -129,19 +135,6 @@ class Command(ScrapyCommand):
         bar = tqdm(keys, unit="file", desc="fetching WARCs", disable=not sys.stderr.isatty(), file=sys.stderr)
         return [store.download(key, tmp / "warc" / Path(key).name) for key in bar]
 
-    def _originals_warcinfo(self, outlet: str, crawl_id: str) -> dict[str, str]:
-        assert self.settings is not None
-        return {
-            "software": f"{self.settings.get('PROJECT_NAME')}/{self.settings.get('PROJECT_VERSION')} (scrapy wacz)",
-            "format": "WARC File Format 1.1",
-            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
-            "isPartOf": crawl_id,
-            "outlet": outlet,
-            "description": "The records this crawl's revisit records refer to, written by earlier crawls and "
-                           "copied here byte for byte (each its whole gzip member, from the files named in "
-                           "copied-from), so that this package replays without those files.",
-        }
-
     def _outlet_name(self, outlet: str) -> str:
         assert self.settings is not None
         try:
@@ -149,52 +142,6 @@ class Command(ScrapyCommand):
         except OutletConfigError:
             return outlet
         return known[outlet].name if outlet in known else outlet
-
-
-@dataclass
-class CrawlRecords:
-    """What a package's pages and originals need from its WARCs, read in one pass."""
-
-    dates: dict[str, str] = field(default_factory=dict)
-    """Record id → WARC-Date of every response and revisit."""
-    held: set[str] = field(default_factory=set)
-    """Record ids of every record of the files."""
-    revisits: list[Revisit] = field(default_factory=list)
-    items: list[dict[str, Any]] = field(default_factory=list)
-
-    def revisits_without_items(self) -> set[str]:
-        """The records referred to by revisits that no item of these files came from."""
-        with_items = {fetch_record(item) for item in self.items}
-        return {r.refers_to for r in self.revisits if r.record_id not in with_items and r.refers_to}
-
-
-def fetch_record(item: dict[str, Any]) -> str:
-    """The record of the fetch an item came from: its revisit record for an unchanged page fetched again (the
-    item's `warc` then names the earlier capture holding the body), else its response record."""
-    return str((item.get("warc_revisit") or item.get("warc") or {}).get("record_id") or "")
-
-
-def read_records(warcs: list[Path]) -> CrawlRecords:
-    found = CrawlRecords()
-    for path in warcs:
-        with path.open("rb") as handle:
-            for record in ArchiveIterator(handle):
-                headers = record.rec_headers
-                record_id = headers.get_header("WARC-Record-ID") or ""
-                if record_id:
-                    found.held.add(record_id)
-                if record.rec_type in ("response", "revisit"):
-                    found.dates[record_id] = headers.get_header("WARC-Date")
-                if record.rec_type == "revisit":
-                    found.revisits.append(revisit_of(headers))
-                elif record.rec_type == "metadata" and (
-                        (headers.get_header("WARC-Target-URI") or "").startswith(ITEM_URI_PREFIX)
-                        or headers.get_header("Content-Type") == "application/json"):
-                    with contextlib.suppress(ValueError):
-                        item = json.loads(record.content_stream().read())
-                        if isinstance(item, dict):
-                            found.items.append(item)
-    return found
 
 
 def crawl_pages(records: CrawlRecords, earlier_items: dict[str, dict[str, Any]] | None = None) -> list[dict[str, str]]:

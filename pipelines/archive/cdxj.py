@@ -18,7 +18,7 @@ import surt
 if TYPE_CHECKING:
     from pipelines.storage.base import Store
 
-__all__ = ["CdxjEntry", "cdxj_line", "read_cdxj", "read_indexes"]
+__all__ = ["CdxjEntry", "cdxj_line", "read_cdxj", "read_indexes", "timestamp14"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,7 +37,8 @@ class CdxjEntry:
     """WARC-Truncated of the record ('length', 'time'): a cut body, which no later crawl counts as archived."""
 
 
-def _timestamp(warc_date: str) -> str:
+def timestamp14(warc_date: str) -> str:
+    """The 14-digit timestamp pywb keys captures by: 2026-11-30T16:00:11.5Z → 20261130160011."""
     return "".join(ch for ch in warc_date if ch.isdigit())[:14]
 
 
@@ -55,7 +56,7 @@ def cdxj_line(entry: CdxjEntry) -> str:
     }
     if entry.truncated:
         fields["truncated"] = entry.truncated
-    return f"{surt.surt(entry.url)} {_timestamp(entry.warc_date)} {json.dumps(fields, ensure_ascii=False)}\n"
+    return f"{surt.surt(entry.url)} {timestamp14(entry.warc_date)} {json.dumps(fields, ensure_ascii=False)}\n"
 
 
 def read_cdxj(data: bytes) -> Iterator[CdxjEntry]:
