@@ -1,25 +1,24 @@
-"""Which outlets are due, and a small client for the scrapyd API calls the scheduler makes.
+"""Which outlets are due, and which scrapyd node each goes to: the decisions of `scrapy schedule`.
 
 An outlet is due when its cron expression (outlets.toml `schedule`, in UTC) had a slot within the last
-`window`, no job of it started at or after that slot, and no job of it is pending or running. The jobs come
-from scrapyd's listjobs.json, kept in scrapyd's SQLite job storage: the scheduler itself keeps no state, so
-running it twice, or late after a missed tick, never starts a crawl twice nor loses a slot in the window.
+`window`, no job of it started at or after that slot, and no job of it is pending or running, on any node that
+answers. The jobs come from the nodes' listjobs.json, kept in scrapyd's SQLite job storage: the scheduler itself
+keeps no state, so running it twice, or late after a missed tick, never starts a crawl twice nor loses a slot in
+the window.
+
+A due outlet goes to the least-loaded node that has its spider (`Placement`): load is scrapyd's pending plus
+running jobs (daemonstatus.json) plus the jobs this run placed there; a tie goes to the node listed first.
 """
 
 from __future__ import annotations
 
-import base64
-import json
-import urllib.error
-import urllib.parse
-import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from croniter import croniter
 
-__all__ = ["Decision", "Job", "ScrapydClient", "ScrapydError", "decide"]
+__all__ = ["Decision", "Job", "Placement", "decide"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,8 @@ class Job:
     state: str
     """pending, running or finished"""
     start_time: datetime | None = None
+    node: str = ""
+    """The node that listed it (empty for a single scrapyd)."""
 
 
 @dataclass(frozen=True)
@@ -51,75 +52,45 @@ def decide(outlet: str, cron: str | None, jobs: list[Job], now: datetime, window
     active = [j for j in jobs if j.spider == outlet and j.state in ("pending", "running")]
     if active:
         job = active[0]
-        return Decision(outlet, False, f"job {job.id} is still {job.state}: no second job", slot)
+        return Decision(outlet, False, f"job {job.id} is still {job.state}{_on(job)}: no second job", slot)
     if now - slot > window:
         return Decision(outlet, False, f"not due: last slot {_t(slot)} is outside the {window} window, "
                                        f"next {_t(upcoming)}", slot)
     started = [j for j in jobs if j.spider == outlet and j.start_time is not None and j.start_time >= slot]
     if started:
-        return Decision(outlet, False, f"not due: job {started[0].id} started {_t(started[0].start_time)} "
-                                       f"for slot {_t(slot)}, next {_t(upcoming)}", slot)
+        return Decision(outlet, False, f"not due: job {started[0].id}{_on(started[0])} started "
+                                       f"{_t(started[0].start_time)} for slot {_t(slot)}, next {_t(upcoming)}", slot)
     return Decision(outlet, True, f"due: slot {_t(slot)}", slot)
+
+
+def _on(job: Job) -> str:
+    return f" on {job.node}" if job.node else ""
 
 
 def _t(when: datetime | None) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if when else "?"
 
 
-class ScrapydError(Exception):
-    """scrapyd could not be reached, refused the credentials, or answered status "error"."""
+class Placement:
+    """Where each due outlet goes in one run: the least-loaded node that has the outlet's spider.
 
+    `loads` (pending + running jobs, from daemonstatus.json) is read once per run; every job this run places
+    counts at once, so a run with more due outlets than nodes spreads them instead of piling them onto the node
+    that was idle when the run began. Ties go to the node listed first, so a run's choices are reproducible.
+    """
 
-class ScrapydClient:
-    """listspiders.json, listjobs.json and schedule.json, with basic auth; credentials are never shown."""
+    def __init__(self, loads: Mapping[str, int], spiders: Mapping[str, set[str] | frozenset[str]]) -> None:
+        self.loads = dict(loads)
+        self.spiders = {node: frozenset(spiders.get(node, ())) for node in loads}
 
-    def __init__(self, url: str, project: str, username: str = "", password: str = "",
-                 timeout: float = 30.0) -> None:
-        self.url = url.rstrip("/") + "/"
-        self.project = project
-        self.timeout = timeout
-        token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
-        self._auth = f"Basic {token}" if username else None
+    def least_loaded(self, outlet: str) -> str | None:
+        """The node for `outlet` now, or None when no node that is left has its spider."""
+        candidates = [node for node in self.loads if outlet in self.spiders[node]]
+        return min(candidates, key=self.loads.__getitem__, default=None)
 
-    def _call(self, endpoint: str, params: list[tuple[str, str]], *, post: bool = False) -> dict[str, Any]:
-        query = urllib.parse.urlencode(params)
-        url = self.url + endpoint + ("" if post else f"?{query}")
-        request = urllib.request.Request(url, data=query.encode() if post else None,
-                                         method="POST" if post else "GET")
-        if self._auth:
-            request.add_header("Authorization", self._auth)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                data: dict[str, Any] = json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            hint = " (set SCRAPYD_USERNAME and SCRAPYD_PASSWORD)" if exc.code == 401 else ""
-            raise ScrapydError(f"{self.url}{endpoint}: HTTP {exc.code}{hint}") from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise ScrapydError(f"{self.url}{endpoint}: {getattr(exc, 'reason', exc)}") from None
-        if data.get("status") != "ok":
-            raise ScrapydError(f"{self.url}{endpoint}: {data.get('message', data)}")
-        return data
+    def placed(self, node: str) -> None:
+        self.loads[node] += 1
 
-    def spiders(self) -> list[str]:
-        return list(self._call("listspiders.json", [("project", self.project)])["spiders"])
-
-    def jobs(self) -> list[Job]:
-        data = self._call("listjobs.json", [("project", self.project)])
-        return [Job(str(j["id"]), str(j["spider"]), state, _scrapyd_time(j.get("start_time")))
-                for state in ("pending", "running", "finished") for j in data.get(state, [])]
-
-    def schedule(self, spider: str, args: dict[str, str], settings: dict[str, str]) -> str:
-        params = [("project", self.project), ("spider", spider), *args.items()]
-        params += [("setting", f"{k}={v}") for k, v in settings.items()]
-        return str(self._call("schedule.json", params, post=True)["jobid"])
-
-
-def _scrapyd_time(value: Any) -> datetime | None:
-    """scrapyd's times are naive, in the local time of its host (the scheduler runs on the same host)."""
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return when.astimezone(UTC) if when.tzinfo is None else when
+    def drop(self, node: str) -> None:
+        """A node that refused a job takes no more in this run."""
+        self.loads.pop(node, None)

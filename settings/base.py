@@ -211,6 +211,15 @@ S3_MULTIPART_CHUNKSIZE = 8 * 1024 * 1024
 # Parts of one file uploaded at once; each of the ARCHIVE_UPLOAD_WORKERS uploads its own file.
 S3_UPLOAD_CONCURRENCY = 4
 
+# --- Scheduling on scrapyd ---------------------------------------------------------------------------
+# `scrapy schedule` (crawler/commands/schedule.py, docs/scale-out.md): the scrapyd nodes due outlets are placed
+# on, each a URL or a scrapy.cfg deploy target's name (a glob: "node-*"). --url, given, wins; empty and no
+# --url: $SCRAPYD_URL (several URLs separated by spaces or commas), else http://127.0.0.1:6800/.
+SCHEDULE_NODES: list[str] = []
+# Seconds a node has to answer each API call (5 at most to accept the connection); one that does not is
+# skipped for the run, with one warning line.
+SCHEDULE_TIMEOUT = 30.0
+
 # --- QA ---------------------------------------------------------------------------------------------
 # `scrapy qa` (crawler/commands/qa.py): a crawl's articles replayed through pywb in a headless browser.
 # pywb's `wayback` and `wb-manager`: empty, from the PATH; else a folder holding them, or a virtual environment

@@ -125,11 +125,42 @@ def _config(home: Path, port: int) -> Path:
     return path
 
 
+def launch_scrapyd(home: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """A scrapyd with the project's config (auth on) on a free port, started in `home`; wait_for_scrapyd next."""
+    port = free_port()
+    _config(home, port)
+    # Credentials reach the jobs through scrapyd's environment, never through schedule.json.
+    env = {k: v for k, v in env.items() if k not in ("PYTHONPATH", "SCRAPY_SETTINGS_MODULE")}
+    env.update(SCRAPYD_USERNAME=USER, SCRAPYD_PASSWORD=PASSWORD)
+    # Started in its own folder: our packages in its working directory would shadow the egg.
+    with (home / "scrapyd.out").open("w") as log:
+        proc = subprocess.Popen([str(BIN / "scrapyd"), "--pidfile="], cwd=home, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+    return proc, f"http://127.0.0.1:{port}/"
+
+
+def wait_for_scrapyd(proc: subprocess.Popen[bytes], url: str, home: Path) -> None:
+    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    request = urllib.request.Request(url + "daemonstatus.json", headers={"Authorization": f"Basic {token}"})
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert json.loads(response.read())["status"] == "ok"
+            return
+        except (urllib.error.URLError, ConnectionError):
+            assert proc.poll() is None and time.monotonic() < deadline, (home / "scrapyd.out").read_text()
+            time.sleep(0.2)
+
+
+def stop_scrapyd(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
 @pytest.fixture(scope="module")
 def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
     home = tmp_path_factory.mktemp("scrapyd")
-    port = free_port()
-    _config(home, port)
     moto = MotoS3()
     moto.start()
     moto.reset()
@@ -138,33 +169,20 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
     replica = ReplicaServer()
     base_url = replica.start()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SCRAPY_SETTINGS_MODULE")}
-    # Credentials reach the jobs through scrapyd's environment, never through schedule.json.
-    env.update(SCRAPYD_USERNAME=USER, SCRAPYD_PASSWORD=PASSWORD, AWS_ACCESS_KEY_ID=ACCESS_KEY,
-               AWS_SECRET_ACCESS_KEY=SECRET_KEY)
-    # Started in its own folder: our packages in its working directory would shadow the egg.
-    log = (home / "scrapyd.out").open("w")
-    proc = subprocess.Popen([str(BIN / "scrapyd"), "--pidfile="], cwd=home, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    server = Scrapyd(f"http://127.0.0.1:{port}/", home, moto, replica, base_url)
+    env.update(AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY)
+    proc, url = launch_scrapyd(home, env)
+    server = Scrapyd(url, home, moto, replica, base_url)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                server.call("daemonstatus.json")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert proc.poll() is None and time.monotonic() < deadline, (home / "scrapyd.out").read_text()
-                time.sleep(0.2)
+        wait_for_scrapyd(proc, url, home)
         deploy = subprocess.run([str(BIN / "scrapyd-deploy"), "production", "-v", "r1"], cwd=ROOT,
-                                env={**env, "SCRAPYD_URL": server.url}, capture_output=True, text=True,
+                                env={**env, "SCRAPYD_USERNAME": USER, "SCRAPYD_PASSWORD": PASSWORD,
+                                     "SCRAPYD_URL": server.url}, capture_output=True, text=True,
                                 timeout=120, check=False)
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
         assert '"status": "ok"' in deploy.stdout + deploy.stderr
         yield server
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+        stop_scrapyd(proc)
         replica.stop()
         moto.stop()
 
@@ -272,15 +290,19 @@ def test_the_scheduler_starts_a_due_outlet_once(scrapyd: Scrapyd, tmp_path: Path
     assert first.returncode == 0, first.stderr
     assert "rt: due: slot" in first.stderr and "scheduled job" in first.stderr, first.stderr
     job = first.stderr.rsplit("scheduled job ", 1)[1].split()[0]
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{4}", job), job  # a crawl id (crawler.crawl.new_crawl_id)
     again = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert again.returncode == 0, again.stderr
     assert "scheduled job" not in again.stderr
     assert f"rt: job {job} is still" in again.stderr or f"job {job} started" in again.stderr
     scrapyd.wait(job)
-    assert scrapyd.manifest("runs", job, "rt")["status"] == "finished", scrapyd.log(job, "rt")
+    manifest = scrapyd.manifest("runs", job, "rt")
+    assert manifest["status"] == "finished", scrapyd.log(job, "rt")
+    assert manifest["crawl_id"] == manifest["scrapyd_job"] == job
 
     refused = subprocess.run(cmd, cwd=ROOT, env={**env, "SCRAPYD_PASSWORD": "wrong"}, capture_output=True,
                              text=True, timeout=60, check=False)
     assert refused.returncode == 1
-    assert "HTTP 401" in refused.stderr
+    assert f"node {scrapyd.url} skipped: daemonstatus.json: HTTP 401" in refused.stderr
+    assert "no scrapyd node answers" in refused.stderr
     assert "wrong" not in refused.stderr
