@@ -16,16 +16,18 @@ from typing import Any, Protocol
 
 from crawler.extractors import generic, globalresearch
 from crawler.extractors.rules import ExtractRules
+from crawler.extractors.text import Html
 
 __all__ = ["CONFIGURABLE", "EXTRACTORS", "Extractor", "extractor_for", "get_extractor"]
 
 
 
 class Extractor(Protocol):
-    """`extractor(html, url)` → the article's fields as printed. Given an `evidence` dict, the extractor also
-    writes into it where each field came from (`scrapy extract --explain`); what it returns is the same."""
+    """`extractor(html, url)` → the article's fields as printed; `html` is the page's text or its parsed document.
+    Given an `evidence` dict, the extractor also writes into it where each field came from (`scrapy extract
+    --explain`); what it returns is the same."""
 
-    def __call__(self, html: str, url: str, evidence: dict[str, str] | None = None) -> dict[str, Any]: ...
+    def __call__(self, html: Html, url: str, evidence: dict[str, str] | None = None) -> dict[str, Any]: ...
 
 
 EXTRACTORS: dict[str, Extractor] = {

@@ -38,7 +38,17 @@ from crawler.extractors.meta import Meta, base_url
 from crawler.extractors.people import BY_RE, split_names
 from crawler.extractors.rules import TERM_FIELDS, ExtractRules, Selector
 from crawler.extractors.structured import StructuredArticle, read_structured_tree, types_of
-from crawler.extractors.text import BLOCK_TAGS, absolute, collapse, paragraphs, parse_html, slug_of, text_of, unique
+from crawler.extractors.text import (
+    BLOCK_TAGS,
+    Html,
+    absolute,
+    collapse,
+    paragraphs,
+    parse_html,
+    slug_of,
+    text_of,
+    unique,
+)
 
 __all__ = ["DEFAULT_BOILERPLATE", "DEFAULT_LABELS", "EXTRACTOR_ID", "GenericExtractor", "describe", "extract"]
 
@@ -144,7 +154,7 @@ _CLASS_WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _DROP_TAGS = ("aside", "nav", "form", "button", "figcaption", "iframe", "noscript", "template")
 
 
-def extract(html: str, url: str, evidence: dict[str, str] | None = None) -> dict[str, Any]:
+def extract(html: Html, url: str, evidence: dict[str, str] | None = None) -> dict[str, Any]:
     """The generic extractor with no outlet rules: `scrapy extract --outlet generic`."""
     return _DEFAULT(html, url, evidence)
 
@@ -158,7 +168,7 @@ class GenericExtractor:
         self._labels = {**DEFAULT_LABELS, **self.rules.labels}
         self._boilerplate = DEFAULT_BOILERPLATE + self.rules.boilerplate
 
-    def __call__(self, html: str, url: str, evidence: dict[str, str] | None = None) -> dict[str, Any]:
+    def __call__(self, html: Html, url: str, evidence: dict[str, str] | None = None) -> dict[str, Any]:
         root = parse_html(html)
         structured = read_structured_tree(root, url)
         for selector in self._drop:
@@ -1171,7 +1181,7 @@ class _Page:
                 if _COPYRIGHT_MARK_RE.search(line) or line:
                     self.note("copyright", f"outlet rule: {self.rules.selectors['copyright'].expression}")
                     return _copyright_of(line)
-            return None
+            # The rule gives nothing here (an older markup of the outlet): the page's own © line, as for any site.
         candidates: list[tuple[int, lxml_html.HtmlElement, str]] = []
         seen: set[Any] = set()
         for element in self.text_hits(_COPYRIGHT_TEXT_RE):
@@ -1234,11 +1244,19 @@ class _Page:
 
     def body(self, title: str | None) -> str | None:
         found = self.select("body")
-        if found is not None:
-            blocks = [text for f in found if isinstance(f, lxml_html.HtmlElement) for _, text in paragraphs(f)]
-            self.note("body", f"outlet rule: {self.rules.selectors['body'].expression}")
+        containers = [f for f in found or [] if isinstance(f, lxml_html.HtmlElement)]
+        # One container inside another (a live blog's entries inside the article's text) is read once.
+        chosen = set(containers)
+        containers = [c for c in containers if not any(a in chosen for a in c.iterancestors())]
+        if containers:
+            removed = sum(self._drop_furniture(container) for container in containers)
+            removed += sum(_drop_promo_links(container, self.url) for container in containers)
+            blocks = [text for container in containers for _, text in paragraphs(container)]
+            self.note("body", f"outlet rule: {self.rules.selectors['body'].expression}"
+                      + (f", {removed} furniture elements removed first" if removed else ""))
         else:
-            removed = self._drop_furniture()
+            # No body rule, or one that matches nothing here (an older markup of the outlet): the main text.
+            removed = self._drop_furniture() + _drop_promo_links(self.root, self.url)
             document = trafilatura.bare_extraction(self.root, url=self.url, fast=True, favor_precision=True,
                                                    include_comments=False, include_tables=False,
                                                    include_images=False, deduplicate=False)
@@ -1246,35 +1264,44 @@ class _Page:
             blocks = [collapse(line) for line in (text or "").split("\n")]
             if blocks and title and blocks[0] == title:
                 blocks = blocks[1:]
-            self.note("body", "trafilatura main text" + (f", {removed} furniture elements removed first"
-                                                         if removed else ""))
+            self.note("body", ("trafilatura main text" if found is None else
+                               f"trafilatura main text (the outlet rule {self.rules.selectors['body'].expression} "
+                               "matches nothing here)")
+                      + (f", {removed} furniture elements removed first" if removed else ""))
         kept = [b for b in blocks if b and not any(p.search(b) for p in self.x._boilerplate)]
         return "\n\n".join(kept) or None
 
-    def _drop_furniture(self) -> int:
-        """Remove share bars, related links, promos, newsletter boxes and the like, by their class, id or
-        aria-label words, never an element holding the headline, the article's own container or most of the
-        page's paragraph text."""
+    def _drop_furniture(self, within: lxml_html.HtmlElement | None = None) -> int:
+        """Remove share bars, related links, promos, newsletter boxes, disclaimers and the like, by their class,
+        id or aria-label words, never an element holding the headline, the article's own container or most of
+        the text it is in (the page's, or the body container's when `within` is the outlet's body element)."""
         h1 = self.headline()
         keep = set(h1.iterancestors()) if h1 is not None else set()
-        total = sum(len(p.text_content()) for p in self.root.iter("p")) or 1
+        scope = self.root if within is None else within
+        total = sum(len(p.text_content()) for p in scope.iter("p")) or 1
+        candidates = (self.classed(_ANY) + self.root.xpath("//*[@aria-label][not(@class) and not(@id)]")
+                      if within is None else
+                      [e for e in within.iterdescendants() if isinstance(e.tag, str)
+                       and (e.get("class") or e.get("id") or e.get("aria-label"))])
         doomed = []
-        for element in self.classed(_ANY) + self.root.xpath("//*[@aria-label][not(@class) and not(@id)]"):
+        for element in candidates:
             if element.tag not in _CONTAINER_TAGS or element in keep:
                 continue
-            words = _class_words(" ".join((element.get("class") or "", element.get("id") or "",
-                                           element.get("aria-label") or "")))
-            if not words or _CONTENT_WORDS.intersection(words):
-                continue
-            if not (_FURNITURE_WORDS.intersection(words) or any(pair in _FURNITURE_PAIRS
-                                                               for pair in itertools.pairwise(words))):
+            names = " ".join((element.get("class") or "", element.get("id") or "", element.get("aria-label") or ""))
+            if within is not None:
+                # Inside the article's own container a BEM name says what the element is by its element part:
+                # `b-article__disclaimer` is a disclaimer, `arcticle__read-more` a read-more box.
+                if not any(_is_furniture(_class_words(token.rsplit("__", 1)[-1])) for token in names.split()):
+                    continue
+            elif not _is_furniture(_class_words(names)):
                 continue
             if sum(len(p.text_content()) for p in element.iter("p")) * 3 > total:
                 continue
             doomed.append(element)
-        for element in self.root.iter(*_DROP_TAGS):
-            if element not in keep:
-                doomed.append(element)
+        if within is None:
+            for element in self.root.iter(*_DROP_TAGS):
+                if element not in keep:
+                    doomed.append(element)
         removed = 0
         doomed_set = set(doomed)
         for element in doomed:
@@ -1282,6 +1309,35 @@ class _Page:
                 _remove(element)
                 removed += 1
         return removed
+
+
+def _is_furniture(words: list[str]) -> bool:
+    """Class words naming furniture (share, related, promo, read-more…) and no word of the article's own
+    containers (`entry-content entry-content-read-more` is content with a modifier)."""
+    if not words or _CONTENT_WORDS.intersection(words):
+        return False
+    return bool(_FURNITURE_WORDS.intersection(words)) or any(pair in _FURNITURE_PAIRS
+                                                             for pair in itertools.pairwise(words))
+
+
+def _drop_promo_links(root: lxml_html.HtmlElement, url: str) -> int:
+    """Remove the paragraphs that are nothing but a link to another page of the same site ("READ MORE: …", a
+    bare headline): promotions of other stories set between the article's paragraphs. Decided by the markup
+    (all the paragraph's text is link text, every link is the site's own), not by the words of the promo."""
+    doomed = []
+    for paragraph in root.iter("p"):
+        links = paragraph.xpath(".//a[@href]")
+        if not links:
+            continue
+        text = text_of(paragraph)
+        if not text or collapse("".join(text_of(a) for a in links)).replace(" ", "") != text.replace(" ", ""):
+            continue
+        if all(_same_site(absolute(url, a.get("href")), url) and urlsplit(absolute(url, a.get("href")) or "").path
+               .strip("/") and not a.get("href", "").startswith("#") for a in links):
+            doomed.append(paragraph)
+    for paragraph in doomed:
+        _remove(paragraph)
+    return len(doomed)
 
 
 def _class_words(text: str) -> list[str]:
