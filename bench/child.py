@@ -21,6 +21,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+import psutil
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -29,9 +30,27 @@ from scrapy.utils.project import get_project_settings
 from bench.plain_spider import PLAIN_SETTINGS, PlainSpider
 
 
+def descendants_cpu() -> tuple[float, float]:
+    """CPU seconds and summed RSS (KB) of this process's live descendants (the page readers' forkserver and its
+    workers), each with what its own finished children used: their cost is the crawl's cost."""
+    cpu = rss = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+            cpu += times.user + times.system + times.children_user + times.children_system
+            rss += child.memory_info().rss / 1024
+        except psutil.NoSuchProcess:
+            continue
+    return cpu, rss
+
+
 def snapshot() -> dict[str, float]:
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {"wall": time.monotonic(), "cpu": usage.ru_utime + usage.ru_stime,
+    waited = resource.getrusage(resource.RUSAGE_CHILDREN)
+    live_cpu, live_rss_kb = descendants_cpu()
+    children_cpu = waited.ru_utime + waited.ru_stime + live_cpu
+    return {"wall": time.monotonic(), "cpu": usage.ru_utime + usage.ru_stime + children_cpu,
+            "children_cpu": children_cpu, "children_rss_kb": live_rss_kb,
             "user": usage.ru_utime, "sys": usage.ru_stime, "maxrss_kb": float(usage.ru_maxrss)}
 
 

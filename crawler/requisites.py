@@ -10,28 +10,42 @@ capture would be; docs/architecture.md says why this crawler does not run one). 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import tinycss2
-from lxml import html as lxml_html
+from lxml import etree
+
+from crawler.extractors.text import Html, parse_html
 
 __all__ = ["css_requisites", "html_requisites", "script_requisites"]
 
 _ICON_RELS = {"icon", "shortcut icon", "apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _LEAD_IMAGE = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
 
 
-def html_requisites(text: str, url: str) -> list[str]:
-    """Absolute http(s) URLs of the page's requisites, in page order, each once."""
+# The elements that can name a requisite, and those with a url() in their style attribute. Walking every element
+# of an 80 KB page in Python cost more than parsing it; lxml's tag filter and one attribute query walk it in C.
+_TAGS = ("link", "script", "img", "source", "input", "embed", "track", "video", "meta", "style")
+_STYLED = etree.XPath("//*[contains(@style, 'url(')]")
+_BASE_HREF = etree.XPath("string(//base/@href)")
+
+
+def html_requisites(page: Html, url: str) -> list[str]:
+    """Absolute http(s) URLs of the page's requisites, in page order, each once.
+
+    `page` is the page's text or its parsed document (crawler.extractors.page.read_page parses once for the
+    extractor and this); the document is only read.
+    """
     try:
-        # lxml refuses text with C0 control characters (a NUL in a hostile page): they carry no markup.
-        root = lxml_html.fromstring(_CONTROL.sub("", text))
-    except (ValueError, TypeError, lxml_html.etree.ParserError):
+        root = parse_html(page)
+    except (ValueError, TypeError, etree.ParserError):
         return []
-    base = root.xpath("string(//base/@href)") or url
+    base = str(_BASE_HREF(root)) or url
     found: list[str] = []
-    for element in root.iter():
+    styled = _STYLED(root)
+    # Document order either way; every element only when some carry a url() in their style (rare).
+    for element in (root.iter() if styled else root.iter(*_TAGS)):
         tag = element.tag if isinstance(element.tag, str) else ""
         if tag == "link":
             rel = " ".join((element.get("rel") or "").lower().split())
@@ -52,19 +66,31 @@ def html_requisites(text: str, url: str) -> list[str]:
             if key in _LEAD_IMAGE:
                 found.append(element.get("content") or "")
         elif tag == "style" and element.text:
-            found += css_requisites(element.text, base)
+            found += _style_sheet_urls(element.text)
         if tag == "script" and element.text:
             found += script_requisites(element.text)
         style = element.get("style") if tag else None
         if style and "url(" in style:
-            found += _urls(tinycss2.parse_blocks_contents(style), base)
+            found += _style_attribute_urls(style)
     return _absolute(found, base)
+
+
+# An outlet's pages carry the same inline <style> blocks and style attributes: each is tokenized once, not once
+# a page (the URLs as written; the page's base resolves them).
+@lru_cache(maxsize=256)
+def _style_sheet_urls(text: str) -> tuple[str, ...]:
+    return tuple(_urls(tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)))
+
+
+@lru_cache(maxsize=1024)
+def _style_attribute_urls(style: str) -> tuple[str, ...]:
+    return tuple(_urls(tinycss2.parse_blocks_contents(style)))
 
 
 def css_requisites(text: str, url: str) -> list[str]:
     """Absolute http(s) URLs a stylesheet needs: its `@import`s and every `url()` (fonts, images)."""
     rules = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
-    return _absolute(_urls(rules, url), url)
+    return _absolute(_urls(rules), url)
 
 
 # URLs of files that an inline script loads, speculatively, as Heritrix's ExtractorJS finds them: a quoted
@@ -80,7 +106,7 @@ def script_requisites(text: str) -> list[str]:
     return [match.replace("\\/", "/") for match in _SCRIPT_URL.findall(text)]
 
 
-def _urls(nodes: list[object], base: str) -> list[str]:
+def _urls(nodes: list[object]) -> list[str]:
     found: list[str] = []
     for node in nodes:
         kind = getattr(node, "type", "")
@@ -96,7 +122,7 @@ def _urls(nodes: list[object], base: str) -> list[str]:
         for child in ("prelude", "content", "arguments", "value"):
             inner = getattr(node, child, None)
             if isinstance(inner, list):
-                found += _urls(inner, base)
+                found += _urls(inner)
     return found
 
 

@@ -114,7 +114,12 @@ EXTENSIONS = {
     "pipelines.archive.extension.ArchiveExtension": 10,
     "pipelines.warc.writer.WarcWriter": 20,
     "crawler.extensions.progress.ProgressLog": 500,
+    # Article pages parsed once and extracted in worker processes, on every core (EXTRACT_PROCESSES).
+    "crawler.extensions.page_readers.PageReaders": 30,
 }
+# Processes that read article pages (one parse: item and requisites) off the reactor thread; 0 reads them in the
+# crawl's own process. None: one per usable core (taskset and cgroups count) when there are two or more, else 0.
+EXTRACT_PROCESSES: int | None = None
 # --- WARC ------------------------------------------------------------------------------------------
 # Capture sits above HttpCompressionMiddleware (590), RedirectMiddleware (600) and RetryMiddleware (550):
 # bodies stay encoded as received, and every redirect hop and retried attempt is archived.

@@ -79,32 +79,33 @@ def _scheduler(mirror: bool = False, **settings: object) -> tuple[RequisiteSched
     return RequisiteScheduler(identity, ("cdn.example.net",), Settings({**values, **settings}), stats), stats
 
 
-def _page(url: str = "https://www.example.org/news/story/1") -> HtmlResponse:
-    return HtmlResponse(url, body=PAGE.encode(), encoding="utf-8", request=Request(url))
+def _page(url: str = "https://www.example.org/news/story/1") -> tuple[list[str], str]:
+    """What the spider hands the scheduler: the page's requisites (read_page finds them) and its URL."""
+    return html_requisites(PAGE, url), url
 
 
 def test_each_requisite_once_per_crawl_on_the_outlet_and_its_asset_hosts() -> None:
     scheduler, stats = _scheduler()
-    first = list(scheduler.of_page(_page(), lambda r: iter(()), lambda f: None))
+    first = list(scheduler.of_page(*_page(), lambda r: iter(()), lambda f: None))
     assert len(first) == 16
     assert all(r.meta["archive_kind"] == "requisite" and r.meta["dont_obey_robotstxt"] for r in first)
-    assert list(scheduler.of_page(_page("https://www.example.org/news/story/2"), lambda r: iter(()),
+    assert list(scheduler.of_page(*_page("https://www.example.org/news/story/2"), lambda r: iter(()),
                                   lambda f: None)) == []  # the same requisites: fetched once per crawl
     assert stats.get_value("requisites/scheduled") == 16
 
 
 def test_budgets_hold_requisites_back_with_stats() -> None:
     scheduler, stats = _scheduler(REQUISITES_PER_PAGE=5)
-    assert len(list(scheduler.of_page(_page(), lambda r: iter(()), lambda f: None))) == 5
+    assert len(list(scheduler.of_page(*_page(), lambda r: iter(()), lambda f: None))) == 5
     assert stats.get_value("requisites/skipped/page_budget") == 11
     scheduler, stats = _scheduler(REQUISITES_MAX_COUNT=3)
-    assert len(list(scheduler.of_page(_page(), lambda r: iter(()), lambda f: None))) == 3
+    assert len(list(scheduler.of_page(*_page(), lambda r: iter(()), lambda f: None))) == 3
     assert stats.get_value("requisites/skipped/crawl_budget") == 13
 
 
 def test_a_mirror_crawl_fetches_the_outlet_s_requisites_from_the_mirror_only() -> None:
     scheduler, stats = _scheduler(mirror=True)
-    requests = list(scheduler.of_page(_page("http://127.0.0.1:9/news/story/1"), lambda r: iter(()),
+    requests = list(scheduler.of_page(*_page("http://127.0.0.1:9/news/story/1"), lambda r: iter(()),
                                       lambda f: None))
     assert {r.url.split("/")[2] for r in requests} == {"127.0.0.1:9"}
     assert stats.get_value("requisites/skipped/not_mirrored") == 1  # the CDN's lead image

@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 from crawler.extractors.dates import PRINTED_DATE, YEAR_RE
 from crawler.extractors.meta import Meta, base_url
 from crawler.extractors.people import NAME_SEPARATORS_NO_SEMICOLON, byline_people
-from crawler.extractors.text import absolute, collapse, paragraphs, parse_html, slug_of, text_of, unique
+from crawler.extractors.text import Html, absolute, collapse, paragraphs, parse_html, slug_of, text_of, unique
 
 __all__ = ["EXTRACTOR_ID", "extract"]
 
@@ -30,7 +30,7 @@ _DATE_TAIL_RE = re.compile(rf"(?P<date>{PRINTED_DATE})\s*$")
 _SOURCE_PREFIX = "The original source of this article is"
 
 # Paragraphs of the article body that are the site's furniture, not the author's text.
-BOILERPLATE = tuple(re.compile(p, re.IGNORECASE) for p in (
+BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in (
     r"^The original source of this article is\b",
     r"^Copyright ©",
     r"^Comment on Global Research Articles on our Facebook page",
@@ -45,7 +45,7 @@ BOILERPLATE = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"^Disclaimer:",
     r"^Visit and follow us on Instagram",
     r"^Follow us on Instagram and Twitter",
-))
+)), re.IGNORECASE)
 
 
 # Where each field comes from, as this profile reads it (the evidence of `scrapy extract --explain`: coarser
@@ -71,39 +71,42 @@ EVIDENCE = {
 }
 
 
-def extract(html: str, url: str, evidence: dict[str, str] | None = None) -> dict[str, Any]:
+def extract(html: Html, url: str, evidence: dict[str, str] | None = None) -> dict[str, Any]:
     """Everything the page says about its article, as printed (`evidence` receives the selectors read)."""
     if evidence is not None:
         evidence.update(EVIDENCE)
     root = parse_html(html)
+    # The article's own block holds every field printed on the page; queries read it, not the whole page.
+    article = _first_el(root, '//div[@id="singleArticle"]')
+    scope = article if article is not None else root
     base = base_url(root, url)
     canonical = absolute(base, _first(root, '//link[@rel="canonical"]/@href'))
     meta = Meta(root)
 
-    published = (meta.first("property:article:published_time") or _gr_date(root)
+    published = (meta.first("property:article:published_time") or _gr_date(scope)
                  or meta.first("itemprop:datePublished") or None)
-    original = _original_source(root, base)
+    original = _original_source(scope, base)
     if original is not None and original["published"] is None and original["name"] == OUTLET_NAME:
         # An original: the outlet that first published it is Global Research, on this date.
         original["published"] = published
-    byline_el = _first_el(root, '//div[contains(@class,"post-info")]/div[contains(@class,"author")]')
+    byline_el = _first_el(scope, './/div[contains(@class,"post-info")]/div[contains(@class,"author")]')
 
     return {
         "url": canonical or url,
         "article_id": _article_id(canonical or url),
-        "title": _title(root, meta),
-        "subtitle": _text_or_none(_first_el(root, '//div[@class="title"]/h3[contains(@class,"subtitle")]')),
+        "title": _title(root, article, meta),
+        "subtitle": _text_or_none(_first_el(scope, './/div[@class="title"]/h3[contains(@class,"subtitle")]')),
         "byline": _text_or_none(byline_el),
         "authors": byline_people(byline_el, base, NAME_SEPARATORS_NO_SEMICOLON) if byline_el is not None else [],
         "published": published,
         "modified": meta.first("property:article:modified_time") or meta.first("itemprop:dateModified"),
-        **_terms(root, base),
+        **_terms(scope, base),
         "original_source": original,
-        "copyright": _copyright(root),
+        "copyright": _copyright(scope),
         "language": meta.first("itemprop:inLanguage") or _first(root, "/html/@lang") or None,
         "summary": meta.first("property:og:description") or meta.first("name:description"),
         "image": absolute(base, meta.first("property:og:image") or meta.first("itemprop:thumbnailUrl")),
-        "body": _body(root),
+        "body": _body(scope),
         "extractor": EXTRACTOR_ID,
     }
 
@@ -139,11 +142,12 @@ def _article_id(url: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _title(root: lxml_html.HtmlElement, meta: Meta) -> str | None:
-    headline = _text_or_none(_first_el(root, '//div[@id="singleArticle"]//*[@itemprop="headline"]'))
-    if headline:
-        return headline
-    headline = _text_or_none(_first_el(root, '//div[@class="title"]/h2'))
+def _title(root: lxml_html.HtmlElement, article: lxml_html.HtmlElement | None, meta: Meta) -> str | None:
+    if article is not None:
+        headline = _text_or_none(_first_el(article, './/*[@itemprop="headline"]'))
+        if headline:
+            return headline
+    headline = _text_or_none(_first_el(article if article is not None else root, './/div[@class="title"]/h2'))
     if headline:
         return headline
     title = meta.first("property:og:title") or _first(root, "//title/text()")
@@ -152,18 +156,18 @@ def _title(root: lxml_html.HtmlElement, meta: Meta) -> str | None:
     return None
 
 
-def _gr_date(root: lxml_html.HtmlElement) -> str | None:
-    line = _text_or_none(_first_el(root, '//div[contains(@class,"grDate")]'))
+def _gr_date(scope: lxml_html.HtmlElement) -> str | None:
+    line = _text_or_none(_first_el(scope, './/div[contains(@class,"grDate")]'))
     if not line:
         return None
     match = _GR_DATE_RE.match(line)
     return match.group("date") if match else line
 
 
-def _terms(root: lxml_html.HtmlElement, base: str) -> dict[str, list[dict[str, str | None]]]:
+def _terms(scope: lxml_html.HtmlElement, base: str) -> dict[str, list[dict[str, str | None]]]:
     """Region, Theme and In-depth Report blocks: one entry per link, never split on commas."""
     terms: dict[str, list[dict[str, str | None]]] = {key: [] for key in _LABELS.values()}
-    for block in _all(root, '//div[contains(@class,"catAndTag")]/div'):
+    for block in _all(scope, './/div[contains(@class,"catAndTag")]/div'):
         label = collapse(block.text).rstrip(":").strip().lower()
         key = _LABELS.get(label)
         if key is None:
@@ -176,21 +180,21 @@ def _terms(root: lxml_html.HtmlElement, base: str) -> dict[str, list[dict[str, s
     return terms
 
 
-def _footer_lines(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
-    return _all(root, '//div[contains(@class,"copyright")]')
+def _footer_lines(scope: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    return _all(scope, './/div[contains(@class,"copyright")]')
 
 
-def _original_source(root: lxml_html.HtmlElement, base: str) -> dict[str, Any] | None:
+def _original_source(scope: lxml_html.HtmlElement, base: str) -> dict[str, Any] | None:
     name: str | None = None
     url: str | None = None
-    for line in _footer_lines(root):
+    for line in _footer_lines(scope):
         text = text_of(line)
         if text.startswith(_SOURCE_PREFIX):
             link = _first_el(line, ".//a[@href]")
             name = (text_of(link) if link is not None else collapse(text[len(_SOURCE_PREFIX):])) or None
             url = absolute(base, link.get("href")) if link is not None else None
             break
-    header = _header_source(root, base)
+    header = _header_source(scope, base)
     if header is not None:
         # Trust the footer first for name and link; the header adds the original date.
         return {"name": name or header["name"], "url": url or header["url"], "published": header["published"]}
@@ -199,9 +203,9 @@ def _original_source(root: lxml_html.HtmlElement, base: str) -> dict[str, Any] |
     return {"name": name, "url": url, "published": None}
 
 
-def _header_source(root: lxml_html.HtmlElement, base: str) -> dict[str, Any] | None:
+def _header_source(scope: lxml_html.HtmlElement, base: str) -> dict[str, Any] | None:
     """The unclassed line after div.grDate naming the original outlet and its date, e.g. 'Sputnik 13 December 2016'."""
-    line = _first_el(root, '//div[contains(@class,"post-info")]/div[contains(@class,"grDate")]'
+    line = _first_el(scope, './/div[contains(@class,"post-info")]/div[contains(@class,"grDate")]'
                            "/following-sibling::*[1]")
     if line is None or (line.get("class") or "").strip():
         return None
@@ -218,8 +222,8 @@ def _header_source(root: lxml_html.HtmlElement, base: str) -> dict[str, Any] | N
     }
 
 
-def _copyright(root: lxml_html.HtmlElement) -> dict[str, Any] | None:
-    for line in _footer_lines(root):
+def _copyright(scope: lxml_html.HtmlElement) -> dict[str, Any] | None:
+    for line in _footer_lines(scope):
         text = text_of(line)
         if not text.lower().startswith("copyright"):
             continue
@@ -233,17 +237,18 @@ def _copyright(root: lxml_html.HtmlElement) -> dict[str, Any] | None:
     return None
 
 
-def _body(root: lxml_html.HtmlElement) -> str | None:
-    content = _first_el(root, '//div[@id="singleArticle"]//div[@itemprop="articleBody"]'
-                              ' | //div[@itemprop="articleBody"]'
-                              ' | //div[contains(@class,"post")]//div[contains(@class,"content")]')
+def _body(scope: lxml_html.HtmlElement) -> str | None:
+    content = _first_el(scope, './/div[@itemprop="articleBody"]'
+                               ' | .//div[contains(@class,"post")]//div[contains(@class,"content")]')
     if content is None:
         return None
+    # The footer lines (source, copyright) sit inside the body's block: their paragraphs are left out.
+    footer = {element for line in _all(content, './/*[contains(@class,"copyright")]') for element in line.iter()}
+    copyright_class = "copyright" in (content.get("class") or "") or any(
+        "copyright" in (a.get("class") or "") for a in content.iterancestors())
     kept: list[str] = []
     for element, text in paragraphs(content):
-        if any("copyright" in (a.get("class") or "") for a in (element, *element.iterancestors())):
-            continue
-        if any(pattern.search(text) for pattern in BOILERPLATE):
+        if copyright_class or element in footer or BOILERPLATE.search(text):
             continue
         kept.append(text)
     return "\n\n".join(kept) or None

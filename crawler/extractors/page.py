@@ -5,17 +5,19 @@ golden tests, so that a page gives the same item whichever of them reads it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from typing import Any, TypedDict, Unpack
 
 from lxml import etree
 
 from crawler.extractors import EXTRACTORS, extractor_for, get_extractor
+from crawler.extractors.text import Html, parse_html
 from crawler.items import ArticleItem, WarcRef
 from crawler.outlets import Outlet
+from crawler.requisites import html_requisites
 
-__all__ = ["Fetch", "Normalizer", "PageNotParsable", "PageSource", "article_from_page", "normalized_item",
-           "page_source"]
+__all__ = ["Fetch", "Normalizer", "PageNotParsable", "PageRead", "PageSource", "article_from_page", "normalized_item",
+           "page_source", "read_page"]
 
 class PageNotParsable(ValueError):
     """A page no extractor can read (no HTML document in it): the callers say so in one line."""
@@ -47,7 +49,7 @@ def page_source(name: str, outlets: Mapping[str, Outlet]) -> PageSource:
     raise LookupError(f"unknown outlet {name!r} (outlets: {', '.join(outlets)}; extractors: {', '.join(EXTRACTORS)})")
 
 
-def article_from_page(source: PageSource, html: str, outlet_url: str, *, evidence: dict[str, str] | None = None,
+def article_from_page(source: PageSource, html: Html, outlet_url: str, *, evidence: dict[str, str] | None = None,
                       **fetch: Unpack[Fetch]) -> ArticleItem:
     """Run the source's extractor on a page and add what the fetch knows (fetched_url, fetched_at, warc, ...).
 
@@ -58,6 +60,7 @@ def article_from_page(source: PageSource, html: str, outlet_url: str, *, evidenc
     receives where each field came from (the item is the same with or without it).
     """
     try:
+        html = parse_html(html)
         if isinstance(source, Outlet):
             raw = extractor_for(source.extractor, source.extract)(html, outlet_url, evidence)
             key, language = source.key, source.language
@@ -86,3 +89,23 @@ def normalized_item(source: PageSource, html: str, outlet_url: str, normalize: N
     """
     item = article_from_page(source, html, outlet_url, evidence=evidence, **fetch)
     return ArticleItem.from_dict(normalize(asdict(item)))
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """All the crawl reads of an article page: its item and, when asked, the requisites a replay needs."""
+
+    item: ArticleItem
+    requisites: list[str] = field(default_factory=list)
+
+
+def read_page(source: PageSource, html: str, outlet_url: str, *, requisites_of: str | None = None,
+              **fetch: Unpack[Fetch]) -> PageRead:
+    """The page parsed once for its requisites (relative to `requisites_of`, the URL it was fetched from; none
+    when not given) and its item. The requisites are read first: an extractor may prune the document."""
+    try:
+        root = parse_html(html)
+    except (etree.ParserError, etree.XMLSyntaxError) as exc:
+        raise PageNotParsable(f"no HTML document to read ({exc})") from None
+    requisites = html_requisites(root, requisites_of) if requisites_of else []
+    return PageRead(article_from_page(source, root, outlet_url, **fetch), requisites)

@@ -31,7 +31,8 @@ from twisted.python.failure import Failure
 
 from crawler.crawl import CrawlIdentity, new_crawl_id, origin_of
 from crawler.extensions.crawl import crawl_identity
-from crawler.extractors.page import PageNotParsable, article_from_page
+from crawler.extensions.page_readers import PageReaders
+from crawler.extractors.page import PageNotParsable
 from crawler.items import ArticleItem
 from crawler.middlewares.redirect_guard import RedirectRefused
 from crawler.middlewares.warc_capture import NotArchived
@@ -97,6 +98,7 @@ class OutletSpider(scrapy.Spider):
         self.refresh_days = _positive_int(refresh_days, "refresh_days", minimum=0)
         self.earlier: EarlierCrawls | None = None
         self.requisites: RequisiteScheduler
+        self.page_readers: PageReaders
         self._identity: CrawlIdentity | None = None
         self._articles_scheduled: set[str] = set()
         self._limit_logged = False
@@ -125,6 +127,8 @@ class OutletSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.requisites = RequisiteScheduler(self.identity, self.outlet.asset_hosts, self.settings,
                                              self.crawler.stats)
+        # Disabled in EXTENSIONS, the readers still read: in this process, as EXTRACT_PROCESSES = 0 does.
+        self.page_readers = self.crawler.get_extension(PageReaders) or PageReaders(self.crawler, processes=0)
         if self.article_urls:
             for url in self.article_urls:
                 request = self.article_request(url, forced=True)
@@ -283,7 +287,7 @@ class OutletSpider(scrapy.Spider):
 
     # Articles.
 
-    def parse_article(self, response: Response) -> Iterator[ArticleItem | scrapy.Request]:
+    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem | scrapy.Request]:
         if self._archived_only(response, "article"):
             return
         if response.meta.get("redirect_urls") and not response.meta.get("forced") and self.earlier is not None \
@@ -298,8 +302,10 @@ class OutletSpider(scrapy.Spider):
             self._not_parsable(response, "article")
             return
         try:
-            item = article_from_page(
+            # One parse for the item and the requisites, in a reader process when there are any.
+            read = await self.page_readers.read(
                 self.outlet, response.text, self.identity.to_outlet_url(response.url),
+                requisites_of=response.url if self.requisites.enabled else None,
                 fetched_url=response.url,
                 fetched_at=response.meta.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds"),
                 crawl_id=self.identity.crawl_id,
@@ -310,8 +316,10 @@ class OutletSpider(scrapy.Spider):
             logger.warning("article archived but not extracted: %s (%s)", response.url, exc)
             self.crawler.stats.inc_value("pages/not_parsable/article")
             return
-        yield item
-        yield from self.requisites.of_page(response, self.parse_requisite, self.on_requisite_error)
+        yield read.item
+        for request in self.requisites.of_page(read.requisites, response.url, self.parse_requisite,
+                                               self.on_requisite_error):
+            yield request
 
     def parse_requisite(self, response: Response) -> Iterator[scrapy.Request]:
         """A stylesheet, script, image or font of an article page: archived (the capture did it), never an item."""

@@ -23,7 +23,7 @@ from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
 from crawler.crawl import CrawlIdentity, host_in
-from crawler.requisites import css_requisites, html_requisites
+from crawler.requisites import css_requisites
 
 __all__ = ["RequisiteScheduler"]
 
@@ -47,12 +47,13 @@ class RequisiteScheduler:
         self.seen: set[str] = set()
         self.bytes = 0
 
-    def of_page(self, response: TextResponse, callback: Callable[[Response], Iterator[scrapy.Request]],
+    def of_page(self, urls: list[str], page_url: str, callback: Callable[[Response], Iterator[scrapy.Request]],
                 errback: Callable[[Failure], None]) -> Iterator[scrapy.Request]:
-        """Requests for the requisites of an article page not yet fetched in this crawl."""
+        """Requests for the requisites of an article page (`urls`, found with the page's item by
+        crawler.extractors.page.read_page) not yet fetched in this crawl."""
         if not self.enabled:
             return
-        yield from self._requests(html_requisites(response.text, response.url), response.url, 1, callback, errback)
+        yield from self._requests(urls, page_url, 1, callback, errback)
 
     def of_stylesheet(self, response: Response, callback: Callable[[Response], Iterator[scrapy.Request]],
                       errback: Callable[[Failure], None]) -> Iterator[scrapy.Request]:
