@@ -120,6 +120,12 @@ EXTENSIONS = {
 # Processes that read article pages (one parse: item and requisites) off the reactor thread; 0 reads them in the
 # crawl's own process. None: one per usable core (taskset and cgroups count) when there are two or more, else 0.
 EXTRACT_PROCESSES: int | None = None
+# Pending requests on disk even without JOBDIR (crawler/schedulers/spilling.py): a crawl's memory does not grow
+# with the outlet's sitemaps. In a scratch folder under SCHEDULER_SPILL_DIR (empty: the system's temporary folder),
+# removed at the crawl's end. REDIS_URL replaces the scheduler with the shared one.
+SCHEDULER = "crawler.schedulers.spilling.SpillingScheduler"
+SCHEDULER_SPILL_ENABLED = True
+SCHEDULER_SPILL_DIR = ""
 # --- WARC ------------------------------------------------------------------------------------------
 # Capture sits above HttpCompressionMiddleware (590), RedirectMiddleware (600) and RetryMiddleware (550):
 # bodies stay encoded as received, and every redirect hop and retried attempt is archived.

@@ -16,24 +16,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipelines.archive.cdxj import CdxjEntry, read_cdxj, read_indexes
+from pipelines.archive.payloads import Capture, Payloads
 from pipelines.storage.base import Store
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["Capture", "EarlierCrawls", "article_key"]
-
-
-@dataclass(frozen=True)
-class Capture:
-    """An earlier capture of a payload, for revisit records."""
-
-    url: str
-    date: str
-    record_id: str
-    filename: str = ""
-    offset: int = 0
-    length: int = 0
-    """Where the record is (file name, its gzip member): an unchanged page's item points there."""
 
 
 def article_key(url: str) -> str:
@@ -48,8 +36,8 @@ class EarlierCrawls:
     crawls: int = 0
     captured: dict[str, datetime] = field(default_factory=dict)
     """article_key → the newest capture with a 2xx or 3xx answer (4xx and 5xx are tried again)."""
-    payloads: dict[str, Capture] = field(default_factory=dict)
-    """payload digest → its first capture as a 200 response (filled only when asked for)."""
+    payloads: Payloads = field(default_factory=Payloads)
+    """payload digest → its first capture as a 200 response (filled only when asked for), on disk."""
 
     @classmethod
     def read(cls, store: Store, outlet: str, *, payloads: bool = True, spool: Path | None = None) -> EarlierCrawls:
@@ -73,19 +61,21 @@ class EarlierCrawls:
 
     def _add(self, entries: Iterable[CdxjEntry], *, payloads: bool) -> None:
         self.crawls += 1
+        captures: list[tuple[str, Capture]] = []
         for entry in entries:
             if entry.truncated:  # a cut body is no capture: the next crawl fetches it again
                 continue
             if payloads and entry.digest and entry.record_id and entry.status == 200 \
                     and entry.record_type == "response":
-                self.payloads.setdefault(entry.digest, Capture(entry.url, entry.warc_date, entry.record_id,
-                                                               entry.filename, entry.offset, entry.length))
+                captures.append((entry.digest, Capture(entry.url, entry.warc_date, entry.record_id,
+                                                       entry.filename, entry.offset, entry.length)))
             if not 200 <= entry.status < 400:
                 continue
             when = _warc_date(entry.warc_date)
             key = article_key(entry.url)
             if when is not None and (key not in self.captured or self.captured[key] < when):
                 self.captured[key] = when
+        self.payloads.add_first(captures)
 
     def archived_since(self, url: str, since: datetime | None) -> bool:
         """True when an earlier crawl archived `url` (at or after `since`, when given)."""

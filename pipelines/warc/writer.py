@@ -36,8 +36,8 @@ from crawler.crawl import CrawlIdentity
 from crawler.extensions.crawl import crawl_identity
 from crawler.items import ITEM_URI_PREFIX
 from pipelines.archive.cdxj import CdxjEntry, cdxj_line
-from pipelines.archive.earlier import Capture
 from pipelines.archive.extension import ArchiveExtension, ArchiveWriteError, archive_closing
+from pipelines.archive.payloads import Capture, Payloads
 from pipelines.storage.spool import OPEN_SUFFIX, Publisher
 from pipelines.warc.records import LeveledWARCWriter, WireHeaders
 
@@ -86,7 +86,7 @@ class WarcWriter:
         self.max_size = max_size
         self.gzip_level = gzip_level
         self.seq = 0
-        self.seen: dict[str, Capture] = {}
+        self.seen = Payloads()  # the earlier crawls' table replaces it, when there is one
         # CDXJ lines go to disk as records are written and are sorted once at the end: memory stays flat.
         self._index_lines: IO[str] | None = None
         self._index_count = 0
@@ -259,7 +259,7 @@ class WarcWriter:
         self.crawler.stats.inc_value("warc/bytes_written", self._file.tell() - offset)
         assert self._path is not None
         if earlier is None and whole:
-            self.seen[digest] = Capture(ex.url, date, record_id, self._path.name, offset, length)
+            self.seen.setdefault(digest, Capture(ex.url, date, record_id, self._path.name, offset, length))
         mime = next((v for k, v in ex.response_headers if k.lower() == "content-type"), "")
         self._add_to_index(CdxjEntry(
             url=ex.url, warc_date=date, status=ex.status, mime=mime.split(";")[0].strip(), digest=digest,

@@ -1,0 +1,93 @@
+"""The revisit table: payload digest → the first capture of that payload, kept on disk.
+
+Every 200 response of a crawl, and every payload of the outlet's earlier crawls, has an entry: held in memory it
+grew with the crawl and with the archive's history (bench/RESULTS.md). SQLite (the standard library's) keeps
+it in a scratch file, keyed by the 20 bytes of the SHA-1 (a digest of another algorithm by its text), with a
+few MB of page cache; the file is private to the crawl (no journal, no fsync: it is rebuilt from the indexes by
+the next crawl) and removed with the table. One lock: the WARC writer's thread and the start's reader share it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import shutil
+import sqlite3
+import tempfile
+import threading
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Capture", "Payloads"]
+
+
+@dataclass(frozen=True)
+class Capture:
+    """An earlier capture of a payload, for revisit records."""
+
+    url: str
+    date: str
+    record_id: str
+    filename: str = ""
+    offset: int = 0
+    length: int = 0
+    """Where the record is (file name, its gzip member): an unchanged page's item points there."""
+
+
+def _key(digest: str) -> bytes:
+    if digest.startswith("sha1:") and len(digest) == 37:
+        try:
+            return base64.b32decode(digest[5:])
+        except binascii.Error:
+            pass
+    return digest.encode("utf-8")
+
+
+class Payloads:
+    def __init__(self, folder: Path | None = None) -> None:
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        self._dir = Path(tempfile.mkdtemp(prefix="outlet-archive-payloads-", dir=folder))
+        self._db = sqlite3.connect(self._dir / "payloads.sqlite", check_same_thread=False, isolation_level=None)
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-4096", "temp_store=FILE"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("CREATE TABLE captures (digest BLOB PRIMARY KEY, url TEXT, date TEXT, record_id TEXT,"
+                         " filename TEXT, offset INTEGER, length INTEGER) WITHOUT ROWID")
+        self._lock = threading.Lock()
+        self._count = 0
+        self._finalizer = weakref.finalize(self, _remove, self._db, self._dir)
+
+    def get(self, digest: str) -> Capture | None:
+        with self._lock:
+            row = self._db.execute("SELECT url, date, record_id, filename, offset, length FROM captures"
+                                   " WHERE digest = ?", (_key(digest),)).fetchone()
+        return Capture(*row) if row is not None else None
+
+    def __contains__(self, digest: object) -> bool:
+        return isinstance(digest, str) and self.get(digest) is not None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def setdefault(self, digest: str, capture: Capture) -> None:
+        """Keep the first capture of a payload: a later one of the same digest is not added."""
+        self.add_first([(digest, capture)])
+
+    def add_first(self, captures: Iterable[tuple[str, Capture]]) -> None:
+        rows = [(_key(d), c.url, c.date, c.record_id, c.filename, c.offset, c.length) for d, c in captures]
+        with self._lock:
+            before = self._db.total_changes
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR IGNORE INTO captures VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.execute("COMMIT")
+            self._count += self._db.total_changes - before
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def _remove(db: sqlite3.Connection, folder: Path) -> None:
+    db.close()
+    shutil.rmtree(folder, ignore_errors=True)
