@@ -126,6 +126,9 @@ EXTRACT_PROCESSES: int | None = None
 SCHEDULER = "crawler.schedulers.spilling.SpillingScheduler"
 SCHEDULER_SPILL_ENABLED = True
 SCHEDULER_SPILL_DIR = ""
+# Items and requests a response's callback gives that Scrapy processes at once. Scrapy's 100 starts 100 asyncio
+# tasks for every response; an article page gives one item and a few requisites (bench/RESULTS.md: -15% CPU).
+CONCURRENT_ITEMS = 8
 # --- WARC ------------------------------------------------------------------------------------------
 # Capture sits above HttpCompressionMiddleware (590), RedirectMiddleware (600) and RetryMiddleware (550):
 # bodies stay encoded as received, and every redirect hop and retried attempt is archived.

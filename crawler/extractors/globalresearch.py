@@ -77,10 +77,12 @@ def extract(html: Html, url: str, evidence: dict[str, str] | None = None) -> dic
         evidence.update(EVIDENCE)
     root = parse_html(html)
     # The article's own block holds every field printed on the page; queries read it, not the whole page.
-    article = _first_el(root, '//div[@id="singleArticle"]')
+    article = _first_el(root, "id('singleArticle')")  # the document's id table: no walk of the page
     scope = article if article is not None else root
     base = base_url(root, url)
-    canonical = absolute(base, _first(root, '//link[@rel="canonical"]/@href'))
+    # In the head, where it belongs (a walk of the head, not of the page); anywhere else only when not there.
+    canonical = absolute(base, _first(root, '/html/head/link[@rel="canonical"]/@href')
+                         or _first(root, '//link[@rel="canonical"]/@href'))
     meta = Meta(root)
 
     published = (meta.first("property:article:published_time") or _gr_date(scope)

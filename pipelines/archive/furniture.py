@@ -13,7 +13,6 @@ them, is furniture: the next crawls, `reextract` and `extract` (given the archiv
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -22,7 +21,7 @@ from typing import Any
 
 from pipelines.storage.base import Store
 
-__all__ = ["Furniture", "furniture_key", "normalize_paragraph", "strip_furniture"]
+__all__ = ["Furniture", "furniture_key", "normalize_paragraph", "normalized_paragraphs", "strip_furniture"]
 
 # Paragraphs this short are headings and labels ("Related", "Share"): structure, left to the extractors.
 _MIN_LENGTH = 25
@@ -30,7 +29,6 @@ _MIN_LENGTH = 25
 _KEEP = 5000
 # Paragraphs counted before those seen only once are let go (about 20 MB of text at this size).
 _PRUNE_AT = 100_000
-_SPACE = re.compile(r"\s+")
 
 
 def furniture_key(outlet: str, crawl_id: str) -> str:
@@ -39,11 +37,23 @@ def furniture_key(outlet: str, crawl_id: str) -> str:
 
 def normalize_paragraph(text: str) -> str:
     """The form in which two printings of a paragraph compare equal: NFKC, case-folded, spaces collapsed."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def normalized_paragraphs(body: str | None) -> list[tuple[str, str]]:
+    """The body's paragraphs, each with its normal form: normalized once for both learning and stripping, the
+    whole body in one call (NFKC and case folding never make or take a paragraph break; checked)."""
+    if not body:
+        return []
+    raw = body.split("\n\n")
+    folded = unicodedata.normalize("NFKC", body).casefold().split("\n\n")
+    if len(folded) != len(raw):  # not seen, but then one paragraph at a time
+        folded = [unicodedata.normalize("NFKC", p).casefold() for p in raw]
+    return [(p, " ".join(f.split())) for p, f in zip(raw, folded, strict=True)]
 
 
 def paragraphs_of(body: str | None) -> set[str]:
-    return {p for p in (normalize_paragraph(x) for x in (body or "").split("\n\n")) if len(p) >= _MIN_LENGTH}
+    return {n for _, n in normalized_paragraphs(body) if len(n) >= _MIN_LENGTH}
 
 
 @dataclass
@@ -75,12 +85,16 @@ class Furniture:
     def add(self, bodies: Iterable[str | None]) -> None:
         """Count this crawl's articles (their bodies as extracted, before furniture was removed)."""
         for body in bodies:
-            self.articles += 1
-            self.counts.update(paragraphs_of(body))
-            if len(self.counts) > _PRUNE_AT:
-                # Memory stays bounded over a long crawl: a paragraph seen once so far cannot be furniture yet,
-                # and real furniture (in FURNITURE_MIN_SHARE of the articles) comes back within a few articles.
-                self.counts = Counter({p: n for p, n in self.counts.items() if n > 1})
+            self.add_paragraphs(normalized_paragraphs(body))
+
+    def add_paragraphs(self, paragraphs: list[tuple[str, str]]) -> None:
+        """Count one article by its normalized_paragraphs."""
+        self.articles += 1
+        self.counts.update({n for _, n in paragraphs if len(n) >= _MIN_LENGTH})
+        if len(self.counts) > _PRUNE_AT:
+            # Memory stays bounded over a long crawl: a paragraph seen once so far cannot be furniture yet,
+            # and real furniture (in FURNITURE_MIN_SHARE of the articles) comes back within a few articles.
+            self.counts = Counter({p: n for p, n in self.counts.items() if n > 1})
 
     def to_json(self) -> str:
         common = {p: n for p, n in self.counts.most_common(_KEEP) if n >= 2}
@@ -89,10 +103,12 @@ class Furniture:
                            "paragraphs": common}, ensure_ascii=False, indent=1) + "\n"
 
 
-def strip_furniture(body: str | None, furniture: frozenset[str]) -> tuple[str | None, int]:
-    """The body without its furniture paragraphs, and how many went."""
+def strip_furniture(body: str | None, furniture: frozenset[str],
+                    paragraphs: list[tuple[str, str]] | None = None) -> tuple[str | None, int]:
+    """The body without its furniture paragraphs, and how many went (`paragraphs`: its normalized_paragraphs,
+    when already made)."""
     if not body or not furniture:
         return body, 0
-    kept = [p for p in body.split("\n\n") if normalize_paragraph(p) not in furniture]
-    removed = body.count("\n\n") + 1 - len(kept)
-    return "\n\n".join(kept) or None, removed
+    pairs = normalized_paragraphs(body) if paragraphs is None else paragraphs
+    kept = [p for p, n in pairs if n not in furniture]
+    return "\n\n".join(kept) or None, len(pairs) - len(kept)

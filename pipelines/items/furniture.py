@@ -17,7 +17,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.extensions.crawl import crawl_identity
 from pipelines.archive.extension import ArchiveExtension, archive_closing, write_whole
-from pipelines.archive.furniture import Furniture, furniture_key, strip_furniture
+from pipelines.archive.furniture import Furniture, furniture_key, normalized_paragraphs, strip_furniture
 
 __all__ = ["FurniturePipeline"]
 
@@ -67,8 +67,9 @@ class FurniturePipeline:
         state = await self._loaded()
         adapter = ItemAdapter(item)
         body = adapter.get("body")
-        state.add([body])  # as extracted: what the next crawls learn from
-        stripped, removed = strip_furniture(body, self._furniture)
+        paragraphs = normalized_paragraphs(body)  # once, for learning and stripping
+        state.add_paragraphs(paragraphs)  # as extracted: what the next crawls learn from
+        stripped, removed = strip_furniture(body, self._furniture, paragraphs)
         if removed:
             adapter["body"] = stripped
             self.crawler.stats.inc_value("items/furniture_paragraphs_removed", removed)
