@@ -6,8 +6,12 @@ BIN := $(VENV)/bin
 DEMO_PORT ?= 0
 # pywb pins an old redis client: it lives in its own environment, used only by the replay tests.
 PYWB_VERSION ?= 2.10.0
+# The peer `make bench` measures ours against (bench/peer_spider.py): scrapy-webarchive needs Scrapy < 2.12, which
+# needs w3lib < 2.2 and Twisted < 24.10 to run today; trafilatura's jusText needs lxml_html_clean (split out of
+# lxml 5.2), bench/child.py psutil. Its own environment, used only by the bench.
+PEER_VENV := .venv-peer
 
-.PHONY: demo test lint typecheck layers bench env pywb-env system-deps clean
+.PHONY: demo test lint typecheck layers bench env pywb-env peer-env system-deps clean
 
 system-deps:
 	@# python3-venv provides `python -m venv` on Debian's own Python.
@@ -34,6 +38,14 @@ $(PYWB_VENV)/.installed: | system-deps
 env: $(BIN)/.installed
 pywb-env: $(PYWB_VENV)/.installed
 
+$(PEER_VENV)/.installed: | system-deps
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install -q 'scrapy==2.11.2' 'scrapy-webarchive==0.5.3' trafilatura 'w3lib<2.2' \
+		'twisted<24.10' lxml_html_clean psutil
+	touch $@
+
+peer-env: $(PEER_VENV)/.installed
+
 demo: env
 	$(BIN)/python -m tests.replica.demo --port $(DEMO_PORT) --archive ./archive
 
@@ -50,7 +62,7 @@ layers: env
 test: env pywb-env lint typecheck layers
 	PYWB_VENV=$(abspath $(PYWB_VENV)) $(BIN)/pytest
 
-bench: env
+bench: env peer-env
 	$(BIN)/python -m bench.run
 
 clean:

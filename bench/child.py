@@ -5,9 +5,13 @@
 
 `--kind project` loads the project's settings (scrapy.cfg: settings.local) exactly as `scrapy crawl` does and
 applies --settings at the command line's priority, as `-s` would; `--kind plain` runs bench.plain_spider
-with Scrapy's defaults. The result file holds the crawl's stats and, at the engine's start and after the
-crawl has fully finished (writers closed, spool drained, manifest written), the process's CPU time
-(user + system, every thread) and wall time. The parent reads peak RSS from wait4().
+with Scrapy's defaults (`-a parse=lxml` for the parse floor); `--kind peer` runs bench.peer_spider (from .venv-peer, on
+Scrapy 2.11) with a 2.11 project's settings. The result file holds the crawl's stats and, at the engine's start
+and after the crawl has fully finished (writers closed, spool drained, manifest written, page readers ended),
+the CPU time of the whole process tree (this process, every thread, and its descendants: the page readers'
+forkserver and workers) and wall time. Memory: this process's peak RSS (VmHWM) and, sampled every
+RSS_SAMPLE_EVERY responses and when the spider closes, the summed RSS of its live descendants; the parent
+reports VmHWM plus the descendants' peak.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from bench.plain_spider import PLAIN_SETTINGS, PlainSpider
+
+RSS_SAMPLE_EVERY = 100  # responses between samples of the descendants' RSS
 
 
 def descendants_cpu() -> tuple[float, float]:
@@ -56,26 +62,55 @@ def snapshot() -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kind", choices=("project", "plain"), required=True)
+    parser.add_argument("--kind", choices=("project", "plain", "peer"), required=True)
     parser.add_argument("--spider", default="globalresearch")
     parser.add_argument("--out", required=True, help="JSON result file")
     parser.add_argument("--settings", default="{}", help="JSON object of settings, at the command line's priority")
     parser.add_argument("--args", default="{}", help="JSON object of spider arguments (-a)")
-    parser.add_argument("--patch", default="", help="what-if patches of bench.experiments, comma-separated")
     parser.add_argument("--tracemalloc-at", type=int, default=0,
                         help="trace allocations from the engine's start; at this many responses, record the top "
                              "allocation sites (slow: an investigation, not a measurement)")
     args = parser.parse_args(argv)
-    if args.patch:
-        from bench.experiments import apply
-
-        apply(args.patch)
-
     marks: dict[str, Any] = {"process": snapshot()}
-    settings = get_project_settings() if args.kind == "project" else Settings(PLAIN_SETTINGS)
+    spider: Any
+    if args.kind == "project":
+        settings, spider = get_project_settings(), args.spider
+    elif args.kind == "peer":
+        from bench.peer_spider import PEER_SETTINGS, PeerSpider  # Scrapy 2.11 and trafilatura: .venv-peer only
+
+        settings, spider = Settings(PEER_SETTINGS), PeerSpider
+    else:
+        settings, spider = Settings(PLAIN_SETTINGS), PlainSpider
     settings.setdict(json.loads(args.settings), priority="cmdline")
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(args.spider if args.kind == "project" else PlainSpider)
+    crawler = process.create_crawler(spider)
+    peaks = {"children_rss_kb": 0.0, "children_pss_kb": 0.0, "tree_rss_kb": 0.0, "tree_pss_kb": 0.0,
+             "children": 0, "samples": 0, "sampling_cpu": 0.0}
+
+    def sample_rss() -> None:
+        """The tree's memory now; the CPU this costs the crawl's thread is noted, for the parent to subtract."""
+        began = time.thread_time()
+        own = psutil.Process()
+        children = own.children(recursive=True)  # one scan of /proc per sample: the costly part
+        own_rss = own.memory_info().rss / 1024
+        rss: list[float] = []
+        pss: list[float] = []
+        for proc in children:
+            try:
+                full = proc.memory_full_info()
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            rss.append(full.rss / 1024)
+            # PSS as well: forked workers share pages with each other, which a sum of RSS counts once per process.
+            pss.append(getattr(full, "pss", full.rss) / 1024)
+        own_pss = getattr(own.memory_full_info(), "pss", own_rss * 1024) / 1024
+        peaks["children_rss_kb"] = max(peaks["children_rss_kb"], sum(rss))
+        peaks["tree_rss_kb"] = max(peaks["tree_rss_kb"], own_rss + sum(rss))
+        peaks["children_pss_kb"] = max(peaks["children_pss_kb"], sum(pss))
+        peaks["tree_pss_kb"] = max(peaks["tree_pss_kb"], own_pss + sum(pss))
+        peaks["children"] = max(peaks["children"], len(children))
+        peaks["samples"] += 1
+        peaks["sampling_cpu"] += time.thread_time() - began
 
     def engine_started() -> None:
         marks["start"] = snapshot()
@@ -87,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     def response_received() -> None:
         nonlocal responses
         responses += 1
+        if responses % RSS_SAMPLE_EVERY == 0:
+            sample_rss()
         if responses == args.tracemalloc_at and tracemalloc.is_tracing():
             snap = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
             marks["tracemalloc"] = [
@@ -98,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             tracemalloc.stop()
 
     def spider_closed(spider: Any, reason: str) -> None:
+        sample_rss()  # connected before the crawl's own components: the page readers are still alive
         marks["closed"] = snapshot()
         marks["reason"] = reason
 
@@ -107,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     process.crawl(crawler, **json.loads(args.args))
     process.start()
     marks["end"] = snapshot()
+    marks["rss"] = peaks
     stats = {k: v if isinstance(v, int | float | str | bool) or v is None else str(v)
              for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()}
     Path(args.out).write_text(json.dumps({"marks": marks, "stats": stats}, indent=1, sort_keys=True))

@@ -4,7 +4,9 @@
 
 An investigation, not a measurement: tracing makes the crawl several times slower (about 7 minutes for
 N = 5000 on 2 cores). Prints, for plain Scrapy and for our full crawl, the Python heap traced since the
-engine's start and its 20 largest live allocation sites at the `--at`-th response.
+engine's start and its 20 largest live allocation sites at the `--at`-th response. Only the crawler process is
+traced: our page readers are processes of their own (EXTRACT_PROCESSES); what they hold is in bench.run's
+sampled RSS and PSS.
 """
 
 from __future__ import annotations

@@ -15,11 +15,21 @@ Routes, on the outlet's real paths:
     /sitemap.xml                                 sitemap index of /sitemap-posts-K.xml, SITEMAP_PER_FILE each
     /latest-news-and-top-stories/[page/N/]       listing pages, LISTING_PER_PAGE articles each, newest first
     /<slug>/<id>                                 the articles, ids FIRST_ID .. FIRST_ID + N - 1
+    /wp-content/uploads/YYYY/MM/image-<id>[-WxH].jpg   each article's lead image and its thumbnail
+    /wp-content/…, /wp-includes/…, /images/…,    the page chrome's stylesheets (with the images and fonts
+    /store/images/…, /favicon*.ico               their url()s name), scripts, icons and images
 
-Every answer is gzip-encoded when the client accepts gzip (Content-Length set, keep-alive). The server is a
-plain asyncio protocol with every page rendered and gzipped before it starts listening (``--lazy`` renders
-on first request behind an LRU instead), so that serving costs a memcpy and the crawler, not the server, is
-what a benchmark measures.
+Page requisites: the chrome the article pages name (the theme's and plugins' stylesheets and scripts, icons,
+the book covers; ASSET_ROUTE) and each article's two images are served, so that an archival crawl archives
+them as it does on the real site; the pages and articles themselves do not change. Their bytes are small and
+deterministic (made from the path): stylesheets and scripts are generated text, gzip-encoded like the pages
+(nginx's gzip_types); images and fonts are their format's magic bytes and seeded random bytes (not decodable:
+nothing in a crawl decodes them), never gzip-encoded, as a real server sends them. Any other path is a 404.
+
+HTML, XML, stylesheets and scripts are gzip-encoded when the client accepts gzip (Content-Length set,
+keep-alive). The server is a plain asyncio protocol with every page rendered and gzipped before it starts
+listening (``--lazy`` renders on first request behind an LRU instead; requisites are made on first request),
+so that serving costs a memcpy and the crawler, not the server, is what a benchmark measures.
 
     python -m bench.replica --n 1000 --port 8800
 """
@@ -29,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import html
 import os
 import random
@@ -438,6 +449,89 @@ def listing_html(n: int, page: int) -> str | None:
     )
 
 
+# --- Page requisites -------------------------------------------------------------------------------------
+
+# Extension: (content type, gzip-encoded when the client accepts it, size range in bytes).
+ASSET_TYPES: dict[str, tuple[str, bool, tuple[int, int]]] = {
+    ".css": ("text/css", True, (2_000, 12_000)),
+    ".js": ("application/javascript", True, (2_000, 24_000)),
+    ".ico": ("image/x-icon", True, (1_000, 4_000)),
+    ".svg": ("image/svg+xml", True, (500, 3_000)),
+    ".png": ("image/png", False, (500, 8_000)),
+    ".jpg": ("image/jpeg", False, (2_000, 12_000)),
+    ".jpeg": ("image/jpeg", False, (2_000, 12_000)),
+    ".gif": ("image/gif", False, (200, 2_000)),
+    ".woff2": ("font/woff2", False, (8_000, 20_000)),
+    ".woff": ("font/woff", False, (10_000, 24_000)),
+}
+ASSET_ROUTE = re.compile(r"^/(?:(?:wp-content|wp-includes|images|store/images)/[A-Za-z0-9._/-]+|favicon[0-9]*\.ico)$")
+_UPLOAD_RE = re.compile(r"^/wp-content/uploads/(\d{4})/(\d{2})/image-(\d{7})(-\d+x\d+)?\.jpg$")
+LEAD_IMAGE_SIZE = (12_000, 24_000)
+THUMBNAIL_SIZE = (4_000, 8_000)
+_MAGIC = {".png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ".jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
+          ".jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", ".gif": b"GIF89a", ".ico": b"\x00\x00\x01\x00",
+          ".woff2": b"wOF2", ".woff": b"wOFF", ".svg": b""}
+
+
+def _asset_rng(path: str) -> random.Random:
+    return random.Random(int.from_bytes(hashlib.blake2b(path.encode(), digest_size=8).digest(), "big"))
+
+
+def _stylesheet(path: str, size: int, rng: random.Random) -> str:
+    """CSS rules; each sheet names two background images beside it, the theme's sheets a web font too."""
+    folder = path.rsplit("/", 1)[0]
+    name = path.rsplit("/", 1)[1].split(".", maxsplit=1)[0]
+    rules = [f"/* {path} */",
+             f".{name}-a{{background:url(images/{name}-bg-1.png) no-repeat}}",
+             f".{name}-b{{background-image:url('{folder}/images/{name}-bg-2.png')}}"]
+    if "/themes/" in path:
+        rules.insert(1, f"@font-face{{font-family:gr-{name};src:url(fonts/{name}.woff2) format('woff2')}}")
+    while sum(len(r) for r in rules) < size:
+        selector = " ".join(f".{rng.choice(WORDS)}" for _ in range(rng.randint(1, 3)))
+        props = ";".join(f"{rng.choice(('margin', 'padding', 'width', 'line-height', 'font-size'))}:"
+                         f"{rng.randint(0, 40)}px" for _ in range(rng.randint(1, 5)))
+        rules.append(f"{selector}{{{props}}}")
+    return "\n".join(rules) + "\n"
+
+
+def _script(path: str, size: int, rng: random.Random) -> str:
+    lines = [f"/*! {path} */", "(function(){"]
+    while sum(len(line) for line in lines) < size:
+        name, arg = rng.choice(WORDS), rng.choice(WORDS)
+        lines.append(f"function {name}_{rng.randint(0, 999)}({arg}){{return {arg}&&{arg}.length>{rng.randint(0, 9)}"
+                     f"?{arg}.slice({rng.randint(0, 5)}):null}}")
+    lines.append("})();")
+    return "\n".join(lines) + "\n"
+
+
+def asset(path: str, n: int) -> tuple[int, str, bytes, bool] | None:
+    """(status, content type, body, gzip-encoded) of a page requisite, or None when `path` is none."""
+    ext = "." + path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+    if ext not in ASSET_TYPES or not ASSET_ROUTE.match(path):
+        return None
+    ctype, gzipped, size_range = ASSET_TYPES[ext]
+    upload = _UPLOAD_RE.match(path)
+    if upload:  # an article's lead image or thumbnail: only for the replica's articles, in their month's folder
+        index = int(upload.group(3)) - FIRST_ID
+        if not 0 <= index < n or f"{article_meta(index).published:%Y/%m}" != f"{upload.group(1)}/{upload.group(2)}":
+            return None
+        size_range = THUMBNAIL_SIZE if upload.group(4) else LEAD_IMAGE_SIZE
+    rng = _asset_rng(path)
+    size = rng.randint(*size_range)
+    if ext == ".css":
+        body = gzip_bytes(_stylesheet(path, size, rng).encode())
+    elif ext == ".js":
+        body = gzip_bytes(_script(path, size, rng).encode())
+    elif ext == ".svg":
+        body = gzip_bytes(f'<svg xmlns="http://www.w3.org/2000/svg"><!-- {"x" * size} --></svg>\n'.encode())
+    else:
+        magic = _MAGIC[ext]
+        body = magic + rng.randbytes(max(0, size - len(magic)))
+        if gzipped:
+            body = gzip_bytes(body)
+    return 200, ctype, body, gzipped
+
+
 # --- Routing ---------------------------------------------------------------------------------------------
 
 _ARTICLE_RE = re.compile(r"^/([a-z0-9][a-z0-9-]*)/(\d{7})/?$")
@@ -448,14 +542,18 @@ HTML = "text/html; charset=UTF-8"
 XML = "application/xml; charset=UTF-8"
 
 
+Entry = tuple[int, str, bytes, bool]  # status, content type, body, whether the body is gzip-encoded
+
+
 class Replica:
-    """Route -> (status, content type, body) for a replica of n articles; pages pre-gzipped, cached."""
+    """Route -> (status, content type, body, gzipped) for a replica of n articles; pages pre-gzipped, cached."""
 
     def __init__(self, n: int, base: str, cache_size: int | None = None) -> None:
         self.n = n
         self.base = base.rstrip("/")
         self.cache_size = cache_size if cache_size is not None else n + 64
-        self._cache: OrderedDict[str, tuple[int, str, bytes]] = OrderedDict()
+        self._cache: OrderedDict[str, Entry] = OrderedDict()
+        self._chrome: dict[str, Entry] = {}  # the few requisites every page shares, made once
 
     def _local(self, text: str) -> str:
         # Links in pages name the outlet's origin; discovery pages point at this server, as a mirror would.
@@ -484,18 +582,25 @@ class Replica:
                 return 200, HTML, render_article(index, self.n)
         return _not_found()
 
-    def get(self, path: str) -> tuple[int, str, bytes]:
-        """(status, content type, gzip body): only the gzip form is kept; identity is decompressed on demand."""
-        hit = self._cache.get(path)
+    def get(self, path: str) -> Entry:
+        """(status, content type, body, gzipped): pages keep only their gzip form (identity is decompressed on
+        demand); an article's images are made on each request (cheap, seeded), other requisites once."""
+        hit = self._cache.get(path) or self._chrome.get(path)
         if hit is not None:
-            self._cache.move_to_end(path)
+            if path in self._cache:
+                self._cache.move_to_end(path)
             return hit
+        found = asset(path, self.n)
+        if found is not None:
+            if not _UPLOAD_RE.match(path):
+                self._chrome[path] = found
+            return found
         status, ctype, text = self.render(path)
-        entry = (status, ctype, gzip_bytes(text.encode("utf-8")))
+        entry = (status, ctype, gzip_bytes(text.encode("utf-8")), True)
         self.put(path, entry)
         return entry
 
-    def put(self, path: str, entry: tuple[int, str, bytes]) -> None:
+    def put(self, path: str, entry: Entry) -> None:
         self._cache[path] = entry
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -530,13 +635,13 @@ def _not_found() -> tuple[int, str, str]:
                        "<body><h1>Not Found</h1></body></html>\n")
 
 
-def _render_chunk(job: tuple[int, str, list[str]]) -> list[tuple[int, str, bytes]]:
+def _render_chunk(job: tuple[int, str, list[str]]) -> list[Entry]:
     n, base, paths = job
     replica = Replica(n, base, cache_size=0)
     out = []
     for path in paths:
         status, ctype, text = replica.render(path)
-        out.append((status, ctype, gzip_bytes(text.encode("utf-8"))))
+        out.append((status, ctype, gzip_bytes(text.encode("utf-8")), True))
     return out
 
 
@@ -597,11 +702,12 @@ class _Http(asyncio.Protocol):
         path = target.split("?", 1)[0]
         if path.startswith("http://") or path.startswith("https://"):
             path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/"
-        status, ctype, gz = self.replica.get(path)
+        status, ctype, data, gzipped = self.replica.get(path)
         self.stats["requests"] += 1
-        use_gzip = "gzip" in headers.get("accept-encoding", "")
-        body = gz if use_gzip else zlib.decompress(gz, 31)
-        extra = b"Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n" if use_gzip else b"Vary: Accept-Encoding\r\n"
+        use_gzip = gzipped and "gzip" in headers.get("accept-encoding", "")
+        body = zlib.decompress(data, 31) if gzipped and not use_gzip else data
+        extra = ((b"Content-Encoding: gzip\r\n" if use_gzip else b"")
+                 + (b"Vary: Accept-Encoding\r\n" if gzipped else b""))
         self._send(status, ctype, b"" if method == "HEAD" else body, extra, close=close, length=len(body))
 
     def _send(self, status: int, ctype: str, body: bytes, extra: bytes, *, close: bool,

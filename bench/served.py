@@ -5,6 +5,7 @@ The server writes its port to a "ready" file once it listens; `start` waits for 
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -35,6 +36,11 @@ class ServedProcess:
                 raise RuntimeError(f"{what} did not start within {timeout:.0f} s")
             time.sleep(0.1)
         self.port = int(ready.read_text())
+
+    def pin(self, cores: set[int]) -> None:
+        """Run the server on these cores only (its main thread: the servers here serve from one thread)."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.sched_setaffinity(self.proc.pid, cores)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
