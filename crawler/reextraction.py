@@ -3,13 +3,17 @@
 One record → item path, so that a page read again from a WARC gives the item the crawl gave: the warcinfo
 record names the outlet and the fetch origin (a mirror's, swapped back), the body is decoded as it was sent
 (gzip, br, ... within DOWNLOAD_MAXSIZE), and the page goes through crawler.extractors.page like any other.
+What a reader needs is plain values (ExtractionRules, the offsets of revisits' originals), so that the files of
+one run can be read by other processes (crawler/reextraction_tasks.py); a scan of each file (`scan_warc`) finds
+those offsets, and the outlets whose furniture applies, before any item is extracted.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,7 +23,7 @@ from scrapy.settings import BaseSettings
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParserException
 
 from crawler.crawl import outlet_url
 from crawler.extractors.decode import decode_html
@@ -28,58 +32,76 @@ from crawler.items import ArticleItem, WarcRef
 from crawler.outlets import Outlet, load_outlets
 from crawler.utils.content_encoding import BodyDecodingError, decode_body
 from pipelines.archive.furniture import Furniture, strip_furniture
+from pipelines.archive.recovery import whole_members_end
 from pipelines.items.normalize import normalize_article
 from pipelines.storage import store_from_uri
-from pipelines.storage.base import Store, StoreError
+from pipelines.storage.base import StoreError
 
-__all__ = ["RecordReader", "item_at", "response_offsets"]
+__all__ = ["ExtractionRules", "RecordReader", "WarcScan", "item_at", "read_furniture", "response_offsets",
+           "scan_warc"]
 
 logger = logging.getLogger(__name__)
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-@dataclass
-class RecordReader:
-    """What reading records again needs: the outlets, the normal form, the size bound, revisits' originals."""
+@dataclass(frozen=True)
+class ExtractionRules:
+    """What reading records again needs, as plain values: picklable, so that pool processes and Dask workers
+    get a copy and need no Scrapy crawler, no settings and no store."""
 
     outlets: Mapping[str, Outlet]
-    normalize: Normalizer
-    max_size: int
+    date_formats: tuple[str, ...] = ()
+    """NORMALIZE_DATE_FORMATS"""
+    max_size: int = 0
+    """DOWNLOAD_MAXSIZE: the bound of a body once decoded"""
     forced_outlet: str | None = None
-    payloads: dict[str, tuple[Path, int]] = field(default_factory=dict)
-    """WARC-Record-ID → (file, offset) of response records, for revisits that refer to them."""
-    store: Store | None = None
-    """The archive, whose learned furniture (pipelines/archive/furniture.py) is removed as the crawl removes it."""
-    furniture: dict[str, frozenset[str]] = field(default_factory=dict)
-    settings: BaseSettings | None = None
+    furniture: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Outlet → its learned furniture (pipelines/archive/furniture.py), removed from bodies as the crawl does."""
 
     @classmethod
     def from_settings(cls, settings: BaseSettings, outlets: Mapping[str, Outlet] | None = None,
-                      forced_outlet: str | None = None) -> RecordReader:
-        store = None
-        if settings.getbool("FURNITURE_ENABLED") and settings.getbool("ARCHIVE_ENABLED"):
-            try:
-                store = store_from_uri(settings["ARCHIVE_URI"], settings)
-            except StoreError:
-                store = None
-        return cls(outlets if outlets is not None else load_outlets(settings.get("OUTLETS_FILE") or None),
-                   partial(normalize_article, date_formats=settings.getlist("NORMALIZE_DATE_FORMATS")),
-                   settings.getint("DOWNLOAD_MAXSIZE"), forced_outlet, store=store, settings=settings)
+                      forced_outlet: str | None = None) -> ExtractionRules:
+        """The rules of the settings, without furniture (`read_furniture` reads it, for the outlets met)."""
+        return cls(dict(outlets if outlets is not None else load_outlets(settings.get("OUTLETS_FILE") or None)),
+                   tuple(settings.getlist("NORMALIZE_DATE_FORMATS")), settings.getint("DOWNLOAD_MAXSIZE"),
+                   forced_outlet)
 
-    def furniture_of(self, outlet: str) -> frozenset[str]:
-        """The outlet's furniture as the archive holds it now (none when it has none or cannot be read)."""
-        if outlet not in self.furniture:
-            found: frozenset[str] = frozenset()
-            if self.store is not None and self.settings is not None:
-                try:
-                    found = Furniture.read_newest(self.store, outlet,
-                                                  min_share=self.settings.getfloat("FURNITURE_MIN_SHARE"),
-                                                  min_articles=self.settings.getint("FURNITURE_MIN_ARTICLES")).paragraphs
-                except (StoreError, OSError, ValueError) as exc:
-                    logger.warning("the furniture of %s could not be read: %s", outlet, exc)
-            self.furniture[outlet] = found
-        return self.furniture[outlet]
+    def outlet_of(self, info: Mapping[str, str]) -> Outlet | None:
+        """The outlet of a WARC file's records: the one forced, else the one its warcinfo names."""
+        return self.outlets.get(self.forced_outlet or info.get("outlet", ""))
+
+
+def read_furniture(settings: BaseSettings, outlets: Iterable[str]) -> dict[str, frozenset[str]]:
+    """The furniture of each outlet as the archive (ARCHIVE_URI) holds it now; none when it has none, when the
+    archive or furniture is off, or when it cannot be read (a warning)."""
+    found: dict[str, frozenset[str]] = {}
+    if not (settings.getbool("FURNITURE_ENABLED") and settings.getbool("ARCHIVE_ENABLED")):
+        return found
+    try:
+        store = store_from_uri(settings["ARCHIVE_URI"], settings)
+    except StoreError:
+        return found
+    for outlet in sorted(set(outlets)):
+        try:
+            found[outlet] = Furniture.read_newest(store, outlet, min_share=settings.getfloat("FURNITURE_MIN_SHARE"),
+                                                  min_articles=settings.getint("FURNITURE_MIN_ARTICLES")).paragraphs
+        except (StoreError, OSError, ValueError) as exc:
+            logger.warning("the furniture of %s could not be read: %s", outlet, exc)
+    return found
+
+
+@dataclass
+class RecordReader:
+    """Items from records, by the rules given; revisits' originals looked up in `payloads`."""
+
+    rules: ExtractionRules
+    payloads: Mapping[str, tuple[Path, int]] = field(default_factory=dict)
+    """WARC-Record-ID → (file, offset) of response records, for revisits that refer to them."""
+    normalize: Normalizer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.normalize = partial(normalize_article, date_formats=self.rules.date_formats)
 
     def items_of(self, path: Path, *, end: int | None = None) -> Iterator[ArticleItem]:
         """The items of every article response (and revisit) of a WARC file, in file order; with `end`, of the
@@ -106,7 +128,7 @@ class RecordReader:
             return None
         if record.http_headers.get_statuscode() != "200":
             return None
-        outlet = self.outlets.get(self.forced_outlet or info.get("outlet", ""))
+        outlet = self.rules.outlet_of(info)
         if outlet is None:
             return None
         fetched_url = record.rec_headers.get_header("WARC-Target-URI")
@@ -134,7 +156,7 @@ class RecordReader:
         # As the crawl points: at the record holding the body, and an unchanged page's revisit beside it.
         revisit, ref = (ref, original) if original is not None else (None, ref)
         try:
-            body = decode_body(body, headers.get_header("Content-Encoding"), self.max_size)
+            body = decode_body(body, headers.get_header("Content-Encoding"), self.rules.max_size)
         except BodyDecodingError as exc:
             logger.warning("not re-extracted: %s (%s)", fetched_url, exc)
             return None
@@ -149,7 +171,7 @@ class RecordReader:
         except PageNotParsable as exc:
             logger.warning("not re-extracted: %s (%s)", fetched_url, exc)
             return None
-        item.body, _ = strip_furniture(item.body, self.furniture_of(outlet.key))
+        item.body, _ = strip_furniture(item.body, self.rules.furniture.get(outlet.key, frozenset()))
         return item
 
 
@@ -159,29 +181,65 @@ def item_at(path: Path, offset: int, settings: BaseSettings) -> dict[str, Any] |
     For pipelines/archive/recovery.py (ARCHIVE_RECOVERY_EXTRACT): a killed crawl's responses whose item was
     never written are extracted again from the WARC.
     """
-    reader = RecordReader.from_settings(settings)
+    rules = ExtractionRules.from_settings(settings)
     with path.open("rb") as handle:
         info = _fields(next(iter(ArchiveIterator(handle))))  # our WARCs begin with their warcinfo
+        outlet = rules.outlet_of(info)
+        if outlet is not None:
+            rules = replace(rules, furniture=read_furniture(settings, [outlet.key]))
         handle.seek(offset)
         iterator = ArchiveIterator(handle)  # its offsets are the file's (it starts from the handle's position)
         record = next(iter(iterator))
-        item = reader._item(record, info, path, iterator)
+        item = RecordReader(rules)._item(record, info, path, iterator)
     return asdict(item) if item is not None else None
 
 
-def response_offsets(files: list[Path]) -> dict[str, tuple[Path, int]]:
-    """Where each response record of the given files starts, by WARC-Record-ID (revisits point there)."""
-    found: dict[str, tuple[Path, int]] = {}
-    for path in files:
-        try:
-            with path.open("rb") as handle:
-                iterator = ArchiveIterator(handle)
-                for record in iterator:
-                    if record.rec_type == "response":
-                        found[record.rec_headers.get_header("WARC-Record-ID")] = (path, iterator.get_record_offset())
-        except (OSError, ArchiveLoadFailed):  # unreadable or not a WARC: the caller says so, file by file
-            continue
-    return found
+@dataclass(frozen=True)
+class WarcScan:
+    """One WARC file read through before extraction: where its responses are, what its revisits refer to."""
+
+    path: Path
+    whole: int
+    """Where its last whole gzip member ends (a cut file: short of its size)"""
+    size: int
+    responses: dict[str, int]
+    """WARC-Record-ID → offset of its whole response records"""
+    refers_to: frozenset[str]
+    """The record ids its revisits refer to (WARC-Refers-To)"""
+    outlets: frozenset[str]
+    """The outlets its warcinfo records name"""
+
+
+def scan_warc(path: Path) -> WarcScan:
+    """Read a WARC file's record headers (payloads left unread); an unreadable file, or one that is not a WARC,
+    scans as what could be read: its extraction says what is wrong with it, in one line."""
+    responses: dict[str, int] = {}
+    refers_to: set[str] = set()
+    outlets: set[str] = set()
+    try:
+        whole, size = whole_members_end(path)
+    except OSError:
+        return WarcScan(path, 0, 0, responses, frozenset(), frozenset())
+    try:
+        with path.open("rb") as handle:
+            iterator = ArchiveIterator(handle)
+            for record in iterator:
+                info = _fields(record)  # before the offset: warcio reads a record to its end to give its offset
+                if (offset := iterator.get_record_offset()) >= whole:  # one gzip member per record: past it, cut
+                    break
+                outlets.add(info.get("outlet", ""))
+                if record.rec_type == "response":
+                    responses[record.rec_headers.get_header("WARC-Record-ID")] = offset
+                elif record.rec_type == "revisit":
+                    refers_to.add(record.rec_headers.get_header("WARC-Refers-To") or "")
+    except (OSError, EOFError, zlib.error, ArchiveLoadFailed, StatusAndHeadersParserException):
+        pass  # read as far as it goes
+    return WarcScan(path, whole, size, responses, frozenset(refers_to - {""}), frozenset(outlets - {""}))
+
+
+def response_offsets(scans: Iterable[WarcScan]) -> dict[str, tuple[Path, int]]:
+    """Where each response record of the scanned files starts, by WARC-Record-ID (revisits point there)."""
+    return {record_id: (scan.path, offset) for scan in scans for record_id, offset in scan.responses.items()}
 
 
 def _fields(record: ArcWarcRecord) -> dict[str, str]:
