@@ -72,7 +72,7 @@ class ItemWriterPipeline:
         return pipeline
 
     async def process_item(self, item: Any) -> Any:
-        data = ItemAdapter(item).asdict()
+        data = dict(ItemAdapter(item))  # read, never changed: no deep copy (asdict's) to serialize it
         line = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
         self._loop = asyncio.get_running_loop()
         if self._failed is not None:

@@ -26,7 +26,7 @@ class WarcMetadataPipeline:
         return cls(warc)
 
     async def process_item(self, item: Any) -> Any:
-        data = ItemAdapter(item).asdict()
+        data = dict(ItemAdapter(item))  # read, never changed: no deep copy (asdict's) to serialize it
         ref = data.get("warc")
         if ref:
             # Concurrent to this fetch's record: its response, or its revisit when the page was unchanged.
