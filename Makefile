@@ -22,6 +22,10 @@ system-deps:
 	@test -x /usr/bin/chromium || { \
 		echo "installing Debian packages: chromium"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@# redis-server: the shared crawl's queue in the tests of one outlet crawled by several workers (REDIS_URL).
+	@test -x /usr/bin/redis-server || { \
+		echo "installing Debian packages: redis-server"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
 
 $(BIN)/.installed: pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)

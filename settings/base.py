@@ -110,6 +110,8 @@ EXTENSIONS = {
     "crawler.extensions.log_redaction.SecretRedaction": 0,
     # The crawl's identity, settled before any component asks for it: keep it before every other extension.
     "crawler.extensions.crawl.CrawlExtension": 1,
+    # A worker of a shared crawl (REDIS_URL): its name, leases, heartbeat and end; off without REDIS_URL.
+    "crawler.extensions.shared_crawl.SharedCrawl": 2,
     # The archive (store, spool, manifest), then the WARC writer that writes into it.
     "pipelines.archive.extension.ArchiveExtension": 10,
     "pipelines.warc.writer.WarcWriter": 20,
@@ -137,6 +139,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Between capture and RedirectMiddleware: a redirect off the outlet's domains or to a non-HTTP scheme
     # (file:, data:) ends the fetch with one clear log line; its 3xx is archived all the same.
     "crawler.middlewares.redirect_guard.RedirectGuardMiddleware": 700,
+    # Last before the wire: a shared crawl's per-host budget in Redis (REDIS_URL; off without it).
+    "crawler.middlewares.shared_politeness.SharedPolitenessMiddleware": 990,
 }
 # Scrapy's HTTP/1.1 handler, noting when each fetch begins (WARC-Date).
 DOWNLOAD_HANDLERS = {
@@ -233,6 +237,29 @@ SCHEDULE_NODES: list[str] = []
 # Seconds a node has to answer each API call (5 at most to accept the connection); one that does not is
 # skipped for the run, with one warning line.
 SCHEDULE_TIMEOUT = 30.0
+
+# --- One outlet, several workers ------------------------------------------------------------------------
+# redis://host:port/db: this process is a worker of the shared crawl named by CRAWL_ID (docs/scale-out.md);
+# any number of workers join, on any host, at any time. Empty: the crawl is this process's alone, as always.
+REDIS_URL = ""
+# What puts the shared scheduler in place when REDIS_URL is given (crawler/addons/shared_crawl.py).
+ADDONS = {"crawler.addons.shared_crawl.SharedCrawlAddon": 0}
+# The crawl's keys are `{prefix}{outlet}:{crawl_id}:*`, removed by its last worker.
+SHARED_CRAWL_KEY_PREFIX = "outlet-archive:"
+# Nothing queued, nothing in flight and no worker still seeding for this many seconds: the crawl is finished and
+# every worker closes by itself. Longer than a worker takes from its start to its first request.
+SHARED_CRAWL_GRACE = 10.0
+# A request a worker took is its own until this many seconds after its last heartbeat (one every third of it);
+# then any worker queues it again. A worker killed on the same host is found at its next heartbeat, not after it.
+SHARED_CRAWL_LEASE_TTL = 30.0
+# How often an idle worker looks for requests the others queued, and whether the crawl is finished.
+SHARED_CRAWL_POLL_INTERVAL = 0.5
+SHARED_CRAWL_REDIS_TIMEOUT = 10.0
+# The crawl's per-host budget (crawler/middlewares/shared_politeness.py): CONCURRENT_REQUESTS_PER_DOMAIN fetches
+# across all workers, starts SHARED_POLITENESS_DELAY seconds apart (None: the outlet's DOWNLOAD_DELAY, moved
+# there by the add-on; each worker's own downloader then runs without delay or AutoThrottle).
+SHARED_POLITENESS_ENABLED = True
+SHARED_POLITENESS_DELAY: float | None = None
 
 # --- QA ---------------------------------------------------------------------------------------------
 # `scrapy qa` (crawler/commands/qa.py): a crawl's articles replayed through pywb in a headless browser.

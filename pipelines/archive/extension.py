@@ -26,6 +26,7 @@ from scrapy.utils.misc import load_object
 
 from crawler.crawl import CrawlIdentity
 from crawler.extensions.crawl import crawl_identity
+from crawler.extensions.shared_crawl import file_stem, shared_crawl
 from pipelines.archive.drift import DriftRule, check_drift, describe, read_earlier_manifests
 from pipelines.archive.earlier import EarlierCrawls
 from pipelines.archive.lease import LeaseHeld, OutletLease
@@ -121,6 +122,9 @@ class ArchiveExtension:
                 engine.close_spider_async(reason="archive_write_failed"))
 
     async def spider_opened(self) -> None:
+        shared = shared_crawl(self.crawler)
+        if shared is not None:  # first: the workers of its crawl that died here are its to finish, not recovery's
+            shared.attach(self, recovery_extractor(self.crawler.settings))
         store_reachable = True
         try:
             await asyncio.to_thread(self.store.check_writable)
@@ -140,7 +144,8 @@ class ArchiveExtension:
             await self._take_lease()
         # Taken before the look at the spool: files of other running crawls sharing it are theirs to store.
         try:
-            self._lock = await asyncio.to_thread(SpoolLock, self.publisher.spool_dir, self.identity.crawl_id)
+            # Named by the file stem: each worker of a shared crawl has its own (crawler/extensions/shared_crawl.py).
+            self._lock = await asyncio.to_thread(SpoolLock, self.publisher.spool_dir, file_stem(self.crawler))
         except BlockingIOError:
             self.unwritable = (f"crawl {self.identity.crawl_id} is already running with the spool "
                                f"{self.publisher.spool_dir}")
@@ -148,7 +153,7 @@ class ArchiveExtension:
             raise CloseSpider("archive_unwritable") from None
         if store_reachable:
             # A killed crawl's files, and its missing items (which needs its stored batches: the store reachable).
-            await asyncio.to_thread(recover_spool, self.publisher.spool_dir, own_crawl=self.identity.crawl_id,
+            await asyncio.to_thread(recover_spool, self.publisher.spool_dir, own_crawl=file_stem(self.crawler),
                                     store=self.store, extract=recovery_extractor(self.crawler.settings))
         left = spooled_files(self.publisher.spool_dir)
         if left:
@@ -161,7 +166,8 @@ class ArchiveExtension:
         if not settings.getbool("ARCHIVE_LEASE_ENABLED"):
             return
         ttl = settings.getfloat("ARCHIVE_LEASE_TTL")
-        lease = OutletLease(self.store, self.identity.outlet, self.identity.crawl_id, ttl)
+        lease = OutletLease(self.store, self.identity.outlet, self.identity.crawl_id, ttl,
+                            shared=shared_crawl(self.crawler) is not None)
         try:
             await asyncio.to_thread(lease.acquire)
         except LeaseHeld as exc:
@@ -208,16 +214,31 @@ class ArchiveExtension:
             logger.error("%d archive file(s) could not be stored and wait in %s: run `scrapy archive-sync`",
                          len(kept), self.publisher.spool_dir)
         self.publisher.close()
-        await self._release_lease()
+        shared = shared_crawl(self.crawler)
+        if shared is not None:
+            await shared.closed()
+        if shared is None or shared.last or shared.refused:
+            await self._release_lease()
+        elif self._renewal is not None:
+            self._renewal.cancel()  # the shared crawl's other workers hold the lease on; the last releases it
         if self._lock is not None:
             self._lock.release()
 
     async def _write_manifest(self, reason: str) -> None:
         stats = self.crawler.stats
-        items = int(stats.get_value("item_scraped_count", 0))
         # This crawl's files: those of earlier crawls stored at its start are listed in their own manifests.
         crawl_id = self.identity.crawl_id
         files = sorted((f for f in self.publisher.files if Path(f.key).name.startswith(crawl_id)), key=lambda f: f.key)
+        started_at = self.started_at
+        shared = shared_crawl(self.crawler)
+        if shared is not None:
+            # One manifest per shared crawl, by its last worker: every worker's files, their stats summed.
+            whole = await shared.whole_crawl(reason)
+            if whole is None:
+                return
+            stats, files, started_at = whole.stats_collector(self.crawler), whole.files, whole.started_at
+            reason = "finished" if whole.finished else reason
+        items = int(stats.get_value("item_scraped_count", 0))
         status = {"finished": "finished", "shutdown": "cancelled", "cancelled": "cancelled"}.get(reason, reason)
         errors = errors_by_kind(stats.get_stats())
         if self.publisher.errors:
@@ -241,7 +262,7 @@ class ArchiveExtension:
             "outlet": self.identity.outlet,
             "status": status,
             "finish_reason": reason,
-            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "started_at": started_at.isoformat(timespec="seconds"),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "archive_uri": self.store.uri,
             "scrapyd_job": self.identity.scrapyd_job,

@@ -6,6 +6,10 @@ on a folder), renewed every third of ARCHIVE_LEASE_TTL, removed at the end. A se
 stops before any fetch, in one line naming the holder. A lease whose holder is gone is taken over: past its
 expiry (a crawl killed on another host), or at once when its holder ran on this host and its process is dead
 (a crawl killed here, then started again).
+
+The workers of a shared crawl (REDIS_URL, crawler/extensions/shared_crawl.py) hold one lease together: each
+takes it (a shared lease of their crawl id is theirs), each renews it, the last to close releases it. An
+unrelated crawl is refused as before, and so is a crawl of its own under a shared crawl's id (and the reverse).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ class Lease:
     host: str
     pid: int
     expires_at: str
+    shared: bool = False
+    """Held by the workers of a shared crawl (REDIS_URL) together: renewed by each, its pid the last renewer's."""
 
     def expired(self, now: datetime) -> bool:
         try:
@@ -44,8 +50,9 @@ class Lease:
             return True
 
     def holder_dead(self) -> bool:
-        """True when the holder ran on this host and its process is gone (it was killed)."""
-        if self.host != platform.node():
+        """True when the holder ran on this host and its process is gone (it was killed). Never for a shared
+        crawl's lease: the worker that renewed it last may be gone while the others go on."""
+        if self.shared or self.host != platform.node():
             return False
         if self.pid == os.getpid():
             return False
@@ -59,8 +66,9 @@ class Lease:
 
 
 class OutletLease:
-    def __init__(self, store: Store, outlet: str, crawl_id: str, ttl: float) -> None:
+    def __init__(self, store: Store, outlet: str, crawl_id: str, ttl: float, *, shared: bool = False) -> None:
         self.store = store
+        self.shared = shared
         self.key = lease_key(outlet)
         self.crawl_id = crawl_id
         self.ttl = ttl
@@ -70,7 +78,7 @@ class OutletLease:
 
     def _mine(self) -> bytes:
         expires = datetime.now(UTC) + timedelta(seconds=self.ttl)
-        lease = Lease(self.crawl_id, platform.node(), os.getpid(), expires.isoformat(timespec="seconds"))
+        lease = Lease(self.crawl_id, platform.node(), os.getpid(), expires.isoformat(timespec="seconds"), self.shared)
         return json.dumps(asdict(lease)).encode("utf-8")
 
     def current(self) -> Lease | None:
@@ -90,7 +98,9 @@ class OutletLease:
             holder = self.current()
             if holder is None:
                 continue  # released between our create and our read: try again
-            if holder.crawl_id == self.crawl_id:  # our own (a resumed crawl under the same id)
+            # Our own: a resumed crawl under the same id, or another worker of the same shared crawl. A crawl of
+            # its own and a shared crawl never share a lease, even under the same id.
+            if holder.crawl_id == self.crawl_id and holder.shared == self.shared:
                 self.store.overwrite(self.key, self._mine())
                 self.held = True
                 return

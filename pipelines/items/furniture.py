@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.extensions.crawl import crawl_identity
+from crawler.extensions.shared_crawl import file_stem
 from pipelines.archive.extension import ArchiveExtension, archive_closing, write_whole
 from pipelines.archive.furniture import Furniture, furniture_key, normalized_paragraphs, strip_furniture
 
@@ -80,7 +81,8 @@ class FurniturePipeline:
         if self._state is None or not self._state.articles:
             return
         identity = crawl_identity(self.crawler)
-        key = furniture_key(identity.outlet, identity.crawl_id)
+        # Each worker of a shared crawl stores its own state (its file stem): one key, one writer.
+        key = furniture_key(identity.outlet, file_stem(self.crawler))
         try:
             path = await asyncio.to_thread(write_whole, self.archive.publisher.spool_path(key), self._state.to_json())
         except OSError as exc:

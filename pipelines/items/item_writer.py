@@ -25,6 +25,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.extensions.crawl import crawl_identity
+from crawler.extensions.shared_crawl import file_stem
 from pipelines.archive.extension import ArchiveExtension, archive_closing
 from pipelines.archive.manifest import COVERAGE_FIELDS
 from pipelines.storage.spool import OPEN_SUFFIX
@@ -122,7 +123,7 @@ class ItemWriterPipeline:
 
     def _open(self) -> None:
         identity = crawl_identity(self.crawler)
-        self._key = items_key(identity.outlet, identity.crawl_id, self.seq, datetime.now(UTC))
+        self._key = items_key(identity.outlet, file_stem(self.crawler), self.seq, datetime.now(UTC))
         self.seq += 1
         self._path = self.archive.publisher.spool_path(self._key)
         self._raw = self._path.with_name(self._path.name + OPEN_SUFFIX).open("wb")

@@ -34,6 +34,7 @@ from warcio.warcwriter import WARCWriter
 
 from crawler.crawl import CrawlIdentity
 from crawler.extensions.crawl import crawl_identity
+from crawler.extensions.shared_crawl import file_stem
 from crawler.items import ITEM_URI_PREFIX
 from pipelines.archive.cdxj import CdxjEntry, cdxj_line
 from pipelines.archive.extension import ArchiveExtension, ArchiveWriteError, archive_closing
@@ -189,7 +190,7 @@ class WarcWriter:
         if self._writer is not None:
             return self._writer
         now = datetime.now(UTC)
-        self._key = warc_key(self.identity.outlet, self.identity.crawl_id, self.seq, now)
+        self._key = warc_key(self.identity.outlet, file_stem(self.crawler), self.seq, now)
         self.seq += 1
         self._path = self.publisher.spool_path(self._key)
         self._file = self._path.with_name(self._path.name + OPEN_SUFFIX).open("wb")
@@ -318,7 +319,8 @@ class WarcWriter:
         self._loop.call_soon_threadsafe(self.publisher.publish, path, key)
 
     def _index_key(self) -> str:
-        return f"indexes/{self.identity.outlet}/{self.identity.crawl_id}.cdxj"
+        # A worker of a shared crawl writes its part (its file stem); the last worker merges the parts.
+        return f"indexes/{self.identity.outlet}/{file_stem(self.crawler)}.cdxj"
 
     def _add_to_index(self, entry: CdxjEntry) -> None:
         if self._index_lines is None:

@@ -52,4 +52,23 @@ def survey(store: Store, outlet: str | None = None) -> tuple[dict[str, dict[str,
                 files.index = key
             else:
                 (files.warcs if kind == "warc" else files.items).append(key)
+    for by_id in crawls.values():
+        _fold_workers(by_id)
     return crawls, strays
+
+
+_WORKER_RE = re.compile(r"^(?P<crawl>.+)-w\d+$")
+
+
+def _fold_workers(by_id: dict[str, CrawlFiles]) -> None:
+    """A shared crawl's workers name their files `{crawl_id}-w{n}-{seq}` (crawler/extensions/shared_crawl.py);
+    its one manifest and index carry the crawl id: their WARCs and batches are the crawl's."""
+    for name in list(by_id):
+        match = _WORKER_RE.match(name)
+        crawl = by_id.get(match["crawl"]) if match else None
+        worker = by_id[name]
+        if crawl is None or crawl.manifest is None or worker.manifest is not None or worker.index is not None:
+            continue
+        crawl.warcs = sorted([*crawl.warcs, *worker.warcs])
+        crawl.items = sorted([*crawl.items, *worker.items])
+        del by_id[name]
