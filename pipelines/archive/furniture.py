@@ -12,6 +12,7 @@ them, is furniture: the next crawls, `reextract` and `extract` (given the archiv
 
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 from collections import Counter
@@ -27,7 +28,7 @@ __all__ = ["Furniture", "furniture_key", "normalize_paragraph", "normalized_para
 _MIN_LENGTH = 25
 # The state keeps the paragraphs most often repeated; the rest could never reach a share that counts.
 _KEEP = 5000
-# Paragraphs counted before those seen only once are let go (about 20 MB of text at this size).
+# Paragraphs seen once held before they are let go (about 6 MB of hashes at this size).
 _PRUNE_AT = 100_000
 
 
@@ -62,8 +63,12 @@ class Furniture:
 
     articles: int = 0
     counts: Counter[str] = field(default_factory=Counter)
+    """Paragraphs seen in two articles or more, by their text."""
     min_share: float = 0.3
     min_articles: int = 5
+    once: set[bytes] = field(default_factory=set)
+    """Paragraphs seen in one article so far, by an 8-byte hash: most paragraphs are the article's own and never
+    come back, and 8 bytes of each, not its text, is what a long crawl holds of them."""
 
     @classmethod
     def read_newest(cls, store: Store, outlet: str, *, min_share: float, min_articles: int) -> Furniture:
@@ -78,8 +83,8 @@ class Furniture:
 
     @property
     def paragraphs(self) -> frozenset[str]:
-        """The normalized paragraphs that are furniture now."""
-        threshold = max(self.min_articles, self.min_share * self.articles)
+        """The normalized paragraphs that are furniture now (a paragraph of one article never is)."""
+        threshold = max(2, self.min_articles, self.min_share * self.articles)
         return frozenset(p for p, n in self.counts.items() if n >= threshold)
 
     def add(self, bodies: Iterable[str | None]) -> None:
@@ -90,11 +95,20 @@ class Furniture:
     def add_paragraphs(self, paragraphs: list[tuple[str, str]]) -> None:
         """Count one article by its normalized_paragraphs."""
         self.articles += 1
-        self.counts.update({n for _, n in paragraphs if len(n) >= _MIN_LENGTH})
-        if len(self.counts) > _PRUNE_AT:
+        for text in {n for _, n in paragraphs if len(n) >= _MIN_LENGTH}:
+            if text in self.counts:
+                self.counts[text] += 1
+                continue
+            key = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+            if key in self.once:
+                self.once.discard(key)
+                self.counts[text] = 2
+            else:
+                self.once.add(key)
+        if len(self.once) > _PRUNE_AT:
             # Memory stays bounded over a long crawl: a paragraph seen once so far cannot be furniture yet,
             # and real furniture (in FURNITURE_MIN_SHARE of the articles) comes back within a few articles.
-            self.counts = Counter({p: n for p, n in self.counts.items() if n > 1})
+            self.once.clear()
 
     def to_json(self) -> str:
         common = {p: n for p, n in self.counts.most_common(_KEEP) if n >= 2}
