@@ -132,7 +132,8 @@ def test_title_is_the_printed_headline_without_the_sites_suffix() -> None:
 
 def test_numeric_dates_only_with_the_urls_date() -> None:
     printed = '<h1>A story</h1><time>8:16 AM 01/31/2019</time>'
-    assert item(page(body=printed))["published"] == "2019-01-31"
+    assert item(page(body=printed))["published"] == "2019-01-31T08:16:00"  # the printed time kept
+    assert item(page(body=printed.replace("AM", "PM")))["published"] == "2019-01-31T20:16:00"
     assert item(page(body=printed), "https://news.example/a-story/")["published"] is None
 
 
@@ -226,3 +227,38 @@ def test_decode_prefers_clean_utf8_over_a_contradicted_declaration() -> None:
     encoding, decoded = decode_html(latin.encode("latin-1"))
     assert decoded == latin
     assert encoding != "utf-8"
+
+
+def test_a_first_published_line_wins_over_a_declared_timestamp_of_another_day() -> None:
+    declared = '<meta property="article:published_time" content="2019-02-20T21:48:24+00:00">'
+    printed = '<h1>A story</h1><footer class="content__footer"><p><small>First published on February 21, 2019</small></p></footer>'
+    assert item(page(declared, printed))["published"] == "2019-02-21"
+    # The same day printed: the declared timestamp (it says more) stays; a line naming another outlet is a credit.
+    assert item(page(declared, printed.replace("21, 2019", "20, 2019")))["published"] == "2019-02-20T21:48:24+00:00"
+    credit = printed.replace("February 21, 2019", "February 21, 2019 in The Other Paper")
+    assert item(page(declared, credit))["published"] == "2019-02-20T21:48:24+00:00"
+
+
+def test_categories_from_the_series_link_and_the_section_after_the_printed_date() -> None:
+    nav = '<nav class="menu"><a href="/politics/">Politics</a></nav>'
+    series = ('<h1>A story</h1><h3><a href="/series/budget-2019/">Budget 2019</a></h3>'
+              '<p><a href="/series/budget-2019/">More in this series</a></p>')
+    found = item(page(body=nav + series))
+    assert [t["name"] for t in found["themes"]] == ["Budget 2019"]
+    dated = '<h1>A story</h1><time>8:16 AM 01/31/2019 | Politics</time>'
+    assert [t["name"] for t in item(page(body=nav + dated))["themes"]] == ["Politics"]
+    # A word after the bar that the site does not link as a section is no section.
+    assert item(page(body=dated))["themes"] == []
+
+
+def test_a_meta_section_counts_only_where_the_article_prints_it() -> None:
+    head = '<meta property="article:section" content="politics">'
+    menu_only = '<nav class="menu"><a href="/politics/">Politics</a></nav><h1>A story</h1>'
+    assert item(page(head, menu_only))["themes"] == []
+    by_headline = '<h1>A story</h1><p>Filed in <a href="/politics/">Politics</a></p>'
+    assert [t["name"] for t in item(page(head, by_headline))["themes"]] == ["politics"]
+
+
+def test_a_sentence_about_the_author_is_a_bio_not_a_byline() -> None:
+    html = page(body='<h1>A story</h1><div class="author-note">Ann Smith is a reporter who covers the city.</div>')
+    assert item(html)["byline"] is None and item(html)["authors"] == []

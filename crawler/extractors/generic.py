@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -95,7 +96,15 @@ _TITLE_SEPARATORS = re.compile(r"\s+[|–—:»·-]\s+|\s*\|\s*")
 _ATTR_RE = re.compile(r"::attr\(([\w:-]+)\)\s*$")
 _TEXT_RE = re.compile(r"::text\s*$")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
+_FIRST_PUBLISHED_TEXT = etree.XPath('//text()[contains(., "irst published") or contains(., "IRST PUBLISHED")]')
+_FIRST_PUBLISHED_RE = re.compile(
+    rf"^\s*first published(?:\s+on)?\s*:?\s*(?:[A-Za-z]+day,?\s+)?(?P<date>(?:{PRINTED_DATE})"
+    r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?)", re.IGNORECASE)
 _URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
+# A compact date as a whole path segment: /world/20110410/163458489.html.
+_URL_COMPACT_DATE_RE = re.compile(r"/((?:19|20)\d\d)(\d\d)(\d\d)(?=/|$)")
+# A date printed all in numbers, alone in its element, with or without the time ('17:08 10/04/2011').
+_NUMERIC_PRINTED_RE = re.compile(r"^(?:\d{1,2}:\d{2}\s+)?\d{1,2}([/.-])\d{1,2}\1\d{2,4}(?:,?\s+\d{1,2}:\d{2})?$")
 _NUMERIC_DATE_RE = re.compile(r"\b(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})\b")
 _PRINTED_LABEL_RE = re.compile(
     r"^\s*(?P<label>(?:first\s+)?published(?:\s+on)?|posted(?:\s+on)?|updated(?:\s+on)?|last\s+updated|"
@@ -112,10 +121,13 @@ _SECTION_WORDS = frozenset({"eyebrow", "kicker", "section", "category", "categor
 _MENU_WORDS = frozenset({"nav", "navigation", "menu", "navbar", "masthead", "search", "btn", "button"})
 _ANY = re.compile(r"\S")
 # Searched in lower-cased class and id names (literal searches: fast, and every classed element is read).
-_AUTHOR_CLASS_RE = re.compile(r"byline|author")
+# 'author' but not 'authorization' (a log-in box: b-authorization).
+_AUTHOR_CLASS_RE = re.compile(r"byline|author(?!i[sz]ation)")
 _TAG_CLASS_RE = re.compile(r"tags|topic|keyword")
 _SECTION_CLASS_RE = re.compile(r"eyebrow|kicker|section|categor|rubric|label|crumb|topic|overline|channel|"
                                r"subject")
+# A path whose last folder holds people's profiles: /author/, /authors/, /op-edge/authors/, /contributors/.
+_PROFILE_PATH_RE = re.compile(r"/(?:authors?|contributors?|columnists?|writers?|people|profiles?|staff|journalists?)/$")
 _REL_AUTHOR = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]')
 _REL_TAG = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')
 _COPYRIGHT_TEXT_RE = re.compile(r"©|copyright|rights reserved|\(c\)", re.IGNORECASE)
@@ -139,6 +151,8 @@ _FURNITURE_WORDS = frozenset({
     "sponsored", "sponsors", "recommended", "recommendations", "recirc", "recirculation", "outbrain", "taboola",
     "trending", "popular", "bio", "authorbio", "donate", "donation", "donations", "membership", "tips", "cta",
     "advertisement", "advert", "adunit", "ad", "ads", "comments", "comment", "readmore", "contact",
+    "form", "forms",  # a page's forms ('Add to blog: copy the publication code', 'Send to friend')
+    "tags",  # a tag list (read for the terms before the body is, never body text)
 })
 # Words of the article's own containers: an element named by one of them is content with a modifier
 # (`entry-content entry-content-read-more`), never furniture.
@@ -432,7 +446,8 @@ class _Page:
         if self._site is None:
             title = collapse(self._first_string("//title/text()")).casefold()
             names = [self.rules.site_name, self.meta.get("property:og:site_name"),
-                     _text_value(self.sd.jsonld_value("publisher")), self.meta.get("name:application-name"),
+                     _text_value(self.sd.jsonld_value("publisher")), _text_value(self.sd.microdata_value("publisher")),
+                     self.meta.get("name:application-name"),
                      self.meta.get("name:dc.publisher"), self.meta.get("name:article_publication_name")]
             for node in self.sd.of_type("Organization", "NewsMediaOrganization", "WebSite"):
                 names.append(_text_value(node.get("name")))
@@ -567,6 +582,8 @@ class _Page:
             text = self._byline_text(element)
             if not text or len(text) > 160 or len(_words(text)) < 1:
                 continue
+            if text.endswith((".", "!", "?")) and len(_words(text)) > 4 and not _BYLINE_LEAD_RE.match(text):
+                continue  # a sentence about the author ('Neil Clark is a journalist.'): a bio, not a byline
             if best is not None and (element in best[0].iterdescendants()):
                 continue  # nested inside the one already chosen
             if best is None or self.order(element) < self.order(best[0]):
@@ -724,6 +741,9 @@ class _Page:
             chosen = printed_people
             self.note("authors", f"visible: {describe(element)}" + (" (after h1)" if self.headline() is not None
                                                                      else ""))
+        elif profiled := self._profile_links():
+            chosen = profiled
+            self.note("authors", "visible: links to author profile pages")
         else:
             if dropped:
                 self.note("authors", f"none: {how} names only the outlet")
@@ -734,9 +754,49 @@ class _Page:
             urls.setdefault(text_of(a).casefold(), absolute(self.base, a.get("href")))
         out = []
         for person in chosen:
-            name = collapse(person["name"] or "")
-            out.append({"name": name, "url": person.get("url") or urls.get(name.casefold())})
+            name = self._without_outlet(collapse(person["name"] or ""))
+            out.append({"name": name, "url": person.get("url") or urls.get(name.casefold())
+                        or self._profile_url(name)})
         return out
+
+    def _profile_links(self) -> list[dict[str, str | None]]:
+        """People named by the page's links to their profile pages (/op-edge/authors/ann-smith/ reading 'Ann
+        Smith'), outside the site's navigation, footer and sidebars: the author of a page that declares none.
+        A link counts when its text is a name whose slug is the link's last path segment."""
+        found: dict[str, dict[str, str | None]] = {}
+        for a in self.root.iter("a"):
+            href = a.get("href") or ""
+            folder, _, last = urlsplit(href).path.casefold().rstrip("/").rpartition("/")
+            if not last or not _PROFILE_PATH_RE.search(folder + "/") or _IN_FURNITURE(a):
+                continue
+            name = text_of(a)
+            words = name.split()
+            if not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words) or _name_slug(name) != last:
+                continue
+            found.setdefault(name.casefold(), {"name": name, "url": absolute(self.base, href)})
+        return list(found.values()) if len(found) <= 3 else []
+
+    def _without_outlet(self, name: str) -> str:
+        """A name without the outlet the page appends to it: 'Wilmer Leon. Sputnik International' → 'Wilmer Leon'."""
+        match = re.match(r"^(?P<name>.+?)\s*(?:[.,|/–—]|\s-|\bfor\b)\s*(?P<site>[^.,|/–—]+)$", name)
+        if match and len(_words(match.group("name"))) >= 2 and self.is_outlet(match.group("site")):
+            return collapse(match.group("name"))
+        return name
+
+    def _profile_url(self, name: str) -> str | None:
+        """The page's link to the author's profile page (/authors/ann-smith/, /author/ann-smith), found by the
+        name's slug as the link's last path segment, where the declared data gives no URL."""
+        slug = _name_slug(name)
+        if "-" not in slug:
+            return None
+        for a in self.root.iter("a"):
+            href = a.get("href") or ""
+            if slug not in href.casefold():
+                continue
+            folder, _, last = urlsplit(href).path.casefold().rstrip("/").rpartition("/")
+            if last == slug and _PROFILE_PATH_RE.search(folder + "/"):
+                return absolute(self.base, href)
+        return None
 
     def _person(self, found: Any) -> dict[str, str | None]:
         if isinstance(found, lxml_html.HtmlElement):
@@ -752,6 +812,14 @@ class _Page:
         if raw is not None:
             return self.read_date(raw)
         found = self._date_raw(field_name)
+        if field_name == "published" and found is not None and not found.how.startswith("visible"):
+            # The page's own 'First published on …' line is what the reader is told: it wins over a declared
+            # timestamp that names another day.
+            printed = self._first_published()
+            printed_day = normalize_date(self.read_date(printed.raw)) if printed is not None else None
+            declared_day = normalize_date(self.read_date(found.raw))
+            if printed is not None and printed_day and declared_day and printed_day[:10] != declared_day[:10]:
+                found = printed
         if found is None:
             return None
         value = self.read_date(found.raw)
@@ -764,6 +832,19 @@ class _Page:
             how += local_how
         self.note(field_name, how)
         return value
+
+    def _first_published(self) -> _Dated | None:
+        """A printed 'First published on <date>' line naming no other publication (the outlet's own statement
+        of when it published the article), anywhere but the site's furniture outside the article."""
+        for node in _FIRST_PUBLISHED_TEXT(self.root):
+            element = node.getparent()
+            if element is None or element.xpath(_OUTSIDE_ARTICLE):
+                continue
+            text = text_of(element)
+            match = _FIRST_PUBLISHED_RE.match(text)
+            if match and not text[match.end():].strip(" .,;:|"):
+                return _Dated(match.group("date"), f"visible: 'First published' line in {describe(element)}")
+        return None
 
     def read_date(self, raw: str | None) -> str | None:
         """A date as printed, turned into ISO 8601 when one of the outlet's formats or the URL's date reads it."""
@@ -781,13 +862,9 @@ class _Page:
 
     def _numeric_by_url(self, text: str) -> str | None:
         """An all-numeric date (01/31/2019, 2/20/19) read the one way that gives the URL's date, else None."""
-        match = _URL_DATE_RE.search(urlsplit(self.url).path)
+        url_day = _url_day(self.url)
         numeric = _NUMERIC_DATE_RE.search(text)
-        if match is None or numeric is None:
-            return None
-        try:
-            url_day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        except ValueError:
+        if url_day is None or numeric is None:
             return None
         a, _, b, c = numeric.groups()
         readings = []
@@ -797,9 +874,15 @@ class _Page:
                 readings.append(date(year, int(m), int(d)))
             except ValueError:
                 continue
-        if url_day in readings:
+        if url_day not in readings:
+            return None
+        clock = re.search(r"\b([01]?\d|2[0-3]):([0-5]\d)\b(?:\s*([ap])\.?m\b\.?)?", text, re.IGNORECASE)
+        if clock is None:
             return url_day.isoformat()
-        return None
+        hour = int(clock.group(1))
+        if clock.group(3) and hour <= 12:
+            hour = hour % 12 + (12 if clock.group(3).casefold() == "p" else 0)
+        return f"{url_day.isoformat()}T{hour:02d}:{clock.group(2)}"
 
     def _date_raw(self, field_name: str) -> _Dated | None:
         ld_keys = ("datePublished", "dateCreated") if field_name == "published" else ("dateModified",)
@@ -858,13 +941,32 @@ class _Page:
                 element, raw = plain[0]
                 return _Dated(raw, f"visible: {describe(element)}" + ("[datetime]" if element.get("datetime")
                                                                         else "") + " near the headline")
-            match = _URL_DATE_RE.search(urlsplit(self.url).path)
-            if match:
-                try:
-                    day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-                except ValueError:
-                    return None
+            numeric = self._numeric_near_headline()
+            if numeric is not None:
+                return numeric
+            day = _url_day(self.url)
+            if day is not None:
                 return _Dated(day.isoformat(), "the URL's date")
+        return None
+
+    def _numeric_near_headline(self) -> _Dated | None:
+        """An all-numeric date printed alone near the headline ('17:08 10/04/2011'), when the URL's date says
+        which way to read it (day or month first); never guessed."""
+        h1 = self.headline()
+        if h1 is None or _url_day(self.url) is None:
+            return None
+        start = self.order(h1)
+        for element in self.root.iter():
+            position = self.order(element)
+            if position < start - 60:
+                continue
+            if position > start + 300:
+                break
+            if not isinstance(element.tag, str) or element.tag in ("script", "style", "a") or len(element) > 3:
+                continue
+            text = text_of(element)
+            if text and len(text) <= 24 and _NUMERIC_PRINTED_RE.match(text) and self._numeric_by_url(text):
+                return _Dated(text, f"visible: {describe(element)} (an all-numeric date read by the URL's date)")
         return None
 
     def _printed_date(self, field_name: str) -> _Dated | None:
@@ -891,7 +993,8 @@ class _Page:
                 if not rest.strip(" :"):
                     rest = text_of(element) if piece is element.text else ""
                     rest = _PRINTED_LABEL_RE.sub(r"\g<rest>", rest)
-                when = re.search(rf"{PRINTED_DATE}(?:,?\s*(?:at|/)?\s*\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?)?|"
+                # The printed time belongs to any of the date's spellings ('10 Feb, 2016 18:38').
+                when = re.search(rf"(?:{PRINTED_DATE})(?:,?\s*(?:at|/)?\s*\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?)?|"
                                  r"\d{1,2}/\d{1,2}/\d{2,4}", rest, re.IGNORECASE)
                 if when:
                     return _Dated(when.group(0), f"visible: '{match.group('label')}' line in {describe(element)}")
@@ -935,18 +1038,25 @@ class _Page:
         for field_name in TERM_FIELDS:
             found = self.select(field_name)
             terms[field_name] = [self._term(f) for f in found if _as_text(f)] if found is not None else []
-        if configured:
+        if configured and any(terms.values()):
             self.note("categories", "outlet rules: " + ", ".join(
                 self.rules.selectors[f].expression for f in TERM_FIELDS if f in self.rules.selectors))
             return terms
+        # No outlet rules for the terms, or rules that match nothing here (an older markup): the page itself.
         labelled = self._labelled_blocks()
         if any(labelled.values()):
-            self.note("categories", "visible: labelled link blocks (" + ", ".join(
-                f for f in TERM_FIELDS if labelled[f]) + ")")
+            # The section printed by the headline (a rubric) is a theme too, beside the labelled blocks.
+            rubric_how, rubric = self._section()
+            names = {(t["name"] or "").casefold() for listed in labelled.values() for t in listed}
+            rubric = [t for t in rubric if (t["name"] or "").casefold() not in names]
+            labelled["themes"] = rubric + labelled["themes"]
+            self.note("categories", (f"{rubric_how} + " if rubric else "") + "visible: labelled link blocks ("
+                      + ", ".join(f for f in TERM_FIELDS if labelled[f]) + ")")
             return labelled
         found_terms: list[dict[str, str | None]] = []
         sources: list[str] = []
-        for how, got in (self._section(), self._breadcrumbs(), self._tags()):
+        for how, got in (self._section(), self._dateline_section(), self._breadcrumbs(), self._series(),
+                         self._tags()):
             if got:
                 found_terms.extend(got)
                 sources.append(how)
@@ -973,10 +1083,20 @@ class _Page:
             self.note("categories", " + ".join(sources))
         return terms
 
-    def _shown(self, name: str) -> bool:
-        """Whether a declared name is printed as a link on the page (a section a reader sees)."""
+    def _shown(self, name: str, *, anywhere: bool = False) -> bool:
+        """Whether a declared name is printed as a link on the page (a section a reader sees): by the article,
+        or in a breadcrumb trail, not only in the site's menus, sidebars and footer (unless `anywhere`)."""
         folded = collapse(name).casefold()
-        return any(text_of(a).casefold() == folded for a in self.root.iter("a"))
+        for a in self.root.iter("a"):
+            if text_of(a).casefold() != folded:
+                continue
+            if anywhere or any("crumb" in " ".join((e.get("class") or "", e.get("id") or "",
+                                                    e.get("aria-label") or "")).casefold()
+                               for e in a.iterancestors()):
+                return True
+            if not a.xpath(_OUTSIDE_ARTICLE) and not self._in_menu(a):
+                return True
+        return False
 
     def _section(self) -> tuple[str, list[dict[str, str | None]]]:
         """The section printed above or beside the headline (an eyebrow, a kicker, a breadcrumb trail)."""
@@ -1010,6 +1130,37 @@ class _Page:
             return "", []
         return (f"visible: section {', '.join(describe(b) for b, _ in found)} by the headline",
                 [t for _, terms in found for t in terms])
+
+    def _dateline_section(self) -> tuple[str, list[dict[str, str | None]]]:
+        """The section printed after the date by the headline ('8:16 AM 01/31/2019 | Politics'), when the page
+        also links a section of that name (so a word after a bar is a section, not a place or a credit)."""
+        for element, _raw, _label in self._visible_times():
+            pieces = [collapse(p) for p in text_of(element).split("|")]
+            if len(pieces) != 2 or not re.search(r"\d", pieces[0]):
+                continue
+            name = pieces[1]
+            if 0 < len(name) <= 30 and not re.search(r"\d", name) and name[:1].isupper() \
+                    and self._shown(name, anywhere=True):
+                return f"visible: the section after the date in {describe(element)}", [
+                    {"name": name, "slug": None, "url": None}]
+        return "", []
+
+    def _series(self) -> tuple[str, list[dict[str, str | None]]]:
+        """The series the article belongs to: the page's links to one of the site's series pages (/series/<slug>/),
+        outside its navigation, footer and sidebars."""
+        found: list[dict[str, str | None]] = []
+        for a in self.root.iter("a"):
+            href = absolute(self.base, a.get("href"))
+            segments = [p for p in urlsplit(href or "").path.split("/") if p]
+            if len(segments) != 2 or segments[0].casefold() != "series" or not _same_site(href, self.url):
+                continue
+            name = text_of(a)
+            if not name or len(name) > 80 or _IN_FURNITURE(a) or self._in_menu(a):
+                continue
+            # One series, however many links name it ('Texas Legislature 2019', then 'More in this series').
+            if all(t["slug"] != segments[1] for t in found):
+                found.append({"name": name, "slug": segments[1], "url": href})
+        return ("visible: links to the site's series pages", found) if 0 < len(found) <= 2 else ("", [])
 
     def _in_menu(self, element: lxml_html.HtmlElement) -> bool:
         """Whether an element sits in a navigation menu (by its ancestors' class words)."""
@@ -1309,6 +1460,24 @@ class _Page:
                 _remove(element)
                 removed += 1
         return removed
+
+
+def _name_slug(name: str) -> str:
+    """'Peter Andrews' → 'peter-andrews', 'José Núñez' → 'jose-nunez': how profile paths spell a name."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    return "-".join(re.findall(r"[a-z0-9]+", plain))
+
+
+def _url_day(url: str) -> date | None:
+    """The date a URL's path carries (/2019/02/20/…, /2019-02-20-…, or a compact segment /20110410/), else None."""
+    path = urlsplit(url).path
+    match = _URL_DATE_RE.search(path) or _URL_COMPACT_DATE_RE.search(path)
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
 
 
 def _is_furniture(words: list[str]) -> bool:
