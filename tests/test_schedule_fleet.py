@@ -8,15 +8,12 @@ local archive folder.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +24,16 @@ import pytest
 from tests.crawl_runner import ROOT
 from tests.replica.server import ReplicaServer
 from tests.s3_server import free_port
-from tests.test_scrapyd import FAST, PASSWORD, PROJECT, USER, launch_scrapyd, stop_scrapyd, wait_for_scrapyd
+from tests.test_scrapyd import (
+    FAST,
+    PASSWORD,
+    PROJECT,
+    USER,
+    launch_scrapyd,
+    scrapyd_call,
+    stop_scrapyd,
+    wait_for_scrapyd,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -45,15 +51,7 @@ class Fleet:
 
     def call(self, node: str, endpoint: str, params: list[tuple[str, str]] | None = None, *,
              post: bool = False) -> dict[str, Any]:
-        query = urllib.parse.urlencode(params or [])
-        request = urllib.request.Request(node + endpoint + ("" if post else f"?{query}"),
-                                         data=query.encode() if post else None)
-        token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-        request.add_header("Authorization", f"Basic {token}")
-        with urllib.request.urlopen(request, timeout=10) as response:
-            data: dict[str, Any] = json.loads(response.read())
-        assert data["status"] == "ok", data
-        return data
+        return scrapyd_call(node, endpoint, params, post=post)
 
     def jobs(self, node: str) -> dict[str, str]:
         """Job id → state."""

@@ -50,16 +50,7 @@ class Scrapyd:
 
     def call(self, endpoint: str, params: list[tuple[str, str]] | None = None, *, post: bool = False,
              auth: bool = True) -> dict[str, Any]:
-        query = urllib.parse.urlencode(params or [])
-        request = urllib.request.Request(self.url + endpoint + ("" if post else f"?{query}"),
-                                         data=query.encode() if post else None)
-        if auth:
-            token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
-        with urllib.request.urlopen(request, timeout=10) as response:
-            data: dict[str, Any] = json.loads(response.read())
-        assert data["status"] == "ok", data
-        return data
+        return scrapyd_call(self.url, endpoint, params, post=post, auth=auth)
 
     def schedule(self, prefix: str, **settings: str) -> str:
         values = {**FAST, "ARCHIVE_URI": f"s3://{BUCKET}/{prefix}", "AWS_ENDPOINT_URL": self.moto.endpoint,
@@ -105,6 +96,21 @@ class Scrapyd:
             if key.startswith("items/") and job in key:
                 found += [json.loads(line) for line in gzip.decompress(self.read(prefix, key)).splitlines()]
         return found
+
+
+def scrapyd_call(url: str, endpoint: str, params: list[tuple[str, str]] | None = None, *, post: bool = False,
+                 auth: bool = True) -> dict[str, Any]:
+    """One call of a scrapyd node's JSON API (with the test credentials), asserting it answered ok."""
+    query = urllib.parse.urlencode(params or [])
+    request = urllib.request.Request(url + endpoint + ("" if post else f"?{query}"),
+                                     data=query.encode() if post else None)
+    if auth:
+        token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        data: dict[str, Any] = json.loads(response.read())
+    assert data["status"] == "ok", data
+    return data
 
 
 def _config(home: Path, port: int) -> Path:

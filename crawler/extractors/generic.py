@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from html import unescape
@@ -949,19 +949,25 @@ class _Page:
                 return _Dated(day.isoformat(), "the URL's date")
         return None
 
+    def _around(self, h1: lxml_html.HtmlElement, before: int = 60, after: int = 300) -> Iterator[
+            lxml_html.HtmlElement]:
+        """The page's elements from `before` elements ahead of the headline to `after` past it, in order."""
+        start = self.order(h1)
+        for element in self.root.iter():
+            position = self.order(element)
+            if position < start - before:
+                continue
+            if position > start + after:
+                return
+            yield element
+
     def _numeric_near_headline(self) -> _Dated | None:
         """An all-numeric date printed alone near the headline ('17:08 10/04/2011'), when the URL's date says
         which way to read it (day or month first); never guessed."""
         h1 = self.headline()
         if h1 is None or _url_day(self.url) is None:
             return None
-        start = self.order(h1)
-        for element in self.root.iter():
-            position = self.order(element)
-            if position < start - 60:
-                continue
-            if position > start + 300:
-                break
+        for element in self._around(h1):
             if not isinstance(element.tag, str) or element.tag in ("script", "style", "a") or len(element) > 3:
                 continue
             text = text_of(element)
@@ -974,14 +980,8 @@ class _Page:
         h1 = self.headline()
         if h1 is None:
             return None
-        start = self.order(h1)
         wanted = ("publish", "posted", "created") if field_name == "published" else ("updat", "modif", "edited")
-        for element in self.root.iter():
-            position = self.order(element)
-            if position < start - 60:
-                continue
-            if position > start + 300:
-                break
+        for element in self._around(h1):
             if not isinstance(element.tag, str) or element.tag in ("script", "style"):
                 continue
             for piece in (element.text, element.tail):
