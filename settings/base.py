@@ -120,8 +120,10 @@ EXTENSIONS = {
     "crawler.extensions.page_readers.PageReaders": 30,
 }
 # Processes that read article pages (one parse: item and requisites) off the reactor thread; 0 reads them in the
-# crawl's own process. None: one per usable core (taskset and cgroups count) when there are two or more, else 0.
+# crawl's own process. None: the first pages decide (crawler/extensions/page_readers.py): when reading one takes
+# more than EXTRACT_PROCESSES_AUTO_MS of CPU, one reader per usable core (taskset and cgroups count) reads the rest.
 EXTRACT_PROCESSES: int | None = None
+EXTRACT_PROCESSES_AUTO_MS = 5.0
 # Pending requests on disk even without JOBDIR (crawler/schedulers/spilling.py): a crawl's memory does not grow
 # with the outlet's sitemaps. In a scratch folder under SCHEDULER_SPILL_DIR (empty: the system's temporary folder),
 # removed at the crawl's end. REDIS_URL replaces the scheduler with the shared one.

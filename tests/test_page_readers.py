@@ -9,6 +9,9 @@ import signal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from crawler.extensions import page_readers
 from crawler.extensions.page_readers import PageReaders
 from crawler.extractors.page import read_page
 from crawler.outlets import load_outlets
@@ -78,3 +81,33 @@ def test_results_come_back_in_the_order_pages_went_in_and_a_killed_worker_loses_
     outlet = load_outlets()["globalresearch"]
     assert returned == [read_page(outlet, page, url).item.url for url, page in pages]
     assert crawler.stats is not None and crawler.stats.get_value("pages/reader_restarts") == 1
+
+
+def _read_pages(readers: PageReaders, pages: list[tuple[str, str]]) -> list[str]:
+    outlet = load_outlets()["globalresearch"]
+
+    async def main() -> list[str]:
+        reads = [asyncio.ensure_future(readers.read(outlet, page, url)) for url, page in pages]
+        return [(await read).item.url or "" for read in reads]
+
+    try:
+        return asyncio.run(main())
+    finally:
+        readers.spider_closed(None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("auto_ms", "workers"), [(1000.0, 0), (0.0, 2)])
+def test_unset_the_first_pages_decide_where_the_rest_are_read(monkeypatch: pytest.MonkeyPatch, auto_ms: float,
+                                                              workers: int) -> None:
+    monkeypatch.setattr(page_readers, "usable_cores", lambda: 2)
+    readers = PageReaders(project_crawler(EXTRACT_PROCESSES_AUTO_MS=auto_ms))
+    assert readers.auto and readers.processes == 0
+    pages = _pages()[1:] * 3  # 24 pages: 20 read here and timed, then the decision
+    started: list[bool] = []
+    real = readers._started
+    monkeypatch.setattr(readers, "_started", lambda: started.append(True) or real())
+    urls = _read_pages(readers, pages)
+    outlet = load_outlets()["globalresearch"]
+    assert urls == [read_page(outlet, page, url).item.url for url, page in pages]
+    assert not readers.auto and readers.processes == workers
+    assert bool(started) == bool(workers)  # the pool started only when reading a page cost more than auto_ms

@@ -11,8 +11,13 @@ itself. A worker that dies (killed, or a page that crashes the parser) breaks th
 each page it held is read once more; a page that breaks a second pool is archived but not extracted, in one log
 line, and `scrapy reextract` can read it later.
 
-EXTRACT_PROCESSES = 0 reads pages in the crawl's own process, as before; unset, one worker per usable core when
-there are two or more.
+EXTRACT_PROCESSES = 0 reads pages in the crawl's own process, N in N workers. Unset, the pages decide: the first
+20 are read in the crawl's process and timed, and when reading one costs more than EXTRACT_PROCESSES_AUTO_MS
+(and there are two usable cores or more), one worker per usable core reads the rest. Measured (bench/RESULTS.md,
+notes of issue 15): a page crossing to a worker costs the crawl's process ~0.5 ms (pickles, pipes, the pool's
+threads) and the workers' start ~1.5 s of CPU, so the Global Research extractor (~2 ms a page) is cheaper read
+in place (8.5 against 10.2 CPU ms a page, and no faster with workers), while the generic extractor (~20 ms a page:
+RT, Sputnik, Consortium News) is what the workers are for.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import statistics
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Unpack
@@ -34,6 +41,9 @@ from crawler.extractors.page import Fetch, PageNotParsable, PageRead, PageSource
 __all__ = ["PageReaders", "usable_cores"]
 
 logger = logging.getLogger(__name__)
+
+# Pages read in the crawl's process, and timed, before EXTRACT_PROCESSES unset decides.
+_AUTO_SAMPLE = 20
 
 
 def usable_cores() -> int:
@@ -51,9 +61,14 @@ class PageReaders:
         self.crawler = crawler
         wanted = crawler.settings.get("EXTRACT_PROCESSES") if processes is None else processes
         cores = usable_cores()
-        self.processes = int(wanted) if wanted not in (None, "") else (cores if cores >= 2 else 0)
+        # Unset: decided by the pages themselves (below), with one reader per usable core if it pays.
+        self.auto = wanted in (None, "") and cores >= 2
+        self.processes = 0 if wanted in (None, "") else int(wanted)
         if self.processes < 0:
             raise ValueError(f"EXTRACT_PROCESSES must be 0 or more, got {wanted!r}")
+        self._cores = cores
+        self._auto_ms = crawler.settings.getfloat("EXTRACT_PROCESSES_AUTO_MS")
+        self._timed: list[float] = []
         self._pool: ProcessPoolExecutor | None = None
         self._last: asyncio.Future[None] | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -67,9 +82,15 @@ class PageReaders:
         """read_page's result for this page, in a worker when there are any; raises PageNotParsable as it does."""
         if self.processes and not is_asyncio_available():
             logger.warning("EXTRACT_PROCESSES needs the asyncio reactor: pages are read in the crawl's process")
-            self.processes = 0
+            self.processes, self.auto = 0, False
         if not self.processes:
-            return read_page(source, html, outlet_url, requisites_of=requisites_of, **fetch)
+            started = time.thread_time()
+            read = read_page(source, html, outlet_url, requisites_of=requisites_of, **fetch)
+            if self.auto:
+                self._timed.append(time.thread_time() - started)
+                if len(self._timed) >= _AUTO_SAMPLE:
+                    self._decide()
+            return read
         previous = self._last
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._last = mine
@@ -100,6 +121,19 @@ class PageReaders:
                     raise PageNotParsable("its reader process died twice (a page that crashes the parser?)") \
                         from None
         raise AssertionError("unreachable")
+
+    def _decide(self) -> None:
+        """Auto: the first pages were read here, timed (this thread's CPU); readers are started when a page costs
+        more than EXTRACT_PROCESSES_AUTO_MS, else pages go on being read here."""
+        self.auto = False
+        each = statistics.median(self._timed) * 1000
+        if is_asyncio_available() and each > self._auto_ms:
+            self.processes = self._cores
+            logger.info("article pages take %.1f ms each to read: reading them in %d processes from now on", each,
+                        self._cores)
+        else:
+            logger.info("article pages take %.1f ms each to read: read in the crawl's process (readers pay from "
+                        "%.0f ms, EXTRACT_PROCESSES_AUTO_MS)", each, self._auto_ms)
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
