@@ -63,8 +63,11 @@ typecheck: env
 layers: env
 	$(BIN)/lint-imports --no-cache
 
+# Two test processes: the suite mostly waits (crawls in subprocesses, servers, timeouts); tests that share files
+# of the checkout keep to one xdist group.
+TEST_WORKERS ?= 2
 test: env pywb-env lint typecheck layers
-	PYWB_VENV=$(abspath $(PYWB_VENV)) $(BIN)/pytest
+	PYWB_VENV=$(abspath $(PYWB_VENV)) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: env peer-env
 	$(BIN)/python -m bench.run

@@ -35,7 +35,8 @@ from tests.test_scrapyd import (
     wait_for_scrapyd,
 )
 
-pytestmark = pytest.mark.slow
+# One xdist group: both build the project's egg in the checkout (build/, *.egg-info), one at a time.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("scrapyd")]
 
 CRAWL_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{4}")
 

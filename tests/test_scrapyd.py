@@ -31,7 +31,8 @@ from tests.crawl_runner import ROOT
 from tests.replica.server import ReplicaServer
 from tests.s3_server import ACCESS_KEY, BUCKET, SECRET_KEY, MotoS3, free_port
 
-pytestmark = pytest.mark.slow
+# One xdist group: both build the project's egg in the checkout (build/, *.egg-info), one at a time.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("scrapyd")]
 
 PROJECT = "outlet_archive"
 USER, PASSWORD = "archivist", "scrapyd-test-Pw7x"
