@@ -63,6 +63,8 @@ class PageReaders:
         cores = usable_cores()
         # Unset: decided by the pages themselves (below), with one reader per usable core if it pays.
         self.auto = wanted in (None, "") and cores >= 2
+        if wanted in (None, "") and cores < 2:
+            logger.info("one usable core: article pages are read in the crawl's process")
         self.processes = 0 if wanted in (None, "") else int(wanted)
         if self.processes < 0:
             raise ValueError(f"EXTRACT_PROCESSES must be 0 or more, got {wanted!r}")
