@@ -73,4 +73,4 @@ bench: env peer-env
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) $(PYWB_VENV) archive spool .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(PYWB_VENV) $(PEER_VENV) archive spool .pytest_cache .mypy_cache .ruff_cache *.egg-info
