@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,17 +27,13 @@ from pathlib import Path
 import redis
 
 from bench.replica import ReplicaProcess
+from bench.s3_upload import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUT = REPO_ROOT / "bench" / "out" / "workers"
 GRACE = 2.0
 CONCURRENCY = 32
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _settings(archive: Path, log: Path, extra: dict[str, str]) -> dict[str, str]:
@@ -93,7 +88,7 @@ def main() -> None:
     opts = parser.parse_args()
     extra = dict(item.split("=", 1) for item in opts.set)
     OUT.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(["/usr/bin/redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     redis_url = f"redis://127.0.0.1:{port}/0"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -14,6 +13,8 @@ from pathlib import Path
 from types import TracebackType
 
 import pytest
+
+from tests.s3_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,11 +27,6 @@ def pywb_bin() -> Path:
         pytest.skip(f"pywb is not installed in {venv}: run `make pywb-env`")
     return venv / "bin"
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Wayback:

@@ -13,7 +13,6 @@ import json
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -31,23 +30,19 @@ from pipelines.archive.workers import count_items, drop_items, stem_files
 from pipelines.storage.file import FileStore
 from tests.crawl_runner import ROOT, Crawl, crawl_command, glob_now, read_items, scrapy_env
 from tests.replica.server import ReplicaHandler, ReplicaHTTPServer, load_site
+from tests.s3_server import free_port
 
 REDIS_SERVER = "/usr/bin/redis-server"
 CRAWL_ID = "shared-crawl-1"
 CONCURRENCY = 2  # the outlet's politeness for the run: at most this many fetches at once, across all workers
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     if not Path(REDIS_SERVER).exists():
         pytest.fail("redis-server is missing: `make system-deps` installs Debian's package")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                              "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
@@ -224,7 +219,7 @@ def test_workers_share_one_crawl_and_a_killed_worker_loses_nothing(
 @pytest.mark.slow
 @pytest.mark.parametrize(("settings", "says"), [
     ({}, "name it with -s CRAWL_ID=<id>"),
-    ({"CRAWL_ID": "c1", "REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0"}, "cannot be reached"),
+    ({"CRAWL_ID": "c1", "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}, "cannot be reached"),
 ])
 def test_a_worker_that_cannot_join_stops_before_any_fetch(tmp_path: Path, redis_url: str, replica_url: str,
                                                           settings: dict[str, str], says: str) -> None:
