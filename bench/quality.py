@@ -58,11 +58,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
+from scrapy.settings import Settings  # noqa: E402
 from w3lib.encoding import html_to_unicode  # noqa: E402
 
 from crawler.extractors.decode import decode_html  # noqa: E402
 from crawler.extractors.page import normalized_item  # noqa: E402
 from crawler.outlets import load_outlets  # noqa: E402
+from pipelines.archive.furniture import Furniture, normalized_paragraphs, strip_furniture  # noqa: E402
 from pipelines.items.normalize import normalize_article  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -267,6 +269,8 @@ class CorpusPage:
     url: str
     raw: bytes
     labels: dict[str, Any]
+    site: str = ""
+    """The outlet the page belongs to for learning furniture: the label's site, or the corpus outlet."""
 
 
 @dataclass
@@ -280,6 +284,8 @@ class CorpusRun:
     seconds: dict[tuple[str, str], float] = field(default_factory=dict)
     pages: dict[str, int] = field(default_factory=dict)
     details: list[str] = field(default_factory=list)
+    furniture: int = 0
+    """Learned furniture paragraphs summed over the pages scored (0: no archive to learn from)."""
 
 
 def _norm(value: Any, *, fold: bool = False) -> str | None:
@@ -392,29 +398,61 @@ def load_corpus(corpus: Path, outlet: str, splits: tuple[str, ...]) -> list[Corp
             print(f"missing page bytes: {page_file} (the corpus pages are local, see {corpus}/README.md)",
                   file=sys.stderr)
             continue
-        pages.append(CorpusPage(data["id"], data["split"], str(data["url"]), page_file.read_bytes(), data["labels"]))
+        pages.append(CorpusPage(data["id"], data["split"], str(data["url"]), page_file.read_bytes(), data["labels"],
+                                site=str(data.get("site") or outlet)))
     return pages
 
 
-def _ours_item(outlet: str, html: str, url: str) -> dict[str, Any]:
+def learned_furniture(archive: list[CorpusPage], outlet: str) -> dict[str, frozenset[str]]:
+    """Per page id, the furniture a crawl of its outlet would strip having archived the outlet's other corpus
+    pages: the production rule (pipelines/archive/furniture.py, the settings' share and count) learned from
+    every other page of the same site, of both halves (their bytes, never their labels), leave-one-out.
+    A site with fewer pages than FURNITURE_MIN_ARTICLES + 1 learns nothing (every generic page is its own site)."""
+    settings = Settings()
+    settings.setmodule("settings.base")
+    min_share, min_articles = settings.getfloat("FURNITURE_MIN_SHARE"), settings.getint("FURNITURE_MIN_ARTICLES")
+    by_site: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {}
+    for page in archive:
+        body = _ours_item(outlet, decode_page(page.raw), page.url, furniture=frozenset()).get("body")
+        by_site.setdefault(page.site, []).append((page.id, normalized_paragraphs(body)))
+    found: dict[str, frozenset[str]] = {}
+    for members in by_site.values():
+        for page_id, _ in members:
+            state = Furniture(min_share=min_share, min_articles=min_articles)
+            for other_id, paragraphs in members:
+                if other_id != page_id:
+                    state.add_paragraphs(paragraphs)
+            found[page_id] = state.paragraphs
+    return found
+
+
+def _ours_item(outlet: str, html: str, url: str, furniture: frozenset[str]) -> dict[str, Any]:
     source = load_outlets().get(outlet) or outlet
-    return asdict(normalized_item(source, html, url, normalize_article))
+    item = normalized_item(source, html, url, normalize_article)
+    item.body, _ = strip_furniture(item.body, furniture)
+    return asdict(item)
 
 
-def measure_corpus(pages: list[CorpusPage], outlet: str, show: bool = False, repeat: int = 3) -> CorpusRun:
+def measure_corpus(pages: list[CorpusPage], outlet: str, show: bool = False, repeat: int = 3,
+                   furniture: dict[str, frozenset[str]] | None = None) -> CorpusRun:
+    """`furniture`: per page id, the learned furniture stripped from our body (learned_furniture), as a crawl
+    does once its outlet's archive has articles; none when not given."""
     run = CorpusRun()
+    furniture = furniture or {}
     # One page of each first, untimed: imports, compiled expressions and caches are not a page's cost.
     if pages:
         warm = decode_page(pages[0].raw)
-        _ours_item(outlet, warm, pages[0].url)
+        _ours_item(outlet, warm, pages[0].url, frozenset())
         _corpus_view_trafilatura(warm, pages[0].url)
     for page in pages:
         html = decode_page(page.raw)
+        learned = furniture.get(page.id, frozenset())
+        run.furniture += len(learned)
         # Each tool's time is the fastest of `repeat` runs, taken in turns, so that both meet the same machine.
         ours_seconds = theirs_seconds = float("inf")
         for _ in range(repeat):
             started = time.perf_counter()
-            ours = _corpus_view_ours(_ours_item(outlet, html, page.url))
+            ours = _corpus_view_ours(_ours_item(outlet, html, page.url, learned))
             middle = time.perf_counter()
             theirs = _corpus_view_trafilatura(html, page.url)
             ended = time.perf_counter()
@@ -499,16 +537,20 @@ def corpus_report(run: CorpusRun, splits: tuple[str, ...]) -> str:
     return "\n".join(lines)
 
 
-def corpus_main(corpus: Path, outlet: str, split: str, show: bool, repeat: int = 3) -> int:
+def corpus_main(corpus: Path, outlet: str, split: str, show: bool, repeat: int = 3, archive: bool = True) -> int:
     splits = SPLITS if split == "both" else (split,)
     pages = load_corpus(corpus, outlet, splits)
     if not pages:
         print(f"no pages for outlet {outlet!r} in {corpus}", file=sys.stderr)
         return 2
-    run = measure_corpus(pages, outlet, show=show, repeat=repeat)
+    furniture = learned_furniture(load_corpus(corpus, outlet, SPLITS), outlet) if archive else {}
+    run = measure_corpus(pages, outlet, show=show, repeat=repeat, furniture=furniture)
     if show:
         print("\n".join(run.details), end="\n\n")
     print(corpus_report(run, splits))
+    print(f"Learned furniture: {run.furniture / len(pages):.1f} paragraphs per page on average"
+          + (" (each page's site's other corpus pages taken as its archive; --no-archive to score without)"
+             if archive else " (--no-archive: none learned)"))
     return 0
 
 
@@ -520,6 +562,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("dev", "heldout", "both"), default="both", help="corpus mode: which half")
     parser.add_argument("--show", action="store_true",
                         help="corpus mode: each page's wrong fields, ours against the label")
+    parser.add_argument("--no-archive", action="store_true",
+                        help="corpus mode: learn no furniture from the site's other corpus pages")
     parser.add_argument("--repeat", type=int, default=3,
                         help="corpus mode: runs of each tool per page; the fastest is its time (default 3)")
     args = parser.parse_args(argv)
@@ -527,7 +571,8 @@ def main(argv: list[str] | None = None) -> int:
         outlets = args.outlet or ["generic"]
         if len(outlets) != 1:
             parser.error("corpus mode reads one outlet's labels")
-        return corpus_main(args.corpus, outlets[0], args.split, args.show, max(1, args.repeat))
+        return corpus_main(args.corpus, outlets[0], args.split, args.show, max(1, args.repeat),
+                           archive=not args.no_archive)
     outlets = args.outlet or [key for key in load_outlets() if (FIXTURES / key).is_dir()]
     pages = load_pages(outlets)
     print(report(measure(pages), outlets, pages))
