@@ -11,7 +11,7 @@ PYWB_VERSION ?= 2.10.0
 # lxml 5.2), bench/child.py psutil. Its own environment, used only by the bench.
 PEER_VENV := .venv-peer
 
-.PHONY: demo test lint typecheck layers bench env pywb-env peer-env system-deps clean
+.PHONY: demo test lint typecheck layers bench corpus env pywb-env peer-env system-deps clean
 
 system-deps:
 	@# python3-venv provides `python -m venv` on Debian's own Python.
@@ -71,6 +71,11 @@ test: env pywb-env lint typecheck layers
 
 bench: env peer-env
 	$(BIN)/python -m bench.run
+
+# The real-page corpus's page bytes (only its labels are committed): from the repositories its labels name, checked
+# by sha256. Then `python -m bench.quality --corpus bench/corpus --outlet generic` scores it.
+corpus: env
+	$(BIN)/python -m bench.corpus_fetch
 
 clean:
 	rm -rf $(VENV) $(PYWB_VENV) $(PEER_VENV) archive spool .pytest_cache .mypy_cache .ruff_cache *.egg-info
