@@ -262,3 +262,26 @@ def test_a_meta_section_counts_only_where_the_article_prints_it() -> None:
 def test_a_sentence_about_the_author_is_a_bio_not_a_byline() -> None:
     html = page(body='<h1>A story</h1><div class="author-note">Ann Smith is a reporter who covers the city.</div>')
     assert item(html)["byline"] is None and item(html)["authors"] == []
+
+
+def test_label_alone_in_its_element_reads_the_date_after_it_and_ordinal_days() -> None:
+    """'<span>Published: </span>Saturday, May 18th, 2019 at 3:16pm': the label's own element holds nothing more
+    (lxml hands out a new string at each .text access: an `is` test never knew which piece it read)."""
+    html = page("", '<h1>A story</h1><section class="entry-meta"><h5>By <a href="/author/wire">Meg Kinnard / '
+                "Associated Press</a></h5><h6><div><span>Published: </span>Saturday, May 18th, 2019 at 3:16pm</div>"
+                "<div><span>Updated: </span>Sunday, May 19th, 2019 at 9:05am</div></h6></section>")
+    found = item(html, "https://news.example/1317422/a-story.html")
+    assert found["published"].startswith("2019-05-18T15:16")
+    assert found["modified"].startswith("2019-05-19T09:05")
+    assert found["byline"] == "By Meg Kinnard / Associated Press"
+    assert found["authors"] == [{"name": "Meg Kinnard", "url": "https://news.example/author/wire"}]
+
+
+def test_by_colon_and_a_cms_login_are_not_names() -> None:
+    """'By: Michael Chen' is Michael Chen; meta dcterms.creator 'newsengin' is who posted it in the CMS."""
+    html = page('<meta name="dcterms.creator" content="newsengin">',
+                '<h1>A story</h1><div class="field-authors">By: Matt Tunseth</div>')
+    assert names(item(html)) == ["Matt Tunseth"]
+    micro = page("", '<h1>A story</h1><div itemprop="author" itemscope itemtype="http://schema.org/Person">'
+                     '<span itemprop="name">By: Michael Chen</span></div>')
+    assert names(item(micro)) == ["Michael Chen"]

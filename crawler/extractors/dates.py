@@ -11,8 +11,10 @@ from dateutil import parser as date_parser
 
 __all__ = ["PRINTED_DATE", "YEAR_RE", "normalize_date", "parse_with_formats"]
 
-PRINTED_DATE = r"\d{1,2}\s+[A-Za-z]+\.?,?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2}"
-"""A regex source: a date as credit lines print it ('13 December 2016', 'Dec. 13, 2016', '2016-12-13')."""
+PRINTED_DATE = (r"\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]+\.?,?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|"
+                r"\d{4}-\d{2}-\d{2}")
+"""A regex source: a date as credit lines print it ('13 December 2016', 'Dec. 13, 2016', 'May 18th, 2019',
+'2016-12-13')."""
 YEAR_RE = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 """A year as printed in a copyright line."""
 

@@ -110,6 +110,7 @@ _PRINTED_LABEL_RE = re.compile(
     r"^\s*(?P<label>(?:first\s+)?published(?:\s+on)?|posted(?:\s+on)?|updated(?:\s+on)?|last\s+updated|"
     r"modified|edited(?:\s+time)?|published\s+time|created)\s*:?\s*(?P<rest>.+)$", re.IGNORECASE)
 _RELATIVE_RE = re.compile(r"\b\d+\s+(?:second|minute|min|hour|day|week|month)s?\s+ago\b|\bjust now\b", re.IGNORECASE)
+_LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
 _BYLINE_LEAD_RE = re.compile(r"^\s*(?:by|written by|submitted by|words by|story by|posted by)\s+\S", re.IGNORECASE)
 # Site furniture (footer, navigation, sidebars) that is not part of an <article>.
 _OUTSIDE_ARTICLE = "(ancestor::footer | ancestor::nav | ancestor::aside)[not(ancestor::article)]"
@@ -607,7 +608,8 @@ class _Page:
                 if not isinstance(inner.tag, str) or inner.tag in ("script", "style"):
                     continue
                 own = collapse(inner.text)
-                if own and _BYLINE_LEAD_RE.match(own):
+                if own and (_BYLINE_LEAD_RE.match(own) or (own.casefold() in ("by", "by:") and len(inner)
+                                                             and _BYLINE_LEAD_RE.match(text_of(inner)))):
                     text = self._byline_text(inner)
                     if text and len(text) <= 160 and not text.endswith((".", "?", "!")):
                         return inner, text
@@ -687,7 +689,8 @@ class _Page:
                     "name:sailthru.author", "name:byl", "name:dc.creator", "name:dcterms.creator",
                     "name:article_author", "name:authors", "property:author"):
             value = self.meta.get(key)
-            if value and not value.startswith(("http://", "https://")):
+            # 'newsengin', 'admin': the CMS's login of whoever posted the page, not a name a reader is given.
+            if value and not value.startswith(("http://", "https://")) and not _LOGIN_RE.fullmatch(value.strip()):
                 names = split_names(value)
                 if names:
                     return [{"name": n, "url": None, "kind": "person"} for n in names], f"meta {key.split(':', 1)[1]}"
@@ -705,8 +708,12 @@ class _Page:
             # 'By Ann Smith | Politics reporter | The Outlet': the names come before the first bar.
             lead = re.sub(r"^\s*(?:written|submitted|words|story|posted)\s+", "", byline_text.split("|", 1)[0],
                           flags=re.IGNORECASE)
-            linked = {text_of(a).casefold(): absolute(self.base, a.get("href")) for a in element.iter("a")
-                      if text_of(a) and a.get("href")}
+            linked: dict[str, str | None] = {}
+            for a in element.iter("a"):
+                if text_of(a) and a.get("href"):
+                    # by the link's text, and by the name in it ('Meg Kinnard / Associated Press')
+                    for key in (text_of(a), _clean_name(text_of(a))):
+                        linked.setdefault(key.casefold(), absolute(self.base, a.get("href")))
             for piece in split_names(lead):
                 name = _clean_name(piece)
                 if name and len(name) < 80 and not re.search(r"\d|@", name) and name.casefold() != "by":
@@ -754,7 +761,7 @@ class _Page:
             urls.setdefault(text_of(a).casefold(), absolute(self.base, a.get("href")))
         out = []
         for person in chosen:
-            name = self._without_outlet(collapse(person["name"] or ""))
+            name = self._without_outlet(_clean_name(person["name"] or ""))
             out.append({"name": name, "url": person.get("url") or urls.get(name.casefold())
                         or self._profile_url(name)})
         return out
@@ -984,15 +991,20 @@ class _Page:
         for element in self._around(h1):
             if not isinstance(element.tag, str) or element.tag in ("script", "style"):
                 continue
-            for piece in (element.text, element.tail):
+            # (lxml makes a new string at each access of .text: which piece is which goes by position, not `is`.)
+            for own_text, piece in ((True, element.text), (False, element.tail)):
                 text = collapse(piece)
                 match = _PRINTED_LABEL_RE.match(text) if text else None
                 if match is None or not any(w in match.group("label").casefold() for w in wanted):
                     continue
                 rest = match.group("rest")
                 if not rest.strip(" :"):
-                    rest = text_of(element) if piece is element.text else ""
+                    # The label alone in its element ('<span>Published: </span>Saturday, May 18th, 2019'): the
+                    # date follows it, in the element's own text or after it.
+                    rest = text_of(element) if own_text else ""
                     rest = _PRINTED_LABEL_RE.sub(r"\g<rest>", rest)
+                    if not rest.strip(" :") and own_text:
+                        rest = collapse(element.tail)
                 # The printed time belongs to any of the date's spellings ('10 Feb, 2016 18:38').
                 when = re.search(rf"(?:{PRINTED_DATE})(?:,?\s*(?:at|/)?\s*\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?)?|"
                                  r"\d{1,2}/\d{1,2}/\d{2,4}", rest, re.IGNORECASE)

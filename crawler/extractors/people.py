@@ -10,8 +10,8 @@ from crawler.extractors.text import absolute, collapse, text_of
 
 __all__ = ["BY_RE", "NAME_SEPARATORS", "NAME_SEPARATORS_NO_SEMICOLON", "byline_people", "split_names"]
 
-BY_RE = re.compile(r"^\s*by\s+", re.IGNORECASE)
-"""The 'By ' a byline starts with."""
+BY_RE = re.compile(r"^\s*by(?:\s*:\s*|\s+)", re.IGNORECASE)
+"""The 'By ' or 'By: ' a byline starts with."""
 NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 """What stands between two names: ',', ';', 'and', '&'."""
 NAME_SEPARATORS_NO_SEMICOLON = re.compile(r"\s*(?:,|\band\b|&)\s*")
