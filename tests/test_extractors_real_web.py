@@ -164,7 +164,7 @@ def test_categories_from_the_section_the_breadcrumb_and_tag_links() -> None:
 def test_copyright_from_the_footer_keeps_names_with_an_ampersand() -> None:
     found = item(page(body="<h1>A story</h1>"))
     assert found["copyright"] == {"line": "© 2019 News Example Media & Co. All rights reserved.",
-                                  "holders": ["News Example Media & Co"], "year": 2019}
+                                  "holders": ["News Example Media & Co."], "year": 2019}
 
 
 def test_tampa_style_copyright_names_the_holder_after_the_bar() -> None:
@@ -285,3 +285,21 @@ def test_by_colon_and_a_cms_login_are_not_names() -> None:
     micro = page("", '<h1>A story</h1><div itemprop="author" itemscope itemtype="http://schema.org/Person">'
                      '<span itemprop="name">By: Michael Chen</span></div>')
     assert names(item(micro)) == ["Michael Chen"]
+
+
+@pytest.mark.parametrize(("footer", "line", "holders"), [
+    # menu links printed around the statement stay out of the line
+    ("<a>Vox Media</a> <a>Advertise with us</a> © 2019 Vox Media, Inc. All Rights Reserved <a>Terms of use</a>",
+     "© 2019 Vox Media, Inc. All Rights Reserved", ["Vox Media, Inc."]),
+    ("Copyright © Binkley Co. All rights reserved. <a>Contact Us</a>",
+     "Copyright © Binkley Co. All rights reserved.", ["Binkley Co."]),
+    # the holder printed outside the statement: the block's line is kept whole
+    ("©2019 All Rights Reserved | Tampa Bay Times", "©2019 All Rights Reserved | Tampa Bay Times",
+     ["Tampa Bay Times"]),
+])
+def test_copyright_line_is_the_statement_and_holders_keep_their_abbreviation(
+        footer: str, line: str, holders: list[str]) -> None:
+    html = page(body="<h1>A story</h1>").replace(
+        "<p>© 2019 News Example Media &amp; Co. All rights reserved.</p>", f"<p>{footer}</p>")
+    found = item(html)["copyright"]
+    assert (found["line"], found["holders"]) == (line, holders)

@@ -91,6 +91,8 @@ _COPYRIGHT_LEAD_RE = re.compile(r"^\s*(?:copyright\b\s*)?(?:©|\(c\))|^\s*copyri
 _RIGHTS_RE = re.compile(r"\ball rights reserved\b", re.IGNORECASE)
 _YEARS_RE = re.compile(r"\b(?:1[89]|2\d)\d\d(?:\s*[–—-]\s*(?:(?:1[89]|2\d)\d\d|present))?\b")
 _DATE_TAIL_RE = re.compile(rf"[\s,(]*(?:on\s+)?(?P<date>{PRINTED_DATE})\)?[.\s]*$")
+_LINE_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:\d|copyright)|\bcopyright\b", re.IGNORECASE)
+_RESERVED_END_RE = re.compile(r"\ball rights reserved\b\.?(?:\s*\([^)]{0,40}\)\.?)?", re.IGNORECASE)
 _COMPANY_SUFFIX_RE = re.compile(r"(?:Inc|Ltd|LLC|LLP|GmbH|S\.?A|PLC|Corp|Co|AG|NV|BV|AB)\.?", re.IGNORECASE)
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—:»·-]\s+|\s*\|\s*")
 _ATTR_RE = re.compile(r"::attr\(([\w:-]+)\)\s*$")
@@ -1370,7 +1372,10 @@ class _Page:
         best = max(candidates, key=lambda c: (c[0], self.order(c[1])))
         self.note("copyright", f"visible: © line in {describe(best[1])}"
                   + (" (page footer)" if best[0] >= 2 else ""))
-        return _copyright_of(best[2])
+        trimmed = _copyright_of(_copyright_line(best[2]))
+        # '©2019 All Rights Reserved | Tampa Bay Times', 'Daily Maverick © All rights reserved': the holder is
+        # printed outside the statement, so the block's line is kept whole.
+        return trimmed if trimmed["holders"] else _copyright_of(best[2])
 
     # -- the rest -------------------------------------------------------------------------------
 
@@ -1572,6 +1577,19 @@ def _unique_links(links: Iterable[lxml_html.HtmlElement]) -> list[lxml_html.Html
     return out
 
 
+def _copyright_line(text: str) -> str:
+    """The © statement of a footer block, without the links printed around it: from its mark ('©', 'Copyright',
+    '(c)') to 'All rights reserved' and what closes it ('.', '(About Us).'), e.g. 'Vox Media Advertise with us
+    © 2019 Vox Media, Inc. All Rights Reserved Terms of use' → '© 2019 Vox Media, Inc. All Rights Reserved'."""
+    mark = _LINE_MARK_RE.search(text)
+    if mark is not None:
+        text = text[mark.start():]
+    end = _RESERVED_END_RE.search(text)
+    if end is not None:
+        text = text[:end.end()]
+    return collapse(text)
+
+
 def _copyright_of(line: str) -> dict[str, Any]:
     """`© 2019 Sputnik. All rights reserved` → holders ['Sputnik'], year 2019.
 
@@ -1590,11 +1608,22 @@ def _copyright_of(line: str) -> dict[str, Any]:
     # The end of the holder's sentence: a full stop not closing an abbreviation (Inc., Co., Ltd.).
     sentence = re.split(r"(?<!\b[A-Z])(?<!\bInc)(?<!\bCo)(?<!\bLtd)(?<!\bCorp)(?<!\bS\.A)\.\s+(?=[A-Z(])", segment)[0]
     holders: list[str] = []
-    for piece in (h.strip(" .,;:") for h in re.split(r"\s*(?:,|;|\band\b)\s*", sentence)):
+    for piece in (_holder_name(h) for h in re.split(r"\s*(?:,|;|\band\b)\s*", sentence)):
         if holders and _COMPANY_SUFFIX_RE.fullmatch(piece):
             holders[-1] = f"{holders[-1]}, {piece}"  # "Acme, Inc." is one holder
         elif piece and not YEAR_RE.fullmatch(piece):
             holders.append(piece)
     years = YEAR_RE.findall(line)
     return {"line": line, "holders": unique(holders), "year": int(years[-1]) if years else None}
+
+
+def _holder_name(piece: str) -> str:
+    """A holder as printed, without the punctuation around it, but with the full stop of its company
+    abbreviation ('Vox Media, Inc.', 'Binkley Co.')."""
+    name = piece.strip(" ,;:")
+    stripped = name.rstrip(" .")
+    last = stripped.rsplit(None, 1)[-1] if stripped else ""
+    if name.endswith(".") and _COMPANY_SUFFIX_RE.fullmatch(last) and not last.endswith("."):
+        return stripped + "."
+    return stripped
 
