@@ -303,3 +303,17 @@ def test_copyright_line_is_the_statement_and_holders_keep_their_abbreviation(
         "<p>© 2019 News Example Media &amp; Co. All rights reserved.</p>", f"<p>{footer}</p>")
     found = item(html)["copyright"]
     assert (found["line"], found["holders"]) == (line, holders)
+
+
+def test_links_to_the_sites_tag_pages_are_categories_beside_a_wordpress_category() -> None:
+    """The article's links to /tag/<slug>/ pages, in its own footer too, join the rel="category tag" link;
+    the tag pages linked from the site's menu and footer do not; '#Politics' is 'Politics'."""
+    html = page("", '<h1>A story</h1><p>The council met again.</p>'
+                '<a rel="category tag" href="/category/news/">News</a>'
+                '<footer class="post-footer"><div class="share-row"><div><a href="/tag/tim-moore/">Tim Moore</a>'
+                '<a href="/tag/city-budget/">#City budget</a></div></div></footer>')
+    html = html.replace('<header class="site-header">', '<header class="site-header"><nav>'
+                        '<a href="/tag/trending/">Trending</a></nav>')
+    html = html.replace('<footer class="site-footer">', '<footer class="site-footer"><a href="/tag/weather/">'
+                        "Weather</a>")
+    assert [t["name"] for t in item(html)["themes"]] == ["News", "Tim Moore", "City budget"]

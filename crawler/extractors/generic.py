@@ -132,6 +132,8 @@ _SECTION_CLASS_RE = re.compile(r"eyebrow|kicker|section|categor|rubric|label|cru
 # A path whose last folder holds people's profiles: /author/, /authors/, /op-edge/authors/, /contributors/.
 _PROFILE_PATH_RE = re.compile(r"/(?:authors?|contributors?|columnists?|writers?|people|profiles?|staff|journalists?)/$")
 _REL_AUTHOR = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]')
+# A link to one of the site's tag pages: /tag/<slug>/, /tags/<slug>, /topic/<slug>, /keyword/<slug>.
+_TAG_PATH_RE = re.compile(r"/(?:tags?|topics?|keywords?)/[^/]+/?$", re.IGNORECASE)
 _REL_TAG = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')
 _COPYRIGHT_TEXT_RE = re.compile(r"©|copyright|rights reserved|\(c\)", re.IGNORECASE)
 _CREDIT_TEXT_RE = re.compile(r"originally|first published|first appeared|original source|produced by|republished|"
@@ -1194,7 +1196,8 @@ class _Page:
         if isinstance(found, lxml_html.HtmlElement):
             link = found if found.tag == "a" else next(iter(found.iter("a")), None)
             href = absolute(self.base, link.get("href")) if link is not None else None
-            return {"name": text_of(found), "slug": slug_of(href), "url": href}
+            # '#James Mattis': the hash sign some sites print before a tag is not its name.
+            return {"name": text_of(found).lstrip("#").strip() or text_of(found), "slug": slug_of(href), "url": href}
         return {"name": _as_text(found), "slug": None, "url": None}
 
     def _labelled_blocks(self) -> dict[str, list[dict[str, str | None]]]:
@@ -1244,9 +1247,14 @@ class _Page:
 
     def _tags(self) -> tuple[str, list[dict[str, str | None]]]:
         tags = [a for a in _REL_TAG(self.root) if text_of(a) and not a.xpath(_OUTSIDE_ARTICLE)]
-        if tags:
-            return "visible: a[rel=tag] links", [self._term(a) for a in _unique_links(tags)]
         h1 = self.headline()
+        if tags:
+            # rel=tag marks WordPress's category links too ('category tag'): the tag pages' links join them.
+            how, more = self._tag_page_links(h1)
+            found = [self._term(a) for a in _unique_links(tags)]
+            names = {(t["name"] or "").casefold() for t in found}
+            found += [t for t in more if (t["name"] or "").casefold() not in names]
+            return "visible: a[rel=tag] links" + (f" + {how.removeprefix('visible: ')}" if more else ""), found
         article = next(iter(h1.iterancestors("article")), None) if h1 is not None else None
         for block in [*self.root.iter("tags"), *self.classed(_TAG_CLASS_RE)]:
             if block.tag not in ("div", "ul", "ol", "p", "section", "nav", "span", "footer", "tags") \
@@ -1263,6 +1271,35 @@ class _Page:
                      and _same_site(absolute(self.base, a.get("href")), self.url) and len(text_of(a)) < 60]
             if 1 <= len(links) <= 25:
                 return f"visible: topic links in {describe(block)}", [self._term(a) for a in _unique_links(links)]
+        return self._tag_page_links(h1)
+
+    def _tag_page_links(self, h1: lxml_html.HtmlElement | None) -> tuple[str, list[dict[str, str | None]]]:
+        """The article's links to the site's tag pages (/tag/<slug>/, /topics/<slug>), in one block after the
+        headline, outside navigation, menus, sidebars and the site's own footer (an article's footer counts)."""
+        if h1 is None:
+            return "", []
+        region = {e for e in h1.iterancestors() if e.tag not in ("body", "html")}
+        start = self.order(h1)
+        blocks: dict[lxml_html.HtmlElement, list[lxml_html.HtmlElement]] = {}
+        for a in self.root.iter("a"):
+            href = absolute(self.base, a.get("href"))
+            name = text_of(a)
+            if not href or not name or len(name) >= 60 or not _TAG_PATH_RE.search(urlsplit(href).path) \
+                    or not _same_site(href, self.url) or self.order(a) < start:
+                continue
+            if a.xpath("ancestor::nav | ancestor::aside") or self._in_menu(a) or not region.intersection(
+                    a.iterancestors()):
+                continue
+            parent = a.getparent()
+            while parent is not None and parent.tag in ("li", "span", "strong", "em", "b"):
+                parent = parent.getparent()
+            if parent is not None:
+                blocks.setdefault(parent.getparent() if parent.tag in ("ul", "ol") and parent.getparent() is not
+                                  None else parent, []).append(a)
+        for block, links in blocks.items():
+            if 1 <= len(links) <= 25:
+                return (f"visible: links to the site's tag pages in {describe(block)}",
+                        [self._term(a) for a in _unique_links(links)])
         return "", []
 
     # -- provenance -----------------------------------------------------------------------------
