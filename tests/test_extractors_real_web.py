@@ -317,3 +317,19 @@ def test_links_to_the_sites_tag_pages_are_categories_beside_a_wordpress_category
     html = html.replace('<footer class="site-footer">', '<footer class="site-footer"><a href="/tag/weather/">'
                         "Weather</a>")
     assert [t["name"] for t in item(html)["themes"]] == ["News", "Tim Moore", "City budget"]
+
+
+def test_one_person_naming_several_and_a_twitter_creator_that_is_a_name() -> None:
+    html = page(ld({"@type": "NewsArticle", "headline": "A story", "author": {
+        "@type": "Person", "name": "Mamokete Modiba, Claire Benit-Gbaffou, Sarah Charlton and Tanya Zack"}}),
+        "<h1>A story</h1>")
+    assert names(item(html)) == ["Mamokete Modiba", "Claire Benit-Gbaffou", "Sarah Charlton", "Tanya Zack"]
+    assert names(item(page('<meta name="twitter:creator" content="Andrew Tarantola">', "<h1>A story</h1>"))) == [
+        "Andrew Tarantola"]
+    assert names(item(page('<meta name="twitter:creator" content="@atarantola">', "<h1>A story</h1>"))) == []
+
+
+def test_a_page_whose_only_printed_date_is_an_updated_line() -> None:
+    html = page("", '<div class="date"><span>Updated: </span>August 13, 2010, 5:02 PM ET</div><h1>A story</h1>')
+    found = item(html, "https://news.example/espn/commentary/news/story?id=5461430")
+    assert found["published"].startswith("2010-08-13") and found["modified"].startswith("2010-08-13")

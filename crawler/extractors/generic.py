@@ -673,9 +673,14 @@ class _Page:
                         and entry["@id"].startswith(("http://", "https://")) and "#" not in entry["@id"]:
                     link = entry["@id"]
                 if name and not name.startswith(("http://", "https://")):
-                    people.append({"name": name, "url": absolute(self.base, link) if isinstance(link, str) else None,
-                                   "kind": "organization" if types_of(entry) & {"organization", "newsmediaorganization",
-                                                                                "corporation"} else "person"})
+                    kind = "organization" if types_of(entry) & {"organization", "newsmediaorganization",
+                                                               "corporation"} else "person"
+                    url = absolute(self.base, link) if isinstance(link, str) else None
+                    # One Person whose name lists several ('Ann Smith, Bob Jones and Cy Young'): one each.
+                    pieces = split_names(name) if kind == "person" else [name]
+                    if len(pieces) < 2 or not all(_looks_like_name(p) for p in pieces):
+                        pieces = [name]
+                    people.extend({"name": piece, "url": url, "kind": kind} for piece in pieces)
             elif isinstance(entry, str) and entry.strip() and not entry.strip().startswith(("http://", "https://")):
                 people.extend({"name": n, "url": None, "kind": "person"} for n in split_names(unescape(entry)))
         return people
@@ -691,8 +696,10 @@ class _Page:
             return people, "microdata author"
         for key in ("name:author", "property:article:author", "name:article:author", "name:parsely-author",
                     "name:sailthru.author", "name:byl", "name:dc.creator", "name:dcterms.creator",
-                    "name:article_author", "name:authors", "property:author"):
+                    "name:article_author", "name:authors", "property:author", "name:twitter:creator"):
             value = self.meta.get(key)
+            if key == "name:twitter:creator" and (not value or value.startswith("@") or not _looks_like_name(value)):
+                continue  # a @handle, not a name; some sites print the writer's name there
             # 'newsengin', 'admin': the CMS's login of whoever posted the page, not a name a reader is given.
             if value and not value.startswith(("http://", "https://")) and not _LOGIN_RE.fullmatch(value.strip()):
                 names = split_names(value)
@@ -958,6 +965,10 @@ class _Page:
             day = _url_day(self.url)
             if day is not None:
                 return _Dated(day.isoformat(), "the URL's date")
+            # A page whose only printed date is an 'Updated:' line: published by then, the one date it gives.
+            updated = self._printed_date("modified")
+            if updated is not None:
+                return _Dated(updated.raw, updated.how + " (the only date printed)")
         return None
 
     def _around(self, h1: lxml_html.HtmlElement, before: int = 60, after: int = 300) -> Iterator[
@@ -1566,6 +1577,12 @@ def _drop_promo_links(root: lxml_html.HtmlElement, url: str) -> int:
 def _class_words(text: str) -> list[str]:
     """`PostShare-bar related_links` → ['post', 'share', 'bar', 'related', 'links']."""
     return [w.casefold() for w in _CLASS_WORD_RE.findall(text)]
+
+
+def _looks_like_name(text: str) -> bool:
+    """'Claire Benit-Gbaffou': two to four words, each capitalized, no digits."""
+    words = text.split()
+    return 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not re.search(r"\d", text)
 
 
 def _clean_name(name: str) -> str:
