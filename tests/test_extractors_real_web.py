@@ -333,3 +333,21 @@ def test_a_page_whose_only_printed_date_is_an_updated_line() -> None:
     html = page("", '<div class="date"><span>Updated: </span>August 13, 2010, 5:02 PM ET</div><h1>A story</h1>')
     found = item(html, "https://news.example/espn/commentary/news/story?id=5461430")
     assert found["published"].startswith("2010-08-13") and found["modified"].startswith("2010-08-13")
+
+
+def test_a_main_text_far_shorter_than_the_pages_paragraphs_is_read_again_favouring_recall(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen on a paywalled feature: trafilatura with favor_precision kept one line of a 1,700-word page."""
+    from crawler.extractors import generic
+
+    asked: list[bool] = []
+    real = generic._main_text
+
+    def main_text(root: Any, url: str, *, precision: bool) -> str | None:
+        asked.append(precision)
+        return "Enjoying our latest content?" if precision else real(root, url, precision=False)
+
+    monkeypatch.setattr(generic, "_main_text", main_text)
+    body = item(page("", "<h1>A story</h1>"))["body"]
+    assert asked == [True, False]
+    assert body.startswith("The council met on Thursday")

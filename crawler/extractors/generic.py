@@ -112,6 +112,8 @@ _PRINTED_LABEL_RE = re.compile(
     r"^\s*(?P<label>(?:first\s+)?published(?:\s+on)?|posted(?:\s+on)?|updated(?:\s+on)?|last\s+updated|"
     r"modified|edited(?:\s+time)?|published\s+time|created)\s*:?\s*(?P<rest>.+)$", re.IGNORECASE)
 _RELATIVE_RE = re.compile(r"\b\d+\s+(?:second|minute|min|hour|day|week|month)s?\s+ago\b|\bjust now\b", re.IGNORECASE)
+# A main text with fewer words than this share of the page's <p> words is read again with recall favoured.
+_RECALL_BELOW = 0.5
 _LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
 _BYLINE_LEAD_RE = re.compile(r"^\s*(?:by|written by|submitted by|words by|story by|posted by)\s+\S", re.IGNORECASE)
 # Site furniture (footer, navigation, sidebars) that is not part of an <article>.
@@ -1473,10 +1475,13 @@ class _Page:
         else:
             # No body rule, or one that matches nothing here (an older markup of the outlet): the main text.
             removed = self._drop_furniture() + _drop_promo_links(self.root, self.url)
-            document = trafilatura.bare_extraction(self.root, url=self.url, fast=True, favor_precision=True,
-                                                   include_comments=False, include_tables=False,
-                                                   include_images=False, deduplicate=False)
-            text = getattr(document, "text", None) if document is not None else None
+            text = _main_text(self.root, self.url, precision=True)
+            # Precision drops the odd caption, credit and promo line, and, on some pages, most of the article
+            # (a paywalled feature, a story stack of sections): a text much shorter than the page's paragraphs
+            # is read again without it.
+            paragraph_words = sum(len((p.text_content() or "").split()) for p in self.root.iter("p"))
+            if len((text or "").split()) < _RECALL_BELOW * paragraph_words:
+                text = _main_text(self.root, self.url, precision=False)
             blocks = [collapse(line) for line in (text or "").split("\n")]
             if blocks and title and blocks[0] == title:
                 blocks = blocks[1:]
@@ -1577,6 +1582,15 @@ def _drop_promo_links(root: lxml_html.HtmlElement, url: str) -> int:
 def _class_words(text: str) -> list[str]:
     """`PostShare-bar related_links` → ['post', 'share', 'bar', 'related', 'links']."""
     return [w.casefold() for w in _CLASS_WORD_RE.findall(text)]
+
+
+def _main_text(root: lxml_html.HtmlElement, url: str, *, precision: bool) -> str | None:
+    """trafilatura's main text of the page (its tree, furniture already removed; fast: no fallback extractors)."""
+    document = trafilatura.bare_extraction(root, url=url, fast=True, favor_precision=precision,
+                                           include_comments=False, include_tables=False, include_images=False,
+                                           deduplicate=False)
+    text = getattr(document, "text", None) if document is not None else None
+    return text if isinstance(text, str) else None
 
 
 def _looks_like_name(text: str) -> bool:
