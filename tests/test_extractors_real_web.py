@@ -351,3 +351,20 @@ def test_a_main_text_far_shorter_than_the_pages_paragraphs_is_read_again_favouri
     body = item(page("", "<h1>A story</h1>"))["body"]
     assert asked == [True, False]
     assert body.startswith("The council met on Thursday")
+
+
+def test_language_from_the_text_when_the_page_declares_none_and_declared_tags_in_standard_form() -> None:
+    from crawler.extractors.page import normalized_item
+
+    bare = page("", "<h1>A story</h1>").replace('<html lang="en">', "<html>")
+    evidence: dict[str, str] = {}
+    found = normalized_item("generic", bare, URL, normalize_article, evidence=evidence)
+    assert found.language == "en"
+    assert evidence["language"].startswith("the body's text (py3langid)")
+    # Too little text to tell: no language rather than a guess.
+    short = bare.replace("<p>Residents who spoke at the meeting asked for more time to study the proposal and its "
+                         "effects.</p>", "")
+    assert normalized_item("generic", short, URL, normalize_article).language is None
+    # A declared ISO 639-2 code or locale is given in BCP 47's standard form.
+    assert item(page().replace('lang="en"', 'lang="eng"'))["language"] == "en"
+    assert item(page().replace('lang="en"', 'lang="en_gb"'))["language"] == "en-GB"

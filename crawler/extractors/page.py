@@ -11,6 +11,7 @@ from typing import Any, TypedDict, Unpack
 from lxml import etree
 
 from crawler.extractors import EXTRACTORS, extractor_for, get_extractor
+from crawler.extractors.language import text_language
 from crawler.extractors.text import Html, parse_html
 from crawler.items import ArticleItem, WarcRef
 from crawler.outlets import Outlet
@@ -77,6 +78,10 @@ def article_from_page(source: PageSource, html: Html, outlet_url: str, *, eviden
         raw["language"] = language
         if evidence is not None:
             evidence["language"] = f"outlets.toml: {key}'s language"
+    if not raw.get("language") and isinstance(raw.get("body"), str):
+        raw["language"] = text_language(raw["body"])
+        if raw["language"] and evidence is not None:
+            evidence["language"] = "the body's text (py3langid): the page declares none"
     return ArticleItem.from_dict(raw)
 
 

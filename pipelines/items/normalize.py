@@ -15,6 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.extractors.dates import normalize_date
+from crawler.extractors.language import standard_language
 
 __all__ = ["NormalizePipeline", "normalize_article", "normalize_date"]
 
@@ -81,7 +82,7 @@ def normalize_article(raw: dict[str, Any], date_formats: Iterable[str] = ()) -> 
         item["copyright"] = {"line": line, "holders": holders, "year": year if isinstance(year, int) else None} \
             if line else None
     if isinstance(item.get("language"), str):
-        item["language"] = item["language"].replace("_", "-")
+        item["language"] = standard_language(item["language"])
     return item
 
 

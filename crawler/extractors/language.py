@@ -1,0 +1,44 @@
+"""The language of an article: its declared tag in standard form, or, where the page declares none, its text's.
+
+Pure functions. The tag goes through langcodes (BCP 47: 'eng' → 'en', 'en_us' → 'en-US'); the text is
+identified by py3langid (the model trafilatura itself uses), only when it is long enough and the model sure.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import langcodes
+import py3langid
+from langcodes.tag_parser import LanguageTagError
+
+__all__ = ["standard_language", "text_language"]
+
+# Below this many words a language guess is noise (a caption, a headline).
+_MIN_WORDS = 20
+# The model's normalized probability it must give its answer.
+_MIN_PROBABILITY = 0.95
+
+
+def standard_language(tag: str | None) -> str | None:
+    """A declared language tag in BCP 47's standard form, or the tag as given when it is none
+    ('english', 'x-foo' are kept: what the page said, not a guess)."""
+    if not tag:
+        return tag
+    try:
+        return str(langcodes.standardize_tag(tag.strip().replace("_", "-")))
+    except (LanguageTagError, ValueError):
+        return tag.replace("_", "-")
+
+
+@cache
+def _identifier() -> py3langid.langid.LanguageIdentifier:
+    return py3langid.langid.LanguageIdentifier.from_pickled_model(py3langid.langid.MODEL_FILE, norm_probs=True)
+
+
+def text_language(text: str | None) -> str | None:
+    """The language of a body's text, when it has _MIN_WORDS words and the model is sure of it; else None."""
+    if not text or len(text.split()) < _MIN_WORDS:
+        return None
+    language, probability = _identifier().classify(text)
+    return str(language) if probability >= _MIN_PROBABILITY else None
