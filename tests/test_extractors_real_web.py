@@ -368,3 +368,23 @@ def test_language_from_the_text_when_the_page_declares_none_and_declared_tags_in
     # A declared ISO 639-2 code or locale is given in BCP 47's standard form.
     assert item(page().replace('lang="en"', 'lang="eng"'))["language"] == "en"
     assert item(page().replace('lang="en"', 'lang="en_gb"'))["language"] == "en-GB"
+
+
+def test_the_byline_as_printed_without_job_title_tools_or_age_and_with_its_parts_apart() -> None:
+    def byline(markup: str) -> str | None:
+        return item(page("", f"<h1>A story</h1>{markup}"))["byline"]
+
+    assert byline('<div class="author-info"><p class="author-name">By <a href="/author/es/">Enkosi Selane</a></p>'
+                  '<p class="author-job-title">Journalist</p></div>') == "By Enkosi Selane"
+    assert byline('<div class="postByline"><span class="author">By: <a rel="author" href="/p/mr">Marguerite '
+                  'Reardon</a></span><ul class="contentTools"><li><a class="print">Print</a></li></ul></div>') \
+        == "By: Marguerite Reardon"
+    assert byline('<address class="StyledByline"><a href="/profile/djb"><span>Dan Jervis-Bardy</span></a>'
+                  '<span class="StyledBylineTextBlock">The West Australian</span></address>') \
+        == "Dan Jervis-Bardy The West Australian"
+    assert byline('<p class="byline">Posted at 10:00 am on June 19, 2019 by <a href="/bm">Brandon Morse</a></p>') \
+        == "Posted at 10:00 am on June 19, 2019 by Brandon Morse"
+    assert byline('<div class="byline">By JORDAN ROBERTSON and RACHEL METZ - AP Technology Writers | AP – 1 hr'
+                  "</div>") == "By JORDAN ROBERTSON and RACHEL METZ - AP Technology Writers | AP"
+    assert byline('<div class="byline">By <a href="/a">Jake Gibson</a>, <a href="/b">Brooke Singman</a>'
+                  " | Fox News</div>") == "By Jake Gibson, Brooke Singman | Fox News"

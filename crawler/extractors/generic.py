@@ -111,7 +111,8 @@ _NUMERIC_DATE_RE = re.compile(r"\b(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})\b")
 _PRINTED_LABEL_RE = re.compile(
     r"^\s*(?P<label>(?:first\s+)?published(?:\s+on)?|posted(?:\s+on)?|updated(?:\s+on)?|last\s+updated|"
     r"modified|edited(?:\s+time)?|published\s+time|created)\s*:?\s*(?P<rest>.+)$", re.IGNORECASE)
-_RELATIVE_RE = re.compile(r"\b\d+\s+(?:second|minute|min|hour|day|week|month)s?\s+ago\b|\bjust now\b", re.IGNORECASE)
+_RELATIVE_RE = re.compile(r"\b\d+\s+(?:second|minute|min|hour|day|week|month)s?\s+ago\b|\bjust now\b|"
+                          r"[\s–—-]*\b\d+\s+(?:hrs?|mins?)\s*$", re.IGNORECASE)
 # A main text with fewer words than this share of the page's <p> words is read again with recall favoured.
 _RECALL_BELOW = 0.5
 _LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
@@ -262,8 +263,9 @@ def _same_site(a: str | None, b: str | None) -> bool:
     return ha == hb or ha.endswith("." + hb) or hb.endswith("." + ha)
 
 
-def _block_text(element: lxml_html.HtmlElement, skip: Any = None) -> str:
-    """Visible text with a space between blocks (a name in an h4 and a job title in a p stay apart)."""
+def _block_text(element: lxml_html.HtmlElement, skip: Any = None, inline_apart: bool = False) -> str:
+    """Visible text with a space between blocks (a name in an h4 and a job title in a p stay apart), and
+    between any two elements when `inline_apart`."""
     pieces: list[str] = []
 
     def walk(node: lxml_html.HtmlElement) -> None:
@@ -271,7 +273,7 @@ def _block_text(element: lxml_html.HtmlElement, skip: Any = None) -> str:
             return
         if skip is not None and skip(node):
             return
-        block = node.tag in BLOCK_TAGS or node.tag in ("br", "h4", "h5", "h6")
+        block = inline_apart or node.tag in BLOCK_TAGS or node.tag in ("br", "h4", "h5", "h6")
         if block:
             pieces.append(" ")
         if node.text:
@@ -284,7 +286,8 @@ def _block_text(element: lxml_html.HtmlElement, skip: Any = None) -> str:
             pieces.append(" ")
 
     walk(element)
-    return collapse("".join(pieces))
+    text = collapse("".join(pieces))
+    return re.sub(r"\s+(?=[,;:!?])", "", text) if inline_apart else text
 
 
 @dataclass
@@ -628,15 +631,21 @@ class _Page:
             if node is element:
                 return False
             classes = (node.get("class") or "").casefold()
+            # also the writer's job title printed under the name ('author-job-title', 'author-title'), and
+            # the tools beside it (Print, E-mail)
             return node.tag in ("form", "button", "input", "label", "select", "textarea") or bool(re.search(
                 r"date|time|publish|updated|timestamp|image|photo|avatar|thumb|headshot|social|email|twitter|"
-                r"archive|rss|feed|comment|popular|follow", classes))
+                r"archive|rss|feed|comment|popular|follow|job|author-title|position|print|tools", classes))
 
-        text = _block_text(element, skip=dated)
+        # Inline elements apart: a name and the outlet in two spans ('Dan Jervis-Bardy' 'The West Australian').
+        text = _block_text(element, skip=dated, inline_apart=True)
         text = _RELATIVE_RE.sub("", text)
-        # The date printed in the byline line ('By Ann Smith on December 27, 2014 at 12:06 PM, updated …').
-        text = re.split(rf"[\s,|·•–—-]*\b(?:(?:published|updated|posted)\s*:?\s*)?(?:on\s+)?(?:{PRINTED_DATE})",
-                        text, maxsplit=1, flags=re.IGNORECASE)[0]
+        # The date printed in the byline line ('By Ann Smith on December 27, 2014 at 12:06 PM, updated …'), unless
+        # the name comes after it ('Posted at 10:00 am on June 19, 2019 by Brandon Morse': the line as printed).
+        head, *tail = re.split(rf"[\s,|·•–—-]*\b(?:(?:published|updated|posted)\s*:?\s*)?(?:on\s+)?"
+                               rf"(?:{PRINTED_DATE})", text, maxsplit=1, flags=re.IGNORECASE)
+        if not (tail and re.search(r"\bby\s+[A-Z]", tail[0]) and not _BYLINE_LEAD_RE.match(head)):
+            text = head
         for _ in range(2):
             text = re.sub(rf"[\s,|·•–—-]*(?:(?:published|updated|posted)\s*:?\s*)?(?:on\s+)?(?:{PRINTED_DATE})"
                           r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4})?)?\s*$",
