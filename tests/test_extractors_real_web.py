@@ -384,7 +384,18 @@ def test_the_byline_as_printed_without_job_title_tools_or_age_and_with_its_parts
         == "Dan Jervis-Bardy The West Australian"
     assert byline('<p class="byline">Posted at 10:00 am on June 19, 2019 by <a href="/bm">Brandon Morse</a></p>') \
         == "Posted at 10:00 am on June 19, 2019 by Brandon Morse"
-    assert byline('<div class="byline">By JORDAN ROBERTSON and RACHEL METZ - AP Technology Writers | AP – 1 hr'
+    assert byline('<div class="byline">By JORDAN ROBERTSON and RACHEL METZ - AP Technology Writers | AP – 1 hr 4 mins ago'
                   "</div>") == "By JORDAN ROBERTSON and RACHEL METZ - AP Technology Writers | AP"
     assert byline('<div class="byline">By <a href="/a">Jake Gibson</a>, <a href="/b">Brooke Singman</a>'
                   " | Fox News</div>") == "By Jake Gibson, Brooke Singman | Fox News"
+
+
+def test_declared_utc_time_read_in_the_local_time_the_page_prints_and_compact_meta_dates() -> None:
+    """article:published_time 2018-12-20T00:36:30+00:00 and 'December 19, 2018 at 5:36pm' printed by the
+    headline: published on the 19th where it was written (to the minute: the printed time has no seconds)."""
+    html = page('<meta property="article:published_time" content="2018-12-20T00:36:30+00:00">',
+                '<h1>A story</h1><div class="byline"><a href="/author/rd">Randy DeSoto</a><br>'
+                '<span itemprop="datePublished">December 19, 2018</span> at 5:36pm</div>')
+    assert item(html, "https://news.example/nra-bump-stock-ban/")["published"].startswith("2018-12-19T17:36")
+    compact = page('<meta name="pub_date" content="20110913">', "<h1>A story</h1>")
+    assert item(compact, "https://news.example/articles/apples-real-tv")["published"] == "2011-09-13"

@@ -19,7 +19,7 @@ YEAR_RE = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 """A year as printed in a copyright line."""
 
 _ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
-_YEAR_FIRST_RE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+_YEAR_FIRST_RE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$|^((?:19|20)\d\d)(\d\d)(\d\d)$")
 _MONTH_NAME_RE = re.compile(r"[A-Za-z]{3,}")
 _TIME_RE = re.compile(r"\d{1,2}:\d{2}")
 # dateutil fills missing parts from `default`; two different defaults tell a printed part from a filled one.
@@ -42,9 +42,10 @@ def parse_with_formats(text: str, formats: Iterable[str]) -> str | None:
 def normalize_date(raw: str | None, formats: Iterable[str] = ()) -> str | None:
     """ISO 8601 for a date as printed, or None when it cannot be read without guessing.
 
-    Explicit `formats` (strptime) win. ISO 8601 and dates that spell their month ('December 14, 2016',
-    '13 December 2016') are unambiguous. All-numeric dates like 03/04/2016 are day-first in one country
-    and month-first in another: without a format saying which, they are refused, never guessed.
+    Explicit `formats` (strptime) win. ISO 8601, year-first dates (2016/12/14, 20161214) and dates that spell
+    their month ('December 14, 2016', '13 December 2016') are unambiguous. All-numeric dates like 03/04/2016
+    are day-first in one country and month-first in another: without a format saying which, they are refused,
+    never guessed.
     """
     text = " ".join(unicodedata.normalize("NFC", raw).split()) if isinstance(raw, str) else ""
     if not text:
@@ -61,7 +62,7 @@ def normalize_date(raw: str | None, formats: Iterable[str] = ()) -> str | None:
     year_first = _YEAR_FIRST_RE.match(text)
     if year_first:
         try:
-            return date(*(int(g) for g in year_first.groups())).isoformat()
+            return date(*(int(g) for g in year_first.groups() if g is not None)).isoformat()
         except ValueError:
             return None
     if not _MONTH_NAME_RE.search(text):

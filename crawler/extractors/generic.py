@@ -111,10 +111,13 @@ _NUMERIC_DATE_RE = re.compile(r"\b(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})\b")
 _PRINTED_LABEL_RE = re.compile(
     r"^\s*(?P<label>(?:first\s+)?published(?:\s+on)?|posted(?:\s+on)?|updated(?:\s+on)?|last\s+updated|"
     r"modified|edited(?:\s+time)?|published\s+time|created)\s*:?\s*(?P<rest>.+)$", re.IGNORECASE)
-_RELATIVE_RE = re.compile(r"\b\d+\s+(?:second|minute|min|hour|day|week|month)s?\s+ago\b|\bjust now\b|"
-                          r"[\s–—-]*\b\d+\s+(?:hrs?|mins?)\s*$", re.IGNORECASE)
+# '3 hours ago', '– 1 hr 4 mins ago', 'just now'.
+_RELATIVE_RE = re.compile(r"[\s–—-]*(?:\b\d+\s+(?:second|sec|minute|min|hour|hr|day|week|month)s?\s*)+ago\b|"
+                          r"\bjust now\b", re.IGNORECASE)
 # A main text with fewer words than this share of the page's <p> words is read again with recall favoured.
 _RECALL_BELOW = 0.5
+_CLOCK_DATE_RE = re.compile(rf"(?:{PRINTED_DATE}),?\s*(?:at\s+)?\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?(?![\d+-])",
+                            re.IGNORECASE)
 _LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
 _BYLINE_LEAD_RE = re.compile(r"^\s*(?:by|written by|submitted by|words by|story by|posted by)\s+\S", re.IGNORECASE)
 # Site furniture (footer, navigation, sidebars) that is not part of an <article>.
@@ -924,7 +927,8 @@ class _Page:
              "property:article:published", "itemprop:datePublished", "name:parsely-pub-date", "name:sailthru.date",
              "name:dc.date.issued", "name:dcterms.issued", "name:dc.date", "name:dcterms.date", "name:dcterms.created",
              "name:pubdate", "name:publishdate", "name:publish-date", "name:publication_date", "name:date",
-             "name:article_date_original", "name:original-publish-date", "name:displaydate", "name:dc.date.created")
+             "name:article_date_original", "name:original-publish-date", "name:displaydate", "name:dc.date.created",
+             "name:pub_date")
             if field_name == "published" else
             ("property:article:modified_time", "name:article:modified_time", "property:og:updated_time",
              "property:article:modified", "itemprop:dateModified", "name:lastmod", "name:dcterms.modified",
@@ -1050,12 +1054,23 @@ class _Page:
             return None
         if declared is None or declared.tzinfo is None:
             return None
+        how = " (in the page's local time, from a visible <time datetime>)"
         if self.local_offset is None and field_name == "published":
-            for _element, raw, _label in self._visible_times():
-                if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$", raw.strip()):
-                    continue
-                local = datetime.fromisoformat(raw.strip().replace(" ", "T"))
-                offset = local - declared.astimezone(UTC).replace(tzinfo=None)
+            printed = [(raw, how) for _element, raw, _label in self._visible_times()]
+            printed += [(raw, " (in the page's local time, as printed by the headline)")
+                        for raw in self._printed_clock_times()]
+            for raw, found_how in printed:
+                text = raw.strip()
+                if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$", text):
+                    read = normalize_date(text)
+                    if read is None or not re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$", read):
+                        continue
+                    text = read
+                local = datetime.fromisoformat(text.replace(" ", "T"))
+                # printed to the minute ('5:36pm') against a declared 00:36:30: compared to the minute
+                moment = declared if local.second else declared.replace(second=0, microsecond=0)
+                offset = local - moment.astimezone(UTC).replace(tzinfo=None)
+                how = found_how
                 if abs(offset) <= timedelta(hours=14) and offset % timedelta(minutes=15) == timedelta(0) \
                         and abs(offset) < timedelta(days=1) and offset != declared.utcoffset():
                     self.local_offset = offset
@@ -1065,8 +1080,23 @@ class _Page:
         local = declared.astimezone(timezone(self.local_offset))
         if local.date() == declared.date():
             return None  # the declared timestamp names the day the page prints: kept as declared
-        local_value = local.isoformat()
-        return local_value, " (in the page's local time, from a visible <time datetime>)"
+        return local.isoformat(), how
+
+    def _printed_clock_times(self) -> list[str]:
+        """Dates printed with their time of day near the headline, with no offset ('December 19, 2018 at 5:36pm',
+        the date in a span and the time after it)."""
+        h1 = self.headline()
+        if h1 is None:
+            return []
+        found = []
+        for element in self._around(h1, before=40, after=120):
+            if not isinstance(element.tag, str) or element.tag in ("script", "style") or len(element) > 2:
+                continue
+            text = collapse(f"{text_of(element)} {element.tail or ''}")
+            match = _CLOCK_DATE_RE.search(text) if len(text) < 120 else None
+            if match:
+                found.append(match.group(0))
+        return found
 
     # -- terms ----------------------------------------------------------------------------------
 
@@ -1612,7 +1642,8 @@ def _clean_name(name: str) -> str:
     """A printed name without what bylines add to it: '(MTN News)', '/ Independent Media Institute', '| Fox News',
     a job title after a comma is kept apart by the byline splitter already."""
     name = re.sub(r"\s*\([^)]*\)\s*$", "", name)
-    name = re.split(r"\s+[|/]\s+|\s*\|\s*", name)[0]
+    # 'Rachel Metz - AP Technology Writers' (a spaced dash: never 'Benit-Gbaffou')
+    name = re.split(r"\s+[|/–—-]\s+|\s*\|\s*", name)[0]
     name = BY_RE.sub("", name)
     return collapse(name).strip(" ,;:|")
 
