@@ -113,6 +113,21 @@ def test_promo_link_paragraphs_go_on_a_page_without_outlet_rules_too() -> None:
     assert body == f"{first}\n\n{second}"
 
 
+@pytest.mark.parametrize("promo", [
+    "<p><strong>ALSO READ: <a href='https://news.example/weather/brace-for-bad-weather/'>Brace for weather</a></strong></p>",
+    "<p class='extras'><strong>TRENDING:</strong> <a href='/2019/01/29/other/'>Dick Morris: the difference</a></p>",
+])
+def test_a_promoted_link_after_a_short_label_goes_but_a_sentence_with_a_link_stays(promo: str) -> None:
+    first = "The council met on Thursday and voted on the plan after a long debate about its cost and its timing."
+    cited = ("Residents: <a href='https://news.example/2019/01/30/older/'>the council's own report on the plan</a>"
+             " said the cost had doubled.")
+    html = (f"<html><head><title>Plan</title></head><body><article><h1>Plan</h1><p>{first}</p>{promo}"
+            f"<p>{cited}</p></article></body></html>")
+    body = asdict(normalized_item("generic", html, "https://news.example/2019/01/31/plan/",
+                                  normalize_article))["body"]
+    assert body == f"{first}\n\nResidents: the council's own report on the plan said the cost had doubled."
+
+
 def test_sputnik_live_entries_are_the_body_and_read_once() -> None:
     entries = "".join(f'<div class="online__item"><div class="online__time">1{n}:00</div>'
                       f"<p>Entry {n}: the talks went on into the night.</p></div>" for n in range(3))

@@ -116,6 +116,9 @@ _RELATIVE_RE = re.compile(r"[\s–—-]*(?:\b\d+\s+(?:second|sec|minute|min|hour
                           r"\bjust now\b", re.IGNORECASE)
 # A main text with fewer words than this share of the page's <p> words is read again with recall favoured.
 _RECALL_BELOW = 0.5
+# A paragraph's few words before its one link, ending in a colon ('ALSO READ:', 'TRENDING:', 'Related:'), spaces
+# removed: the label of a promoted story, whatever its words.
+_PROMO_LABEL_RE = re.compile(r"[^\W\d_]{2,20}(?:[^\W\d_]{2,12}){0,2}:", re.UNICODE)
 _CLOCK_DATE_RE = re.compile(rf"(?:{PRINTED_DATE}),?\s*(?:at\s+)?\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?(?![\d+-])",
                             re.IGNORECASE)
 _LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
@@ -1608,7 +1611,11 @@ def _drop_promo_links(root: lxml_html.HtmlElement, url: str) -> int:
         if not links:
             continue
         text = text_of(paragraph)
-        if not text or collapse("".join(text_of(a) for a in links)).replace(" ", "") != text.replace(" ", ""):
+        linked = collapse("".join(text_of(a) for a in links)).replace(" ", "")
+        # the link may follow a short label of its own ('ALSO READ: <a>…</a>', '<strong>TRENDING:</strong> <a>…')
+        label = text.replace(" ", "").removesuffix(linked) if linked and text.replace(" ", "").endswith(linked) \
+            else None
+        if not text or label is None or (label and not _PROMO_LABEL_RE.fullmatch(label)):
             continue
         if all(_same_site(absolute(url, a.get("href")), url) and urlsplit(absolute(url, a.get("href")) or "").path
                .strip("/") and not a.get("href", "").startswith("#") for a in links):
