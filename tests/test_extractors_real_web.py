@@ -399,3 +399,18 @@ def test_declared_utc_time_read_in_the_local_time_the_page_prints_and_compact_me
     assert item(html, "https://news.example/nra-bump-stock-ban/")["published"].startswith("2018-12-19T17:36")
     compact = page('<meta name="pub_date" content="20110913">', "<h1>A story</h1>")
     assert item(compact, "https://news.example/articles/apples-real-tv")["published"] == "2011-09-13"
+
+
+def test_an_article_written_without_paragraph_tags_is_not_taken_for_furniture() -> None:
+    """Its container's class has a furniture word ('social'), its text is in <br>-separated lines, no <p>:
+    weighed by the text a reader reads in it (not the embed code of a form's textarea) it is most of the page."""
+    lines = "<br><br>".join(
+        f"Line {n} of the story tells how the council met on Thursday and voted on the plan after a long debate."
+        for n in range(8))
+    html = ('<html lang="en"><head><title>A story</title></head><body><div class="post"><h1>A story</h1>'
+            f'<div class="social-wrapper"><div class="copy">{lines}</div></div></div>'
+            '<div class="forms to-blog"><textarea>' + "&lt;a href=x&gt;embed&lt;/a&gt; " * 60 + "</textarea></div>"
+            "</body></html>")
+    body = item(html)["body"]
+    assert body is not None and "Line 0 of the story" in body and "Line 7 of the story" in body
+    assert "embed" not in body

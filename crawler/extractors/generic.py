@@ -119,6 +119,8 @@ _RECALL_BELOW = 0.5
 # A paragraph's few words before its one link, ending in a colon ('ALSO READ:', 'TRENDING:', 'Related:'), spaces
 # removed: the label of a promoted story, whatever its words.
 _PROMO_LABEL_RE = re.compile(r"[^\W\d_]{2,20}(?:[^\W\d_]{2,12}){0,2}:", re.UNICODE)
+_PLAIN_TEXT = etree.XPath(".//text()[not(ancestor::a or ancestor::script or ancestor::style or ancestor::noscript"
+                          " or ancestor::textarea or ancestor::select or ancestor::button)]")
 _CLOCK_DATE_RE = re.compile(rf"(?:{PRINTED_DATE}),?\s*(?:at\s+)?\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?(?![\d+-])",
                             re.IGNORECASE)
 _LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
@@ -1542,6 +1544,7 @@ class _Page:
         keep = set(h1.iterancestors()) if h1 is not None else set()
         scope = self.root if within is None else within
         total = sum(len(p.text_content()) for p in scope.iter("p")) or 1
+        total_plain = _plain_text_length(scope) or 1
         candidates = (self.classed(_ANY) + self.root.xpath("//*[@aria-label][not(@class) and not(@id)]")
                       if within is None else
                       [e for e in within.iterdescendants() if isinstance(e.tag, str)
@@ -1559,6 +1562,9 @@ class _Page:
             elif not _is_furniture(_class_words(names)):
                 continue
             if sum(len(p.text_content()) for p in element.iter("p")) * 3 > total:
+                continue
+            # an article written without <p> (text and <br>s in a <div>) is weighed by its text outside links
+            if _plain_text_length(element) * 3 > total_plain:
                 continue
             doomed.append(element)
         if within is None:
@@ -1623,6 +1629,12 @@ def _drop_promo_links(root: lxml_html.HtmlElement, url: str) -> int:
     for paragraph in doomed:
         _remove(paragraph)
     return len(doomed)
+
+
+def _plain_text_length(element: lxml_html.HtmlElement) -> int:
+    """Characters of text an element shows outside links, scripts, styles and form fields (what a reader reads
+    in it: the embed code in a 'copy to your blog' textarea is no reading)."""
+    return sum(len(text.strip()) for text in _PLAIN_TEXT(element))
 
 
 def _class_words(text: str) -> list[str]:
