@@ -296,6 +296,20 @@ def test_by_colon_and_a_cms_login_are_not_names() -> None:
     # the holder printed outside the statement: the block's line is kept whole
     ("©2019 All Rights Reserved | Tampa Bay Times", "©2019 All Rights Reserved | Tampa Bay Times",
      ["Tampa Bay Times"]),
+    # 'a division of', 'or', a site's '/': names apart; L.P. keeps its stop, LLC takes none; one name with a '/'
+    ("© 2024 National Post, a division of Postmedia Network Inc. All rights reserved.",
+     "© 2024 National Post, a division of Postmedia Network Inc. All rights reserved.",
+     ["National Post", "Postmedia Network Inc."]),
+    ("© 2019 The Sheridan Press or Sheridan Newspapers, Inc. All rights reserved.",
+     "© 2019 The Sheridan Press or Sheridan Newspapers, Inc. All rights reserved.",
+     ["The Sheridan Press", "Sheridan Newspapers, Inc."]),
+    ("© 2019 RedState.com/Salem Media. All Rights Reserved.", "© 2019 RedState.com/Salem Media. All Rights Reserved.",
+     ["RedState.com", "Salem Media"]),
+    ("©2011 Bloomberg L.P. All Rights Reserved.", "©2011 Bloomberg L.P. All Rights Reserved.", ["Bloomberg L.P."]),
+    ("©2018 FOX News Network, LLC. All rights reserved.", "©2018 FOX News Network, LLC. All rights reserved.",
+     ["FOX News Network, LLC"]),
+    ("©2024 CBC/Radio-Canada. All rights reserved.", "©2024 CBC/Radio-Canada. All rights reserved.",
+     ["CBC/Radio-Canada"]),
 ])
 def test_copyright_line_is_the_statement_and_holders_keep_their_abbreviation(
         footer: str, line: str, holders: list[str]) -> None:

@@ -93,6 +93,9 @@ _YEARS_RE = re.compile(r"\b(?:1[89]|2\d)\d\d(?:\s*[–—-]\s*(?:(?:1[89]|2\d)\d
 _DATE_TAIL_RE = re.compile(rf"[\s,(]*(?:on\s+)?(?P<date>{PRINTED_DATE})\)?[.\s]*$")
 _LINE_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:\d|copyright)|\bcopyright\b", re.IGNORECASE)
 _RESERVED_END_RE = re.compile(r"\ball rights reserved\b\.?(?:\s*\([^)]{0,40}\)\.?)?", re.IGNORECASE)
+# The company abbreviations written with a full stop (Inc., Co., Ltd., L.P.); LLC, PLC, GmbH are written without.
+_DOTTED_SUFFIX_RE = re.compile(r"Inc|Co|Ltd|Corp|Bros|L\.P|S\.A|N\.V|B\.V", re.IGNORECASE)
+_DIVISION_OF_RE = re.compile(r"^(?:a\s+)?(?:division|subsidiary|unit|part|member)\s+of\s+", re.IGNORECASE)
 _COMPANY_SUFFIX_RE = re.compile(r"(?:Inc|Ltd|LLC|LLP|GmbH|S\.?A|PLC|Corp|Co|AG|NV|BV|AB)\.?", re.IGNORECASE)
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—:»·-]\s+|\s*\|\s*")
 _ATTR_RE = re.compile(r"::attr\(([\w:-]+)\)\s*$")
@@ -1735,7 +1738,10 @@ def _copyright_of(line: str) -> dict[str, Any]:
     # The end of the holder's sentence: a full stop not closing an abbreviation (Inc., Co., Ltd.).
     sentence = re.split(r"(?<!\b[A-Z])(?<!\bInc)(?<!\bCo)(?<!\bLtd)(?<!\bCorp)(?<!\bS\.A)\.\s+(?=[A-Z(])", segment)[0]
     holders: list[str] = []
-    for piece in (_holder_name(h) for h in re.split(r"\s*(?:,|;|\band\b)\s*", sentence)):
+    # Names apart at ',', ';', 'and', 'or' and a '/' after a site name ('RedState.com/Salem Media'; never
+    # 'CBC/Radio-Canada', one name).
+    for piece in (_holder_name(h) for h in re.split(r"\s*(?:,|;|\band\b|\bor\b|(?<=\.com|\.org|\.net)/(?=[A-Z]))\s*",
+                                                    sentence)):
         if holders and _COMPANY_SUFFIX_RE.fullmatch(piece):
             holders[-1] = f"{holders[-1]}, {piece}"  # "Acme, Inc." is one holder
         elif piece and not YEAR_RE.fullmatch(piece):
@@ -1747,10 +1753,10 @@ def _copyright_of(line: str) -> dict[str, Any]:
 def _holder_name(piece: str) -> str:
     """A holder as printed, without the punctuation around it, but with the full stop of its company
     abbreviation ('Vox Media, Inc.', 'Binkley Co.')."""
-    name = piece.strip(" ,;:")
+    name = _DIVISION_OF_RE.sub("", piece.strip(" ,;:"))  # 'a division of Postmedia Network Inc.'
     stripped = name.rstrip(" .")
     last = stripped.rsplit(None, 1)[-1] if stripped else ""
-    if name.endswith(".") and _COMPANY_SUFFIX_RE.fullmatch(last) and not last.endswith("."):
+    if name.endswith(".") and _DOTTED_SUFFIX_RE.fullmatch(last):
         return stripped + "."
     return stripped
 
