@@ -310,6 +310,10 @@ def test_by_colon_and_a_cms_login_are_not_names() -> None:
      ["FOX News Network, LLC"]),
     ("©2024 CBC/Radio-Canada. All rights reserved.", "©2024 CBC/Radio-Canada. All rights reserved.",
      ["CBC/Radio-Canada"]),
+    # a footer block far longer than its © statement: the statement is read out of it
+    ("<a>Do Not Sell My Personal Info</a> " * 12 + "© 2023 Condé Nast. All rights reserved. Use of this site "
+     "constitutes acceptance of our <a>User Agreement</a> and <a>Privacy Policy</a>." + " <a>Ad Choices</a>" * 10,
+     "© 2023 Condé Nast. All rights reserved.", ["Condé Nast"]),
 ])
 def test_copyright_line_is_the_statement_and_holders_keep_their_abbreviation(
         footer: str, line: str, holders: list[str]) -> None:

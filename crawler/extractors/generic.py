@@ -1454,6 +1454,8 @@ class _Page:
                 continue
             seen.add(block)
             line = _block_text(block)
+            if len(line) > 300:
+                line = _copyright_line(line)  # a footer's links and legalese around the © statement
             if not line or len(line) > 300 or not (_COPYRIGHT_MARK_RE.search(line) or _RIGHTS_RE.search(line)):
                 continue
             if not (YEAR_RE.search(line) or _RIGHTS_RE.search(line)):
