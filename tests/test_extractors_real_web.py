@@ -432,3 +432,13 @@ def test_an_article_written_without_paragraph_tags_is_not_taken_for_furniture() 
     body = item(html)["body"]
     assert body is not None and "Line 0 of the story" in body and "Line 7 of the story" in body
     assert "embed" not in body
+
+
+def test_a_labelled_topics_block_and_the_tag_cloud_both_count() -> None:
+    html = page("", '<h1>A story</h1><p>The council met again.</p><div class="meta"><span>Topics</span>'
+                '<div><a href="/tag/israel-hamas-war/">Israel-Hamas War</a></div></div>'
+                '<div class="ContentFooter"><div class="TagCloudWrapper"><a href="/tag/israel-hamas-war/">Israel-Hamas '
+                'War</a><a href="/tag/surveillance/">surveillance</a><a href="/author/tom-bennett">Tom Bennett</a>'
+                "</div></div>")
+    names_found = [t["name"] for t in item(html)["themes"]]
+    assert names_found[:2] == ["Israel-Hamas War", "surveillance"]

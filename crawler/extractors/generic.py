@@ -135,6 +135,7 @@ _CLASSED = etree.XPath("//*[@class or @id]")
 _SECTION_WORDS = frozenset({"eyebrow", "kicker", "section", "category", "categories", "subcategory", "rubric",
                             "label", "breadcrumb", "breadcrumbs", "crumbs", "overline", "channel", "topic",
                             "topics", "subject"})
+_PEOPLE_WORDS = frozenset({"author", "authors", "byline", "writer", "writers", "contributor", "contributors"})
 _MENU_WORDS = frozenset({"nav", "navigation", "menu", "navbar", "masthead", "search", "btn", "button"})
 _ANY = re.compile(r"\S")
 # Searched in lower-cased class and id names (literal searches: fast, and every classed element is read).
@@ -1122,12 +1123,16 @@ class _Page:
         labelled = self._labelled_blocks()
         if any(labelled.values()):
             # The section printed by the headline (a rubric) is a theme too, beside the labelled blocks.
+            # So are the article's tag links, when the labelled blocks are not themselves its tags.
             rubric_how, rubric = self._section()
+            tags_how, tags = self._tags()
             names = {(t["name"] or "").casefold() for listed in labelled.values() for t in listed}
             rubric = [t for t in rubric if (t["name"] or "").casefold() not in names]
-            labelled["themes"] = rubric + labelled["themes"]
+            names |= {(t["name"] or "").casefold() for t in rubric}
+            tags = [t for t in tags if (t["name"] or "").casefold() not in names]
+            labelled["themes"] = rubric + labelled["themes"] + tags
             self.note("categories", (f"{rubric_how} + " if rubric else "") + "visible: labelled link blocks ("
-                      + ", ".join(f for f in TERM_FIELDS if labelled[f]) + ")")
+                      + ", ".join(f for f in TERM_FIELDS if labelled[f]) + ")" + (f" + {tags_how}" if tags else ""))
             return labelled
         found_terms: list[dict[str, str | None]] = []
         sources: list[str] = []
@@ -1189,8 +1194,11 @@ class _Page:
                 continue
             words = _class_words(f"{block.get('class') or ''} {block.get('id') or ''}")
             if not _SECTION_WORDS.intersection(words) or _MENU_WORDS.intersection(words) \
-                    or _FURNITURE_WORDS.intersection(words) or self._in_menu(block):
+                    or _FURNITURE_WORDS.intersection(words) or _PEOPLE_WORDS.intersection(words) \
+                    or self._in_menu(block):
                 continue
+            if len(text_of(block)) > 200:
+                continue  # text with a link in it (a 'field-label-hidden' body), not a section label
             if h1 in block.iterdescendants() or block in h1.iterancestors():
                 continue
             links = [a for a in block.iter("a") if text_of(a) and a.get("href")
@@ -1199,7 +1207,8 @@ class _Page:
                 continue
             terms = [self._term(a) for a in links if len(text_of(a)) < 60]
             terms = [t for t in terms if t["url"] and (t["name"] or "").casefold() != "home"
-                     and urlsplit(t["url"] or "").path.strip("/") and t["url"] != self.url]
+                     and urlsplit(t["url"] or "").path.strip("/") and t["url"] != self.url
+                     and not _is_profile_url(t["url"])]
             if terms and not any(b in block.iterancestors() or block in b.iterancestors() for b, _ in found):
                 found.append((block, terms))
         if not found:
@@ -1356,11 +1365,13 @@ class _Page:
             if parent is not None:
                 blocks.setdefault(parent.getparent() if parent.tag in ("ul", "ol") and parent.getparent() is not
                                   None else parent, []).append(a)
-        for block, links in blocks.items():
-            if 1 <= len(links) <= 25:
-                return (f"visible: links to the site's tag pages in {describe(block)}",
-                        [self._term(a) for a in _unique_links(links)])
-        return "", []
+        # The block with the most of them (the tag list, not a lone tag link elsewhere).
+        fitting = [(block, links) for block, links in blocks.items() if 1 <= len(links) <= 25]
+        if not fitting:
+            return "", []
+        block, links = max(fitting, key=lambda found: len(found[1]))
+        return f"visible: links to the site's tag pages in {describe(block)}", [self._term(a) for a in
+                                                                               _unique_links(links)]
 
     # -- provenance -----------------------------------------------------------------------------
 
@@ -1634,6 +1645,13 @@ def _drop_promo_links(root: lxml_html.HtmlElement, url: str) -> int:
     for paragraph in doomed:
         _remove(paragraph)
     return len(doomed)
+
+
+def _is_profile_url(url: str | None) -> bool:
+    """A link to a person's page (/author/tom-bennett, /authors/…, /profile-671/…, /people/…): a writer, never a
+    section."""
+    folder = urlsplit(url or "").path.casefold().rstrip("/").rpartition("/")[0] + "/"
+    return bool(_PROFILE_PATH_RE.search(folder) or re.search(r"/profile[-_]?\d*/$", folder))
 
 
 def _plain_text_length(element: lxml_html.HtmlElement) -> int:
