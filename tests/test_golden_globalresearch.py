@@ -85,3 +85,23 @@ def test_empty_and_broken_pages_give_empty_fields_not_errors() -> None:
         assert raw["title"] is None
         assert raw["body"] is None
         assert raw["article_id"] == "1234567"
+
+
+@pytest.mark.parametrize(("credit", "name", "url", "day"), [
+    ('<p><em>This article was originally published on <a href="https://noqreport.com/2021/10/27/lake/">NOQ Report'
+     "</a>.</em></p>", "NOQ Report", "https://noqreport.com/2021/10/27/lake/", "2021-10-27"),
+    ("<p><em><strong>Ann Writer</strong> writes on her blog site, Lakeside Notes, where "
+     '<a href="https://lakeside.example/2021/11/01/lake/">this article</a> was originally published.</em></p>',
+     "Lakeside Notes", "https://lakeside.example/2021/11/01/lake/", "2021-11-01"),
+])
+def test_the_authors_own_originally_published_line_wins_over_the_template_footer(
+        credit: str, name: str, url: str, day: str) -> None:
+    """Global Research's template says 'The original source of this article is Global Research' under every
+    article; the line in the text saying where the author first published it is the original source."""
+    page = FIXTURES / "original-one-author-lake.html"
+    expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    html = page.read_text(encoding="utf-8").replace(
+        '<div class="copyright">The original source of this article is Global Research</div>',
+        f'{credit}<div class="copyright">The original source of this article is Global Research</div>', 1)
+    source = item_from_page(html.encode("utf-8"), page_url(expected))["original_source"]
+    assert source["name"] == name and source["url"] == url and str(source["published"]).startswith(day)

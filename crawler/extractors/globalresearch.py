@@ -28,6 +28,10 @@ _ID_RE = re.compile(r"/(\d{5,8})/?$")
 _GR_DATE_RE = re.compile(r"^\s*Global Research,\s*(?P<date>.+?)\s*$")
 _DATE_TAIL_RE = re.compile(rf"(?P<date>{PRINTED_DATE})\s*$")
 _SOURCE_PREFIX = "The original source of this article is"
+_POINTER_RE = re.compile(r"(?:this|the) (?:article|piece|post)|here|link", re.IGNORECASE)
+_SITE_NAMED_RE = re.compile(r"\b(?:blog|blog site|website|site|substack|newsletter),?\s+(?P<name>[A-Z][^,;]{2,80}),\s+"
+                            r"where\b")
+_URL_DAY_RE = re.compile(r"/((?:19|20)\d\d)/(\d\d)/(\d\d)/")
 
 # Paragraphs of the article body that are the site's furniture, not the author's text.
 BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in (
@@ -200,9 +204,35 @@ def _original_source(scope: lxml_html.HtmlElement, base: str) -> dict[str, Any] 
     if header is not None:
         # Trust the footer first for name and link; the header adds the original date.
         return {"name": name or header["name"], "url": url or header["url"], "published": header["published"]}
+    if name in (None, OUTLET_NAME):
+        # The template's footer names Global Research on every article; the author's own line in the text
+        # ('This article was originally published on <a>NOQ Report</a>') says where it was first published.
+        credited = _credit_in_text(scope, base)
+        if credited is not None:
+            return credited
     if name is None:
         return None
     return {"name": name, "url": url, "published": None}
+
+
+def _credit_in_text(scope: lxml_html.HtmlElement, base: str) -> dict[str, Any] | None:
+    """'This article was originally published on <a>NOQ Report</a>.', '… at the <a>PCR Institute</a>, where <a>this
+    article</a> was originally published.': the outlet named by the line's link to another site, its URL the
+    article's own link, its date the one in that URL."""
+    for paragraph in _all(scope, './/p[contains(., "originally published") or contains(., "first published on")]'):
+        links = [a for a in paragraph.iter("a") if a.get("href") and "globalresearch.ca" not in (a.get("href") or "")
+                 and text_of(a)]
+        named = [a for a in links if not _POINTER_RE.fullmatch(text_of(a))]
+        pointer = next((a for a in links if _POINTER_RE.fullmatch(text_of(a))), named[-1] if named else None)
+        # '… writes on his blog site, PCR Institute for Political Economy, where <a>this article</a> was …'
+        plain = _SITE_NAMED_RE.search(text_of(paragraph)) if not named else None
+        if pointer is None or not (named or plain):
+            continue
+        url = absolute(base, pointer.get("href"))
+        day = _URL_DAY_RE.search(url or "")
+        return {"name": text_of(named[-1]) if named else collapse(plain.group("name")) if plain else None,
+                "url": url, "published": "-".join(day.groups()) if day else None}
+    return None
 
 
 def _header_source(scope: lxml_html.HtmlElement, base: str) -> dict[str, Any] | None:
