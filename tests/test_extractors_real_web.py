@@ -442,3 +442,14 @@ def test_a_labelled_topics_block_and_the_tag_cloud_both_count() -> None:
                 "</div></div>")
     names_found = [t["name"] for t in item(html)["themes"]]
     assert names_found[:2] == ["Israel-Hamas War", "surveillance"]
+
+
+def test_an_h1_that_is_the_sites_logo_is_no_headline_and_the_post_title_heading_is() -> None:
+    html = ('<html lang="en"><head><title>Verizon FiOS boxes get a new HD guide -- Engadget</title>'
+            '<meta property="og:site_name" content="Engadget"></head><body><h1><a href="/">Engadget</a></h1>'
+            '<div class="post"><h4 class="post_title">Verizon FiOS boxes get a new HD guide</h4>'
+            "<p>Streaming TV to phones is nice, but we enjoy watching TV on the TV, and Verizon had plenty of that.</p>"
+            "<p>Due in the fourth quarter along with its app for mobiles, the new guide looks cleaner than before.</p>"
+            "</div><h1>Engadget</h1></body></html>")
+    found = item(html, "https://www.engadget.com/2010/08/18/verizon-fios-hd-guide/")
+    assert found["title"] == "Verizon FiOS boxes get a new HD guide"

@@ -511,7 +511,7 @@ class _Page:
         candidates = []
         for h1 in self.root.iter("h1"):
             text = text_of(h1)
-            if not text or len(text) > 400 or _IN_FURNITURE(h1):
+            if not text or len(text) > 400 or _IN_FURNITURE(h1) or self._is_logo(text):
                 continue
             candidates.append(h1)
             words = set(_words(text))
@@ -531,8 +531,27 @@ class _Page:
                 chosen = inside[0]
             elif len(candidates) == 1:
                 chosen = candidates[0]
+        if chosen is None and titles:
+            # No h1 is the headline (a blog whose h1s are its logo, the post title in an h2-h4): the heading
+            # that is the declared title, near enough word for word.
+            for heading in self.root.iter("h2", "h3", "h4"):
+                words = set(_words(text_of(heading)))
+                if len(words) >= 3 and not _IN_FURNITURE(heading) and any(
+                        len(words & t) >= 0.9 * len(words) and len(words & t) >= 0.7 * len(t) for t in titles if t):
+                    chosen = heading
+                    break
         self._headline = chosen if chosen is not None else None
         return chosen
+
+    def _is_logo(self, text: str) -> bool:
+        """An h1 that is the site's name (its logo), by og:site_name or the host: site_names() needs the headline."""
+        if len(text.split()) > 4:
+            return False  # (a site name that is the article's title: a misconfigured og:site_name)
+        compact = re.sub(r"[^a-z0-9]", "", text.casefold())
+        host = _host(self.url)
+        site = re.sub(r"[^a-z0-9]", "", (self.meta.get("property:og:site_name") or "").casefold())
+        return bool(compact) and compact in (site, re.sub(r"[^a-z0-9]", "", host.split(".")[0]),
+                                             re.sub(r"[^a-z0-9]", "", host))
 
     def _headline_text(self) -> str | None:
         h1 = self.headline()
