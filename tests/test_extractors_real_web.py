@@ -453,3 +453,14 @@ def test_an_h1_that_is_the_sites_logo_is_no_headline_and_the_post_title_heading_
             "</div><h1>Engadget</h1></body></html>")
     found = item(html, "https://www.engadget.com/2010/08/18/verizon-fios-hd-guide/")
     assert found["title"] == "Verizon FiOS boxes get a new HD guide"
+
+
+def test_a_date_printed_in_an_element_named_for_dates_by_the_headline() -> None:
+    """No meta, no <time>, no 'Published' label: '<span class="post-date">June 11, 2019</span>'; an element named
+    for updates is not the publication date; hAtom's abbr.published carries it in its title."""
+    html = page("", '<h1>A story</h1><div class="meta"><span class="updated-date">June 12, 2019</span>'
+                '<span class="post-date">June 11, 2019</span></div>')
+    assert item(html, "https://news.example/a-story/")["published"] == "2019-06-11"
+    hatom = page("", '<h1>A story</h1><cite class="byline vcard">By Ann Smith | AP – <abbr class="published" '
+                 'title="2011-08-25T01:40:40Z">1 hr 4 mins ago</abbr></cite>')
+    assert item(hatom, "https://news.example/a-story/")["published"].startswith("2011-08-25T01:40:40")

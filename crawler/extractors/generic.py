@@ -124,6 +124,8 @@ _RECALL_BELOW = 0.5
 _PROMO_LABEL_RE = re.compile(r"[^\W\d_]{2,20}(?:[^\W\d_]{2,12}){0,2}:", re.UNICODE)
 _PLAIN_TEXT = etree.XPath(".//text()[not(ancestor::a or ancestor::script or ancestor::style or ancestor::noscript"
                           " or ancestor::textarea or ancestor::select or ancestor::button)]")
+# Class or id words of an element that prints a date: post-date, entry-date, dateline, timestamp, published.
+_DATE_CLASS_RE = re.compile(r"date|time|publish|posted")
 _CLOCK_DATE_RE = re.compile(rf"(?:{PRINTED_DATE}),?\s*(?:at\s+)?\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?(?![\d+-])",
                             re.IGNORECASE)
 _LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
@@ -1002,6 +1004,9 @@ class _Page:
                 element, raw = plain[0]
                 return _Dated(raw, f"visible: {describe(element)}" + ("[datetime]" if element.get("datetime")
                                                                         else "") + " near the headline")
+            classed = self._classed_date_near_headline()
+            if classed is not None:
+                return classed
             numeric = self._numeric_near_headline()
             if numeric is not None:
                 return numeric
@@ -1025,6 +1030,30 @@ class _Page:
             if position > start + after:
                 return
             yield element
+
+    def _classed_date_near_headline(self) -> _Dated | None:
+        """A date printed with its month spelled out (or in ISO form) in an element named for dates near the
+        headline ('<span class="post-date">June 11, 2019</span>', hAtom's '<abbr class="published" title="…">'),
+        not one labelled as an update."""
+        h1 = self.headline()
+        if h1 is None:
+            return None
+        for element in self._around(h1, before=40, after=200):
+            if not isinstance(element.tag, str) or element.tag in ("script", "style", "a") or _IN_FURNITURE(element):
+                continue
+            names = f"{element.get('class') or ''} {element.get('id') or ''}".casefold()
+            if not _DATE_CLASS_RE.search(names) or re.search(r"updat|modif|edit", names):
+                continue
+            title = element.get("title") or ""
+            if element.tag == "abbr" and re.match(r"^\d{4}-\d{2}-\d{2}", title):
+                return _Dated(title, f"visible: {describe(element)}[title] (hAtom) near the headline")
+            text = text_of(element)
+            if not text or len(text) > 80 or re.search(r"updat|modif|edited", text, re.IGNORECASE):
+                continue
+            found = _CLOCK_DATE_RE.search(text) or re.search(PRINTED_DATE, text)
+            if found and normalize_date(found.group(0)) is not None:
+                return _Dated(found.group(0), f"visible: {describe(element)} near the headline")
+        return None
 
     def _numeric_near_headline(self) -> _Dated | None:
         """An all-numeric date printed alone near the headline ('17:08 10/04/2011'), when the URL's date says
