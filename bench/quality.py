@@ -50,6 +50,7 @@ import unicodedata
 import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -426,8 +427,14 @@ def learned_furniture(archive: list[CorpusPage], outlet: str) -> dict[str, froze
     return found
 
 
+@cache
+def _outlets() -> dict[str, Any]:
+    """outlets.toml read once, as a crawl reads it (not a page's cost)."""
+    return load_outlets()
+
+
 def _ours_item(outlet: str, html: str, url: str, furniture: frozenset[str]) -> dict[str, Any]:
-    source = load_outlets().get(outlet) or outlet
+    source = _outlets().get(outlet) or outlet
     item = normalized_item(source, html, url, normalize_article)
     item.body, _ = strip_furniture(item.body, furniture)
     return asdict(item)

@@ -1149,6 +1149,9 @@ class _Page:
         for element in self._around(h1, before=40, after=120):
             if not isinstance(element.tag, str) or element.tag in ("script", "style") or len(element) > 2:
                 continue
+            if not any(":" in (piece or "") for piece in (element.text, element.tail, *(c.text for c in element),
+                                                          *(c.tail for c in element))):
+                continue  # no time of day printed here
             text = collapse(f"{text_of(element)} {element.tail or ''}")
             match = _CLOCK_DATE_RE.search(text) if len(text) < 120 else None
             if match:
@@ -1283,6 +1286,8 @@ class _Page:
         outside its navigation, footer and sidebars."""
         found: list[dict[str, str | None]] = []
         for a in self.root.iter("a"):
+            if "/series/" not in (a.get("href") or ""):
+                continue  # (resolving every link of the page costs more than the whole rule)
             href = absolute(self.base, a.get("href"))
             segments = [p for p in urlsplit(href or "").path.split("/") if p]
             if len(segments) != 2 or segments[0].casefold() != "series" or not _same_site(href, self.url):
@@ -1399,6 +1404,8 @@ class _Page:
         start = self.order(h1)
         blocks: dict[lxml_html.HtmlElement, list[lxml_html.HtmlElement]] = {}
         for a in self.root.iter("a"):
+            if not _TAG_PATH_RE.search(urlsplit(a.get("href") or "").path):
+                continue  # (the raw path decides; only candidates are resolved)
             href = absolute(self.base, a.get("href"))
             name = text_of(a)
             if not href or not name or len(name) >= 60 or not _TAG_PATH_RE.search(urlsplit(href).path) \
@@ -1628,7 +1635,8 @@ class _Page:
             if sum(len(p.text_content()) for p in element.iter("p")) * 3 > total:
                 continue
             # an article written without <p> (text and <br>s in a <div>) is weighed by its text outside links
-            if _plain_text_length(element) * 3 > total_plain:
+            # (all its text first, in C: most candidates are far too small to need the finer count)
+            if len(element.text_content()) * 3 > total_plain and _plain_text_length(element) * 3 > total_plain:
                 continue
             doomed.append(element)
         if within is None:
