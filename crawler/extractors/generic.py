@@ -37,6 +37,7 @@ from lxml.cssselect import CSSSelector
 from crawler.extractors.dates import PRINTED_DATE, YEAR_RE, normalize_date, parse_with_formats
 from crawler.extractors.meta import Meta, base_url
 from crawler.extractors.people import BY_RE, split_names
+from crawler.extractors.rights import copyright_statement, read_copyright
 from crawler.extractors.rules import TERM_FIELDS, ExtractRules, Selector
 from crawler.extractors.structured import StructuredArticle, read_structured_tree, types_of
 from crawler.extractors.text import (
@@ -89,14 +90,7 @@ _SOURCE_LINE_RE = re.compile(r"^\s*(?:source|original source|via)\s*:\s*(?P<rest
 _COPYRIGHT_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:1[89]|2\d)\d\d|\bcopyright\b", re.IGNORECASE)
 _COPYRIGHT_LEAD_RE = re.compile(r"^\s*(?:copyright\b\s*)?(?:©|\(c\))|^\s*copyright\b", re.IGNORECASE)
 _RIGHTS_RE = re.compile(r"\ball rights reserved\b", re.IGNORECASE)
-_YEARS_RE = re.compile(r"\b(?:1[89]|2\d)\d\d(?:\s*[–—-]\s*(?:(?:1[89]|2\d)\d\d|present))?\b")
 _DATE_TAIL_RE = re.compile(rf"[\s,(]*(?:on\s+)?(?P<date>{PRINTED_DATE})\)?[.\s]*$")
-_LINE_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:\d|copyright)|\bcopyright\b", re.IGNORECASE)
-_RESERVED_END_RE = re.compile(r"\ball rights reserved\b\.?(?:\s*\([^)]{0,40}\)\.?)?", re.IGNORECASE)
-# The company abbreviations written with a full stop (Inc., Co., Ltd., L.P.); LLC, PLC, GmbH are written without.
-_DOTTED_SUFFIX_RE = re.compile(r"Inc|Co|Ltd|Corp|Bros|L\.P|S\.A|N\.V|B\.V", re.IGNORECASE)
-_DIVISION_OF_RE = re.compile(r"^(?:a\s+)?(?:division|subsidiary|unit|part|member)\s+of\s+", re.IGNORECASE)
-_COMPANY_SUFFIX_RE = re.compile(r"(?:Inc|Ltd|LLC|LLP|GmbH|S\.?A|PLC|Corp|Co|AG|NV|BV|AB)\.?", re.IGNORECASE)
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—:»·-]\s+|\s*\|\s*")
 _ATTR_RE = re.compile(r"::attr\(([\w:-]+)\)\s*$")
 _TEXT_RE = re.compile(r"::text\s*$")
@@ -1508,7 +1502,7 @@ class _Page:
                 line = _as_text(f)
                 if _COPYRIGHT_MARK_RE.search(line) or line:
                     self.note("copyright", f"outlet rule: {self.rules.selectors['copyright'].expression}")
-                    return _copyright_of(line)
+                    return read_copyright(line)
             # The rule gives nothing here (an older markup of the outlet): the page's own © line, as for any site.
         candidates: list[tuple[int, lxml_html.HtmlElement, str]] = []
         seen: set[Any] = set()
@@ -1521,7 +1515,7 @@ class _Page:
             seen.add(block)
             line = _block_text(block)
             if len(line) > 300:
-                line = _copyright_line(line)  # a footer's links and legalese around the © statement
+                line = copyright_statement(line)  # a footer's links and legalese around the © statement
             if not line or len(line) > 300 or not (_COPYRIGHT_MARK_RE.search(line) or _RIGHTS_RE.search(line)):
                 continue
             if not (YEAR_RE.search(line) or _RIGHTS_RE.search(line)):
@@ -1537,10 +1531,10 @@ class _Page:
         best = max(candidates, key=lambda c: (c[0], self.order(c[1])))
         self.note("copyright", f"visible: © line in {describe(best[1])}"
                   + (" (page footer)" if best[0] >= 2 else ""))
-        trimmed = _copyright_of(_copyright_line(best[2]))
+        trimmed = read_copyright(copyright_statement(best[2]))
         # '©2019 All Rights Reserved | Tampa Bay Times', 'Daily Maverick © All rights reserved': the holder is
         # printed outside the statement, so the block's line is kept whole.
-        return trimmed if trimmed["holders"] else _copyright_of(best[2])
+        return trimmed if trimmed["holders"] else read_copyright(best[2])
 
     # -- the rest -------------------------------------------------------------------------------
 
@@ -1781,58 +1775,3 @@ def _unique_links(links: Iterable[lxml_html.HtmlElement]) -> list[lxml_html.Html
             seen.add(key)
             out.append(link)
     return out
-
-
-def _copyright_line(text: str) -> str:
-    """The © statement of a footer block, without the links printed around it: from its mark ('©', 'Copyright',
-    '(c)') to 'All rights reserved' and what closes it ('.', '(About Us).'), e.g. 'Vox Media Advertise with us
-    © 2019 Vox Media, Inc. All Rights Reserved Terms of use' → '© 2019 Vox Media, Inc. All Rights Reserved'."""
-    mark = _LINE_MARK_RE.search(text)
-    if mark is not None:
-        text = text[mark.start():]
-    end = _RESERVED_END_RE.search(text)
-    if end is not None:
-        text = text[:end.end()]
-    return collapse(text)
-
-
-def _copyright_of(line: str) -> dict[str, Any]:
-    """`© 2019 Sputnik. All rights reserved` → holders ['Sputnik'], year 2019.
-
-    The holder is what follows the © and the years, up to 'All rights reserved', a '|' or '·', or the end of
-    its sentence; when nothing follows them ('©2019 All Rights Reserved | Tampa Bay Times'), the part after.
-    Names are split on commas and 'and', never on '&' (Johnson & Johnson), and 'Acme, Inc.' stays one holder.
-    """
-    mark = re.search(r"©|&copy;|\(c\)|\bcopyright\b", line, re.IGNORECASE)
-    rest = line[mark.start():] if mark else line
-    rest = re.sub(r"^(?:\s*(?:copyright\b|©|&copy;|\(c\)|[,:|-]))+\s*", "", rest, flags=re.IGNORECASE)
-    rest = _YEARS_RE.sub(" ", rest)
-    rest = re.sub(r"^(?:\s*(?:copyright\b|©|&copy;|\(c\)|[,:|·-]))+\s*", "", rest, flags=re.IGNORECASE)
-    segments = [collapse(s) for s in re.split(r"\s*(?:\ball rights reserved\b\.?|[|·•])\s*", rest,
-                                              flags=re.IGNORECASE)]
-    segment = next((s for s in segments if s.strip(" .,;:")), "")
-    # The end of the holder's sentence: a full stop not closing an abbreviation (Inc., Co., Ltd.).
-    sentence = re.split(r"(?<!\b[A-Z])(?<!\bInc)(?<!\bCo)(?<!\bLtd)(?<!\bCorp)(?<!\bS\.A)\.\s+(?=[A-Z(])", segment)[0]
-    holders: list[str] = []
-    # Names apart at ',', ';', 'and', 'or' and a '/' after a site name ('RedState.com/Salem Media'; never
-    # 'CBC/Radio-Canada', one name).
-    for piece in (_holder_name(h) for h in re.split(r"\s*(?:,|;|\band\b|\bor\b|(?<=\.com|\.org|\.net)/(?=[A-Z]))\s*",
-                                                    sentence)):
-        if holders and _COMPANY_SUFFIX_RE.fullmatch(piece):
-            holders[-1] = f"{holders[-1]}, {piece}"  # "Acme, Inc." is one holder
-        elif piece and not YEAR_RE.fullmatch(piece):
-            holders.append(piece)
-    years = YEAR_RE.findall(line)
-    return {"line": line, "holders": unique(holders), "year": int(years[-1]) if years else None}
-
-
-def _holder_name(piece: str) -> str:
-    """A holder as printed, without the punctuation around it, but with the full stop of its company
-    abbreviation ('Vox Media, Inc.', 'Binkley Co.')."""
-    name = _DIVISION_OF_RE.sub("", piece.strip(" ,;:"))  # 'a division of Postmedia Network Inc.'
-    stripped = name.rstrip(" .")
-    last = stripped.rsplit(None, 1)[-1] if stripped else ""
-    if name.endswith(".") and _DOTTED_SUFFIX_RE.fullmatch(last):
-        return stripped + "."
-    return stripped
-
