@@ -464,3 +464,21 @@ def test_a_date_printed_in_an_element_named_for_dates_by_the_headline() -> None:
     hatom = page("", '<h1>A story</h1><cite class="byline vcard">By Ann Smith | AP – <abbr class="published" '
                  'title="2011-08-25T01:40:40Z">1 hr 4 mins ago</abbr></cite>')
     assert item(hatom, "https://news.example/a-story/")["published"].startswith("2011-08-25T01:40:40")
+
+
+def test_the_recall_reading_lets_trafilatura_use_its_fallback_extractors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen on a WordPress theme: trafilatura's fast reading kept 65 of 769 words, with or without precision;
+    its fallbacks (fast=False) read the article. The first reading stays fast."""
+    from crawler.extractors import generic
+
+    calls: list[dict[str, Any]] = []
+    real = generic.trafilatura.bare_extraction
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        calls.append({k: kwargs[k] for k in ("fast", "favor_precision")})
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(generic.trafilatura, "bare_extraction", recording)
+    generic._main_text(generic.parse_html(page("", "<h1>A story</h1>")), URL, precision=True)
+    generic._main_text(generic.parse_html(page("", "<h1>A story</h1>")), URL, precision=False)
+    assert calls == [{"fast": True, "favor_precision": True}, {"fast": False, "favor_precision": False}]

@@ -1716,8 +1716,9 @@ def _class_words(text: str) -> list[str]:
 
 
 def _main_text(root: lxml_html.HtmlElement, url: str, *, precision: bool) -> str | None:
-    """trafilatura's main text of the page (its tree, furniture already removed; fast: no fallback extractors)."""
-    document = trafilatura.bare_extraction(root, url=url, fast=True, favor_precision=precision,
+    """trafilatura's main text of the page (its tree, furniture already removed): favouring precision and fast
+    (no fallback extractors), or, the second time, favouring recall with its fallbacks (readability, jusText)."""
+    document = trafilatura.bare_extraction(root, url=url, fast=precision, favor_precision=precision,
                                            include_comments=False, include_tables=False, include_images=False,
                                            deduplicate=False)
     text = getattr(document, "text", None) if document is not None else None
