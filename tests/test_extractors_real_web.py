@@ -400,8 +400,9 @@ def test_the_byline_as_printed_without_job_title_tools_or_age_and_with_its_parts
     assert byline('<address class="StyledByline"><a href="/profile/djb"><span>Dan Jervis-Bardy</span></a>'
                   '<span class="StyledBylineTextBlock">The West Australian</span></address>') \
         == "Dan Jervis-Bardy The West Australian"
+    # the byline without the date printed before the name (the design: the byline's text without dates)
     assert byline('<p class="byline">Posted at 10:00 am on June 19, 2019 by <a href="/bm">Brandon Morse</a></p>') \
-        == "Posted at 10:00 am on June 19, 2019 by Brandon Morse"
+        == "by Brandon Morse"
     assert byline('<div class="byline">By JORDAN ROBERTSON and RACHEL METZ - AP Technology Writers | AP – 1 hr 4 mins ago'
                   "</div>") == "By JORDAN ROBERTSON and RACHEL METZ - AP Technology Writers | AP"
     assert byline('<div class="byline">By <a href="/a">Jake Gibson</a>, <a href="/b">Brooke Singman</a>'
@@ -482,3 +483,24 @@ def test_the_recall_reading_lets_trafilatura_use_its_fallback_extractors(monkeyp
     generic._main_text(generic.parse_html(page("", "<h1>A story</h1>")), URL, precision=True)
     generic._main_text(generic.parse_html(page("", "<h1>A story</h1>")), URL, precision=False)
     assert calls == [{"fast": True, "favor_precision": True}, {"fast": False, "favor_precision": False}]
+
+
+def test_bylines_without_a_date_before_the_name_or_the_sections_after_it() -> None:
+    def byline(markup: str) -> tuple[str | None, list[str]]:
+        found = item(page("", f"<h1>A story</h1>{markup}"))
+        return found["byline"], names(found)
+
+    assert byline('<div id="date-and-author">Mon, 6/3/2019 - by Gabrielle Pickard-Whitehead</div>') == (
+        "by Gabrielle Pickard-Whitehead", ["Gabrielle Pickard-Whitehead"])
+    assert byline('<p class="byline">By <a href="/author/tpn/">TPN</a>, in <a href="/category/news/">News</a>, '
+                  '<a href="/category/portugal/">Portugal</a></p>') == ("By TPN", ["TPN"])
+
+
+def test_an_h1_naming_the_section_gives_way_to_the_heading_that_is_the_title_and_date_blocks_are_no_section() -> None:
+    html = page('<meta property="og:title" content="Lessons Britain could learn from Preston">',
+                '<h1 class="title">Read</h1><div class="pane"><h2 class="pane-title">Lessons Britain could learn from '
+                'Preston</h2></div><div class="published-date story-published-section">June 3, 2019 '
+                '<a href="/comments/">Join the conversation</a> <a href="/login/">sign-in</a></div>')
+    found = item(html)
+    assert found["title"] == "Lessons Britain could learn from Preston"
+    assert not any(t["name"] in ("Join the conversation", "sign-in") for t in found["themes"])

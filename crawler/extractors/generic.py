@@ -132,6 +132,7 @@ _SECTION_WORDS = frozenset({"eyebrow", "kicker", "section", "category", "categor
                             "label", "breadcrumb", "breadcrumbs", "crumbs", "overline", "channel", "topic",
                             "topics", "subject"})
 _PEOPLE_WORDS = frozenset({"author", "authors", "byline", "writer", "writers", "contributor", "contributors"})
+_DATED_WORDS = frozenset({"date", "dates", "published", "dateline", "timestamp", "time"})
 _MENU_WORDS = frozenset({"nav", "navigation", "menu", "navbar", "masthead", "search", "btn", "button"})
 _ANY = re.compile(r"\S")
 # Searched in lower-cased class and id names (literal searches: fast, and every classed element is read).
@@ -527,17 +528,24 @@ class _Page:
                 chosen = inside[0]
             elif len(candidates) == 1:
                 chosen = candidates[0]
+        if chosen is not None and titles and not any(set(_words(text_of(chosen))) & t for t in titles if t):
+            # an h1 sharing no word with the title ('Read', a section's name): the heading that is the title
+            titled = self._titled_heading(titles)
+            chosen = titled if titled is not None else chosen
         if chosen is None and titles:
-            # No h1 is the headline (a blog whose h1s are its logo, the post title in an h2-h4): the heading
-            # that is the declared title, near enough word for word.
-            for heading in self.root.iter("h2", "h3", "h4"):
-                words = set(_words(text_of(heading)))
-                if len(words) >= 3 and not _IN_FURNITURE(heading) and any(
-                        len(words & t) >= 0.9 * len(words) and len(words & t) >= 0.7 * len(t) for t in titles if t):
-                    chosen = heading
-                    break
+            # No h1 is the headline (a blog whose h1s are its logo, the post title in an h2-h4).
+            chosen = self._titled_heading(titles)
         self._headline = chosen if chosen is not None else None
         return chosen
+
+    def _titled_heading(self, titles: list[set[str]]) -> lxml_html.HtmlElement | None:
+        """The h2-h4 heading that is the declared title, near enough word for word."""
+        for heading in self.root.iter("h2", "h3", "h4"):
+            words = set(_words(text_of(heading)))
+            if len(words) >= 3 and not _IN_FURNITURE(heading) and any(
+                    len(words & t) >= 0.9 * len(words) and len(words & t) >= 0.7 * len(t) for t in titles if t):
+                return heading
+        return None
 
     def _is_logo(self, text: str) -> bool:
         """An h1 that is the site's name (its logo), by og:site_name or the host: site_names() needs the headline."""
@@ -679,7 +687,13 @@ class _Page:
                           "", text, flags=re.IGNORECASE)
             text = re.sub(r"[\s,|·•–—-]*(?:on\s+)?\d{1,2}/\d{1,2}/\d{2,4}"
                           r"(?:\s+at\s+\S+(?:\s*[AP]M)?(?:\s+[A-Z]{2,4})?)?\s*$", "", text, flags=re.IGNORECASE)
-        return collapse(text).strip(" |·•,;–—-")
+        text = collapse(text).strip(" |·•,;–—-")
+        # 'Mon, 6/3/2019 - by Ann Smith': a date printed before the name is no part of the byline
+        lead = re.match(r"^(?P<before>.*?\d.*?)[\s,|·•–—-]+(?P<by>by\s+[A-Z].*)$", text, re.IGNORECASE)
+        if lead and not re.search(r"\bby\b", lead.group("before"), re.IGNORECASE):
+            text = lead.group("by")
+        # 'By TPN, in News, Portugal, Business': the sections it was filed in are no part of it either
+        return re.split(r",\s+in\s+(?=[A-Z])", text, maxsplit=1)[0]
 
     def byline(self) -> str | None:
         found = self.select("byline")
@@ -1240,6 +1254,7 @@ class _Page:
             words = _class_words(f"{block.get('class') or ''} {block.get('id') or ''}")
             if not _SECTION_WORDS.intersection(words) or _MENU_WORDS.intersection(words) \
                     or _FURNITURE_WORDS.intersection(words) or _PEOPLE_WORDS.intersection(words) \
+                    or _DATED_WORDS.intersection(words) \
                     or self._in_menu(block):
                 continue
             if len(text_of(block)) > 200:
