@@ -504,3 +504,12 @@ def test_an_h1_naming_the_section_gives_way_to_the_heading_that_is_the_title_and
     found = item(html)
     assert found["title"] == "Lessons Britain could learn from Preston"
     assert not any(t["name"] in ("Join the conversation", "sign-in") for t in found["themes"])
+
+
+@pytest.mark.parametrize("meta", ['<meta name="citation_publication_date" content="2019/06/11">',
+                                  '<meta name="publish_date" content="2019-06-11T09:00:00Z">',
+                                  '<meta name="OriginalPublicationDate" content="2019/06/11 09:00:00">',
+                                  '<meta itemprop="dateCreated" content="2019-06-11">'])
+def test_more_declared_publication_dates(meta: str) -> None:
+    assert item(page(meta, "<h1>A story</h1>"), "https://news.example/a-story/")["published"].startswith(
+        "2019-06-11")

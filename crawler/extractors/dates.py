@@ -19,7 +19,8 @@ YEAR_RE = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 """A year as printed in a copyright line."""
 
 _ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
-_YEAR_FIRST_RE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$|^((?:19|20)\d\d)(\d\d)(\d\d)$")
+_YEAR_FIRST_RE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$|"
+                            r"^((?:19|20)\d\d)(\d\d)(\d\d)$")
 _MONTH_NAME_RE = re.compile(r"[A-Za-z]{3,}")
 _TIME_RE = re.compile(r"\d{1,2}:\d{2}")
 # dateutil fills missing parts from `default`; two different defaults tell a printed part from a filled one.
@@ -62,7 +63,8 @@ def normalize_date(raw: str | None, formats: Iterable[str] = ()) -> str | None:
     year_first = _YEAR_FIRST_RE.match(text)
     if year_first:
         try:
-            return date(*(int(g) for g in year_first.groups() if g is not None)).isoformat()
+            parts = [int(g) for g in year_first.groups() if g is not None]
+            return (datetime(*parts).isoformat() if len(parts) > 3 else date(*parts).isoformat())
         except ValueError:
             return None
     if not _MONTH_NAME_RE.search(text):

@@ -966,7 +966,11 @@ class _Page:
              "name:dc.date.issued", "name:dcterms.issued", "name:dc.date", "name:dcterms.date", "name:dcterms.created",
              "name:pubdate", "name:publishdate", "name:publish-date", "name:publication_date", "name:date",
              "name:article_date_original", "name:original-publish-date", "name:displaydate", "name:dc.date.created",
-             "name:pub_date")
+             "name:pub_date", "name:publish_date", "name:date_published", "name:citation_publication_date",
+             "name:citation_date", "name:originalpublicationdate", "name:article.published", "name:og:pubdate",
+             "property:og:article:published_time", "name:cxenseparse:recs:publishtime", "name:dc.created",
+             "name:prism.publicationdate", "itemprop:datecreated", "name:created", "name:datecreated",
+             "name:published-date", "name:published_time", "name:pdate", "name:rnews:datepublished")
             if field_name == "published" else
             ("property:article:modified_time", "name:article:modified_time", "property:og:updated_time",
              "property:article:modified", "itemprop:dateModified", "name:lastmod", "name:dcterms.modified",
