@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from dateutil import parser as date_parser
 
@@ -64,7 +64,10 @@ def normalize_date(raw: str | None, formats: Iterable[str] = ()) -> str | None:
     if year_first:
         try:
             parts = [int(g) for g in year_first.groups() if g is not None]
-            return (datetime(*parts).isoformat() if len(parts) > 3 else date(*parts).isoformat())
+            day = date(*parts[:3])
+            if len(parts) == 3:
+                return day.isoformat()
+            return datetime.combine(day, time(*parts[3:])).isoformat()
         except ValueError:
             return None
     if not _MONTH_NAME_RE.search(text):
