@@ -67,7 +67,8 @@ def normalize_date(raw: str | None, formats: Iterable[str] = ()) -> str | None:
             day = date(*parts[:3])
             if len(parts) == 3:
                 return day.isoformat()
-            return datetime.combine(day, time(*parts[3:])).isoformat()
+            hour, minute, *second = parts[3:]
+            return datetime.combine(day, time(hour, minute, second[0] if second else 0)).isoformat()
         except ValueError:
             return None
     if not _MONTH_NAME_RE.search(text):
