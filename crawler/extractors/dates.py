@@ -67,8 +67,8 @@ def normalize_date(raw: str | None, formats: Iterable[str] = ()) -> str | None:
             day = date(*parts[:3])
             if len(parts) == 3:
                 return day.isoformat()
-            hour, minute, *second = parts[3:]
-            return datetime.combine(day, time(hour, minute, second[0] if second else 0)).isoformat()
+            hour, minute, *seconds = parts[3:]
+            return datetime.combine(day, time(hour, minute, seconds[0] if seconds else 0)).isoformat()
         except ValueError:
             return None
     if not _MONTH_NAME_RE.search(text):
