@@ -513,3 +513,20 @@ def test_an_h1_naming_the_section_gives_way_to_the_heading_that_is_the_title_and
 def test_more_declared_publication_dates(meta: str) -> None:
     assert item(page(meta, "<h1>A story</h1>"), "https://news.example/a-story/")["published"].startswith(
         "2019-06-11")
+
+
+def test_a_nav_left_open_around_the_article_and_a_pasted_form_of_running_text_are_not_furniture() -> None:
+    story = "".join(f"<div class='text-{n}'><p>Paragraph {n} says the council met on Thursday and voted on the plan "
+                    "after a long debate about its cost and timing.</p></div>" for n in range(6))
+    # a breadcrumb <nav> whose closing tag was mistyped ('</civ>'): the parser keeps it open around the article
+    html = ('<html lang="en"><head><title>A story</title><meta property="og:title" content="A story"></head><body>'
+            f'<nav class="breadcrumb"><a href="/">Home</a> / <a href="/culture/">Culture</a></civ>{story}'
+            "</body></html>")
+    body = item(html)["body"]
+    assert body is not None and "Paragraph 0 says" in body and "Paragraph 5 says" in body
+    release = ("<p>The company is aware of certain press reports published today about a possible offer to buy it, "
+               "and has not engaged in any talks with respect to such an offer, nor does it intend to comment on "
+               "rumors or speculation.</p>")
+    pasted = page("", f'<h1>A story</h1><p>Here is the full statement:</p><form id="aspnetForm" method="post">'
+                      f"<div class='release'><blockquote>{release}</blockquote></div></form>")
+    assert "has not engaged in any talks" in item(pasted)["body"]
