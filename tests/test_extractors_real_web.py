@@ -530,3 +530,14 @@ def test_a_nav_left_open_around_the_article_and_a_pasted_form_of_running_text_ar
     pasted = page("", f'<h1>A story</h1><p>Here is the full statement:</p><form id="aspnetForm" method="post">'
                       f"<div class='release'><blockquote>{release}</blockquote></div></form>")
     assert "has not engaged in any talks" in item(pasted)["body"]
+
+
+def test_a_credit_line_inside_a_header_left_open_around_the_page_is_read() -> None:
+    """A theme's <header> never closed: the article and its 'This post originally appeared at …' line sit in it."""
+    html = page("", "<h1>A story</h1>").replace('<header class="site-header"><a href="/">News Example</a></header>',
+                                                '<header class="site-header"><a href="/">News Example</a>')
+    html = html.replace("</article>", '<p><em>This post originally appeared at <a href="https://storyleak.example/'
+                                      'mesh-network/">Story Leak</a></em></p></article>')
+    source = item(html)["original_source"]
+    assert source is not None and source["name"] == "Story Leak"
+    assert source["url"] == "https://storyleak.example/mesh-network/"

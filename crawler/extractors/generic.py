@@ -328,6 +328,7 @@ class _Page:
         self._byline: tuple[lxml_html.HtmlElement | None, str] | None = None
         self._site: list[str] | None = None
         self.credit_element: lxml_html.HtmlElement | None = None
+        self._plain_length: int | None = None
         self.local_offset: timedelta | None = None
 
     def note(self, field_name: str, how: str) -> None:
@@ -1473,7 +1474,10 @@ class _Page:
             if element is None or element in seen or element.tag in ("body", "html"):
                 continue
             seen.add(element)
-            if element.xpath("ancestor::nav | ancestor::header[not(ancestor::article)]"):
+            # not in the site's menus or header (a <header> left open around the whole page is no site header)
+            if element.xpath("ancestor::nav") or any(
+                    _plain_text_length(header) * 3 < self.plain_length()
+                    for header in element.xpath("ancestor::header[not(ancestor::article)]")):
                 continue
             text = _block_text(element)
             if len(text) > 400:
@@ -1483,6 +1487,13 @@ class _Page:
                 self.credit_element = element
                 return credit
         return None
+
+    def plain_length(self) -> int:
+        """The characters of text a reader reads on the page (outside links, scripts, form fields), once."""
+        if self._plain_length is None:
+            body = self.root.find("body")
+            self._plain_length = _plain_text_length(body if body is not None else self.root)
+        return self._plain_length
 
     def _credit(self, element: lxml_html.HtmlElement | None, text: str, how: str) -> dict[str, Any] | None:
         rest: str | None = None
