@@ -541,3 +541,10 @@ def test_a_credit_line_inside_a_header_left_open_around_the_page_is_read() -> No
     source = item(html)["original_source"]
     assert source is not None and source["name"] == "Story Leak"
     assert source["url"] == "https://storyleak.example/mesh-network/"
+
+
+def test_an_hcard_byline_is_a_byline() -> None:
+    """'author vcard' (hCard) marks the byline's author; a class with 'card' alone marks an author card."""
+    html = page("", '<h1>A story</h1><div class="entry-meta"><span class="entry-meta-author author vcard">'
+                    '<a class="fn" href="/author/rebecca/">Rebecca Diserio</a></span></div>')
+    assert names(item(html)) == ["Rebecca Diserio"]

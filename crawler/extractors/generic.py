@@ -622,8 +622,9 @@ class _Page:
             if not self._near_headline(element) or _IN_FURNITURE(element):
                 continue
             classes = " ".join((element.get("class") or "", element.get("id") or "")).casefold()
-            if re.search(r"bio|about|avatar|image|photo|img|desc|social|email|follow|contact|tips|more|box|card|"
-                         r"list|archive|footer|popup|tooltip|pic", classes):
+            # (hCard's 'vcard' marks a byline's author, not an author card)
+            if re.search(r"bio|about|avatar|image|photo|img|desc|social|email|follow|contact|tips|more|box|"
+                         r"(?<!v)card|list|archive|footer|popup|tooltip|pic", classes):
                 continue
             text = self._byline_text(element)
             if not text or len(text) > 160 or len(_words(text)) < 1:
