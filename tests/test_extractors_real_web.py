@@ -548,3 +548,12 @@ def test_an_hcard_byline_is_a_byline() -> None:
     html = page("", '<h1>A story</h1><div class="entry-meta"><span class="entry-meta-author author vcard">'
                     '<a class="fn" href="/author/rebecca/">Rebecca Diserio</a></span></div>')
     assert names(item(html)) == ["Rebecca Diserio"]
+
+
+def test_the_by_printed_before_the_byline_element_and_a_contact_line_is_no_byline() -> None:
+    html = page("", '<h1>A story</h1><div class="published-by"><span>By </span><span class="published-by__author">'
+                    '<a href="/author/ben-andrews/">Ben Andrews</a></span></div>')
+    assert item(html)["byline"] == "By Ben Andrews"
+    contact = page("", '<h1>A story</h1><p class="author-contact">Lauren Saria can be reached at '
+                       'lsaria@sfstandard.example</p><div class="byline">By Lauren Saria</div>')
+    assert item(contact)["byline"] == "By Lauren Saria"

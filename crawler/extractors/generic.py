@@ -627,6 +627,8 @@ class _Page:
                          r"(?<!v)card|list|archive|footer|popup|tooltip|pic", classes):
                 continue
             text = self._byline_text(element)
+            if text and re.search(r"\S@\S+\.\w|\bcan be reached\b", text) and not _BYLINE_LEAD_RE.match(text):
+                continue  # 'Lauren Saria can be reached at …': the closing contact line, not the byline
             if not text or len(text) > 160 or len(_words(text)) < 1:
                 continue
             if text.endswith((".", "!", "?")) and len(_words(text)) > 4 and not _BYLINE_LEAD_RE.match(text):
@@ -706,6 +708,14 @@ class _Page:
         if element is None or not text:
             return None
         self.note("byline", f"visible: {describe(element)}" + (" (after h1)" if self.headline() is not None else ""))
+        # '<span>By </span><span class="author">Ben Andrews</span>': the 'By' printed just before the element
+        before = element.getprevious()
+        lead = collapse(before.tail if before is not None else element.getparent().text
+                        if element.getparent() is not None else "")
+        if before is not None and not lead and isinstance(before.tag, str) and len(before) == 0:
+            lead = collapse(before.text)
+        if lead.casefold() in ("by", "by:") and not BY_RE.match(text):
+            return f"{lead} {text}"
         return text
 
     def _people(self, value: Any) -> list[dict[str, str | None]]:
