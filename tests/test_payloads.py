@@ -34,3 +34,26 @@ def test_threads_share_the_table(tmp_path: Path) -> None:
         list(pool.map(lambda n: table.setdefault(_digest(n), Capture(f"u{n}", "d", f"r{n}")), range(2000)))
     assert len(table) == 2000
     assert all(table.get(_digest(n)) == Capture(f"u{n}", "d", f"r{n}") for n in range(0, 2000, 97))
+
+
+def test_a_digest_never_added_costs_no_query_and_the_first_capture_survives_the_batches(tmp_path: Path) -> None:
+    table = Payloads(tmp_path)
+    queries: list[str] = []
+    table._db.set_trace_callback(queries.append)  # SQLite's own statement trace: what reaches the file
+    first = Capture("https://h.example/first", "d1", "<urn:uuid:first>", "a.warc.gz", 1, 2)
+    table.setdefault(_digest(0), first)
+    for n in range(1, 1500):  # past several batches: the first capture is in the file by now
+        table.setdefault(_digest(n), Capture(f"u{n}", "d", f"r{n}"))
+    table.setdefault(_digest(0), Capture("https://h.example/later", "d2", "<urn:uuid:later>"))
+    table.setdefault(_digest(1499), Capture("u-later", "d", "r-later"))  # still held in memory: its first stays too
+    transactions = [q for q in queries if q == "BEGIN"]
+    assert 0 < len(transactions) < 10  # the captures went to the file a batch at a time, not one transaction each
+    queries.clear()
+    assert all(table.get(_digest(n)) is None for n in range(10_000, 12_000))
+    assert len([q for q in queries if q.startswith("SELECT")]) <= 2  # the filter answered (a rare false maybe)
+    assert table.get(_digest(0)) == first
+    assert table.get(_digest(1499)) == Capture("u1499", "d", "r1499")  # not yet written: found all the same
+    assert table.get(_digest(777)) == Capture("u777", "d", "r777")
+    assert len(table) == 1500
+    assert table.get(_digest(1499)) == Capture("u1499", "d", "r1499")  # and once written
+    table.close()

@@ -119,6 +119,28 @@ def test_a_cut_item_batch_keeps_its_whole_items(tmp_path: Path) -> None:
     assert not (tmp_path / (key + ".open")).exists()
 
 
+def test_a_batch_killed_by_sigkill_keeps_every_item_it_wrote(tmp_path: Path) -> None:
+    """The item writer's own stream (pipelines.items.item_writer.BatchStream), in a process that SIGKILLs itself
+    after its last write: no close, no trailer. Every line reads back, byte for byte."""
+    key = f"items/gr/2026/11/30/{CRAWL}-00000.jsonl.gz"
+    path = spool_file(tmp_path, key + ".open", b"")
+    items = [{"url": f"https://example.org/a/{n}", "body": f"text {n} caf\u00e9 " * 300} for n in range(50)]
+    lines = b"".join(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for item in items)
+    script = ("import os, signal, sys\n"
+              "from pathlib import Path\n"
+              "from pipelines.items.item_writer import BatchStream\n"
+              "batch = BatchStream(Path(sys.argv[1]), 3)\n"
+              "for line in sys.stdin.buffer:\n"
+              "    batch.write(line)\n"
+              "os.kill(os.getpid(), signal.SIGKILL)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(path)], input=lines, cwd=ROOT, env=scrapy_env(),
+                          capture_output=True, timeout=60, check=False)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    (result,) = recover_spool(tmp_path)
+    assert (result.kept, result.cut_bytes) == (50, 0)
+    assert gzip.decompress((tmp_path / key).read_bytes()) == lines
+
+
 def test_the_files_of_a_running_crawl_are_left_alone(tmp_path: Path) -> None:
     path = spool_file(tmp_path, f"warc/gr/2026/11/30/{CRAWL}-00000.warc.gz.open", warc_bytes(1)[:-10])
     lock = SpoolLock(tmp_path, CRAWL)

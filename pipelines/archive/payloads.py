@@ -5,12 +5,18 @@ grew with the crawl and with the archive's history (bench/RESULTS.md). SQLite (t
 it in a scratch file, keyed by the 20 bytes of the SHA-1 (a digest of another algorithm by its text), with a
 few MB of page cache; the file is private to the crawl (no journal, no fsync: it is rebuilt from the indexes by
 the next crawl) and removed with the table. One lock: the WARC writer's thread and the start's reader share it.
+
+In front of the file, two things of bounded size spare a crawl most of its SQLite round trips (a lookup and a
+transaction per page): a bit filter of 1 MiB over every digest in the table (a Bloom filter: a digest not in it is
+known absent with no query, which is the answer for every new page) and the last few hundred captures added,
+written to the file together, in one transaction.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import shutil
 import sqlite3
 import tempfile
@@ -45,6 +51,19 @@ def _key(digest: str) -> bytes:
     return digest.encode("utf-8")
 
 
+_FILTER_BITS = 23  # 2**23 bits, 1 MiB: one false "maybe" in ~40,000 lookups at 100,000 digests, ~1 in 40 at 1M
+_FILTER_MASK = (1 << _FILTER_BITS) - 1
+_PENDING_MAX = 512  # captures held before they are written to the file together
+
+
+def _filter_bits(key: bytes) -> tuple[int, int, int]:
+    """Three bit positions of a key: slices of the SHA-1 itself (already uniform), or of a hash of other keys."""
+    if len(key) != 20:
+        key = hashlib.blake2b(key, digest_size=9).digest()
+    value = int.from_bytes(key[:9], "little")
+    return value & _FILTER_MASK, (value >> _FILTER_BITS) & _FILTER_MASK, (value >> 2 * _FILTER_BITS) & _FILTER_MASK
+
+
 class Payloads:
     def __init__(self, folder: Path | None = None) -> None:
         if folder is not None:
@@ -57,32 +76,58 @@ class Payloads:
                          " filename TEXT, offset INTEGER, length INTEGER) WITHOUT ROWID")
         self._lock = threading.Lock()
         self._count = 0
+        self._filter = bytearray(1 << (_FILTER_BITS - 3))
+        # Added but not yet in the file, first capture of each digest (the file's, when it has one, comes first).
+        self._pending: dict[bytes, Capture] = {}
         self._finalizer = weakref.finalize(self, _remove, self._db, self._dir)
 
     def get(self, digest: str) -> Capture | None:
+        key = _key(digest)
+        bits = self._filter
+        if not all(bits[i >> 3] & (1 << (i & 7)) for i in _filter_bits(key)):
+            return None  # never added: no query
         with self._lock:
             row = self._db.execute("SELECT url, date, record_id, filename, offset, length FROM captures"
-                                   " WHERE digest = ?", (_key(digest),)).fetchone()
-        return Capture(*row) if row is not None else None
+                                   " WHERE digest = ?", (key,)).fetchone()
+            if row is None:
+                return self._pending.get(key)
+        return Capture(*row)
 
     def __contains__(self, digest: object) -> bool:
         return isinstance(digest, str) and self.get(digest) is not None
 
     def __len__(self) -> int:
-        return self._count
+        with self._lock:
+            self._write_pending()
+            return self._count
 
     def setdefault(self, digest: str, capture: Capture) -> None:
         """Keep the first capture of a payload: a later one of the same digest is not added."""
         self.add_first([(digest, capture)])
 
     def add_first(self, captures: Iterable[tuple[str, Capture]]) -> None:
-        rows = [(_key(d), c.url, c.date, c.record_id, c.filename, c.offset, c.length) for d, c in captures]
+        bits = self._filter
         with self._lock:
-            before = self._db.total_changes
-            self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR IGNORE INTO captures VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            self._db.execute("COMMIT")
-            self._count += self._db.total_changes - before
+            pending = self._pending
+            for digest, capture in captures:
+                key = _key(digest)
+                for i in _filter_bits(key):
+                    bits[i >> 3] |= 1 << (i & 7)
+                pending.setdefault(key, capture)
+                if len(pending) >= _PENDING_MAX:
+                    self._write_pending()
+
+    def _write_pending(self) -> None:
+        if not self._pending:
+            return
+        rows = [(k, c.url, c.date, c.record_id, c.filename, c.offset, c.length) for k, c in self._pending.items()]
+        before = self._db.total_changes
+        self._db.execute("BEGIN")
+        # OR IGNORE: a digest already in the file keeps its capture, which was added first.
+        self._db.executemany("INSERT OR IGNORE INTO captures VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        self._db.execute("COMMIT")
+        self._count += self._db.total_changes - before
+        self._pending.clear()
 
     def close(self) -> None:
         self._finalizer()

@@ -2,8 +2,9 @@
 find through `crawler.get_extension(WarcWriter)`. WARC/1.1 through warcio: warcinfo first, request/response
 pairs, revisits, metadata records.
 
-One gzip member per record; files roll at WARC_MAX_SIZE and are written under an `.open` name, flushed
-after every record (so a killed crawl leaves only whole records behind it, bar the last), fsynced and
+One gzip member per record (pipelines/warc/records.py); files roll at WARC_MAX_SIZE and are written under an
+`.open` name, flushed after every exchange's pair of records and every metadata record (so a killed crawl leaves
+only whole records behind it, bar the last), fsynced and
 renamed on close, then handed to the crawl's Publisher. At the end, a CDXJ index of every record
 written goes to indexes/{outlet}/{crawl_id}.cdxj. Files close on the archive's `archive_closing` signal.
 """
@@ -11,9 +12,7 @@ written goes to indexes/{outlet}/{crawl_id}.cdxj. Files close on the archive's `
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -40,7 +39,7 @@ from pipelines.archive.cdxj import CdxjEntry, cdxj_line
 from pipelines.archive.extension import ArchiveExtension, ArchiveWriteError, archive_closing
 from pipelines.archive.payloads import Capture, Payloads
 from pipelines.storage.spool import OPEN_SUFFIX, Publisher
-from pipelines.warc.records import LeveledWARCWriter, WireHeaders
+from pipelines.warc.records import LeveledWARCWriter, WireHeaders, sha1_digest
 
 __all__ = ["ITEM_URI_PREFIX", "Exchange", "WarcWriter", "payload_digest", "warc_key"]
 
@@ -54,7 +53,7 @@ def warc_key(outlet: str, crawl_id: str, seq: int, when: datetime) -> str:
 
 def payload_digest(body: bytes) -> str:
     """WARC's payload digest: sha1 of the entity body as transferred, base32."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")  # noqa: S324 - WARC's digest
+    return sha1_digest(body)
 
 
 @dataclass(kw_only=True)
@@ -92,6 +91,7 @@ class WarcWriter:
         self._index_lines: IO[str] | None = None
         self._index_count = 0
         self._file: IO[bytes] | None = None
+        self._size = 0  # bytes in the open file: counted, not asked of the file (a seek per call)
         self._writer: WARCWriter | None = None
         self._path: Path | None = None
         self._key = ""
@@ -196,6 +196,7 @@ class WarcWriter:
         self._file = self._path.with_name(self._path.name + OPEN_SUFFIX).open("wb")
         self._writer = LeveledWARCWriter(self._file, gzip=True, warc_version="1.1", level=self.gzip_level)
         self._writer.write_record(self._writer.create_warcinfo_record(self._path.name, self._warcinfo()))
+        self._size = self._file.tell()
         return self._writer
 
     def _warcinfo(self) -> dict[str, str]:
@@ -245,19 +246,24 @@ class WarcWriter:
             record = writer.create_warc_record(ex.url, "response", payload=BytesIO(ex.body), length=len(ex.body),
                                                http_headers=http_headers, warc_headers_dict=warc_headers)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
-        offset = self._file.tell()
-        writer.write_record(record)
-        # Counted once written: a full disk must not leave stats that claim records it refused.
-        self.crawler.stats.inc_value("warc/revisit_records" if earlier is not None else "warc/response_records")
-        length = self._file.tell() - offset
+        member = writer.record_bytes(record)
         request = writer.create_warc_record(
             ex.url, "request", payload=BytesIO(ex.request_body), length=len(ex.request_body),
             http_headers=WireHeaders(f"{ex.method} {ex.request_target} {ex.protocol}", ex.request_headers,
                                      is_http_request=True),
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
         )
-        writer.write_record(request)
-        self.crawler.stats.inc_value("warc/bytes_written", self._file.tell() - offset)
+        request_member = writer.record_bytes(request)
+        # One flush for both members: a killed crawl leaves whole records, bar the last.
+        offset, length = self._size, len(member)
+        self._file.write(member)
+        self._file.write(request_member)
+        self._file.flush()
+        self._size += length + len(request_member)
+        # Counted once written: a full disk must not leave stats that claim records it refused.
+        stats = self.crawler.stats
+        stats.inc_value("warc/revisit_records" if earlier is not None else "warc/response_records")
+        stats.inc_value("warc/bytes_written", length + len(request_member))
         assert self._path is not None
         if earlier is None and whole:
             self.seen.setdefault(digest, Capture(ex.url, date, record_id, self._path.name, offset, length))
@@ -273,7 +279,7 @@ class WarcWriter:
             # The item's pointer reaches the body: the earlier capture's record; this fetch's revisit beside it.
             ref = {"filename": earlier.filename, "offset": earlier.offset, "length": earlier.length,
                    "record_id": earlier.record_id, "payload_digest": digest, "revisit": ref}
-        if self._file.tell() >= self.max_size:
+        if self._size >= self.max_size:
             self._close_file()
         return ref
 
@@ -287,9 +293,12 @@ class WarcWriter:
             warc_content_type="application/json",
             warc_headers_dict={"WARC-Concurrent-To": concurrent_to},
         )
-        writer.write_record(record)
+        member = writer.record_bytes(record)
+        self._file.write(member)
+        self._file.flush()
+        self._size += len(member)
         self.crawler.stats.inc_value("warc/metadata_records")
-        if self._file.tell() >= self.max_size:
+        if self._size >= self.max_size:
             self._close_file()
 
     def _abandon(self) -> None:
