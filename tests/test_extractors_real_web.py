@@ -557,3 +557,18 @@ def test_the_by_printed_before_the_byline_element_and_a_contact_line_is_no_bylin
     contact = page("", '<h1>A story</h1><p class="author-contact">Lauren Saria can be reached at '
                        'lsaria@sfstandard.example</p><div class="byline">By Lauren Saria</div>')
     assert item(contact)["byline"] == "By Lauren Saria"
+
+
+def test_parsely_page_metadata_a_one_digit_offset_and_a_breadcrumb_left_open() -> None:
+    parsely = ('<meta name="parsely-page" content=\'{"title": "A story", "pub_date": "2014-12-15T12:56:00Z", '
+               '"author": "Jamal Watson", "section": "Culture"}\'>')
+    found = item(page(parsely, "<h1>A story</h1>"), "https://news.example/a-story/")
+    assert names(found) == ["Jamal Watson"] and found["published"].startswith("2014-12-15")
+    offset = page('<meta property="article:published_time" content="2014-12-15T12:56-5:00">', "<h1>A story</h1>")
+    assert item(offset, "https://news.example/a-story/")["published"] == "2014-12-15T12:56:00-05:00"
+    story = "".join(f"<p>Paragraph {n} of the story, with <a href='/articles/{n}/'>a link of its own {n}</a> in it.</p>"
+                    for n in range(4))
+    open_trail = ('<html lang="en"><head><title>A story</title><meta property="og:title" content="A story"></head>'
+                  '<body><nav class="breadcrumb"><a href="/">Home</a> / <a href="/culture/">Culture</a></civ>'
+                  f"{story}</body></html>")
+    assert [t["name"] for t in item(open_trail)["themes"]] == ["Culture"]

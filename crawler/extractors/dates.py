@@ -21,6 +21,7 @@ YEAR_RE = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 _ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _YEAR_FIRST_RE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$|"
                             r"^((?:19|20)\d\d)(\d\d)(\d\d)$")
+_SHORT_OFFSET_RE = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?[+-])(\d:\d{2})$")
 _MONTH_NAME_RE = re.compile(r"[A-Za-z]{3,}")
 _TIME_RE = re.compile(r"\d{1,2}:\d{2}")
 # dateutil fills missing parts from `default`; two different defaults tell a printed part from a filled one.
@@ -54,6 +55,8 @@ def normalize_date(raw: str | None, formats: Iterable[str] = ()) -> str | None:
     by_format = parse_with_formats(text, formats)
     if by_format is not None:
         return by_format
+    # An offset written with a one-digit hour ('2014-12-15T12:56-5:00'): ISO 8601 wants two.
+    text = _SHORT_OFFSET_RE.sub(r"\g<1>0\g<2>", text)
     if _ISO_RE.match(text):
         try:
             parsed = date_parser.isoparse(text)

@@ -19,6 +19,7 @@ furniture news sites put inside articles (share bars, related links, promos, new
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -749,6 +750,16 @@ class _Page:
                 people.extend({"name": n, "url": None, "kind": "person"} for n in split_names(unescape(entry)))
         return people
 
+    def parsely(self) -> dict[str, Any]:
+        """Parse.ly's older page metadata, one JSON object in `<meta name="parsely-page">` (author, pub_date,
+        section, tags), or nothing."""
+        raw = self.meta.get("name:parsely-page")
+        try:
+            data = json.loads(raw) if raw else None
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
     def _declared_authors(self) -> tuple[list[dict[str, str | None]], str]:
         """Authors as the page declares them (structured data, then meta), strongest first."""
         for key in ("author", "creator", "authors"):
@@ -769,6 +780,10 @@ class _Page:
                 names = split_names(value)
                 if names:
                     return [{"name": n, "url": None, "kind": "person"} for n in names], f"meta {key.split(':', 1)[1]}"
+        listed = self.parsely().get("authors") or self.parsely().get("author")
+        names = [n for n in (listed if isinstance(listed, list) else [listed]) if isinstance(n, str) and n.strip()]
+        if names:
+            return [{"name": n, "url": None, "kind": "person"} for n in names], "meta parsely-page (author)"
         return [], ""
 
     def authors(self) -> list[dict[str, str | None]]:
@@ -995,6 +1010,9 @@ class _Page:
         value = _text_value(self.sd.microdata_value("datePublished" if field_name == "published" else "dateModified"))
         if value:
             return _Dated(value, f"microdata {'datePublished' if field_name == 'published' else 'dateModified'}")
+        value = self.parsely().get("pub_date") if field_name == "published" else None
+        if isinstance(value, str) and value:
+            return _Dated(value, "meta parsely-page (pub_date)")
         return self._visible_date(field_name)
 
     def _visible_times(self) -> list[tuple[lxml_html.HtmlElement, str, str]]:
@@ -1380,6 +1398,22 @@ class _Page:
         how = "JSON-LD BreadcrumbList"
         if not crumbs:
             trail = self.root.xpath('(//*[contains(@class,"breadcrumb") or contains(@id,"breadcrumb")])[1]//a[@href]')
+            # A trail is a few short links before the headline (a breadcrumb left open by a typo holds the page).
+            h1 = self.headline()
+            trail = [a for a in trail if h1 is None or self.order(a) < self.order(h1)][:8]
+            trail = list(itertools.takewhile(lambda a: len(text_of(a)) <= 60, trail))
+            # ... close together and apart only by separators ('Home / Culture', 'Home › Culture'), not the
+            # article's own links
+            kept = trail[:1]
+            for a in trail[1:]:
+                before = a.getprevious()
+                lead = before.tail if before is not None else (a.getparent().text if a.getparent() is not None
+                                                               else None)
+                if len(collapse(kept[-1].tail)) > 3 or len(collapse(lead)) > 3 \
+                        or self.order(a) - self.order(kept[-1]) > 8:
+                    break
+                kept.append(a)
+            trail = kept
             crumbs = [(text_of(a), absolute(self.base, a.get("href"))) for a in trail if text_of(a)]
             how = "visible: breadcrumb trail"
         home = urlsplit(self.base)._replace(path="/", query="", fragment="").geturl()
