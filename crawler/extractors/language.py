@@ -33,7 +33,11 @@ def standard_language(tag: str | None) -> str | None:
 
 @cache
 def _identifier() -> py3langid.langid.LanguageIdentifier:
-    return py3langid.langid.LanguageIdentifier.from_pickled_model(py3langid.langid.MODEL_FILE, norm_probs=True)
+    """py3langid's bundled model with normalized probabilities: py3langid 0.4 reads it with from_model_file, 0.3
+    with from_pickled_model (the module-level classify gives raw scores only)."""
+    identifier = py3langid.langid.LanguageIdentifier
+    load = getattr(identifier, "from_model_file", None) or identifier.from_pickled_model
+    return load(py3langid.langid.MODEL_FILE, norm_probs=True)
 
 
 def text_language(text: str | None) -> str | None:
