@@ -572,3 +572,16 @@ def test_parsely_page_metadata_a_one_digit_offset_and_a_breadcrumb_left_open() -
                   '<body><nav class="breadcrumb"><a href="/">Home</a> / <a href="/culture/">Culture</a></civ>'
                   f"{story}</body></html>")
     assert [t["name"] for t in item(open_trail)["themes"]] == ["Culture"]
+
+
+def test_a_promo_h1_naming_the_site_is_no_headline_and_byline_tails_go() -> None:
+    html = ('<html lang="en"><head><title>Who Owns the Biggest Biotech Discovery? | MIT Technology Review</title>'
+            '</head><body><h1 class="promo">Introducing MIT Technology Review Insider.</h1><article>'
+            '<h1 class="headline">Who Owns the Biggest Biotech Discovery?</h1><div class="byline">By Antonio Regalado'
+            ' <a href="mailto:ar@example.org">Email the author</a> | <a href="/t">Follow on Twitter</a></div>'
+            "<p>The council met on Thursday and voted on the plan after a long debate about its cost.</p>"
+            "<p>Residents who spoke at the meeting asked for more time to study the proposal and its effects.</p>"
+            "</article></body></html>")
+    found = item(html)
+    assert found["title"] == "Who Owns the Biggest Biotech Discovery?"
+    assert found["byline"] == "By Antonio Regalado"

@@ -123,6 +123,8 @@ _PLAIN_TEXT = etree.XPath(".//text()[not(ancestor::a or ancestor::script or ance
 _DATE_CLASS_RE = re.compile(r"date|time|publish|posted")
 _CLOCK_DATE_RE = re.compile(rf"(?:{PRINTED_DATE}),?\s*(?:at\s+)?\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?(?![\d+-])",
                             re.IGNORECASE)
+_BYLINE_TAIL_RE = re.compile(r"(?:\s*\|?\s*\b(?:Email the author|E-?mail|Follow on Twitter|Follow|Print|Share)\b)+\s*$"
+                             r"|\s+(?:on|at)$", re.IGNORECASE)
 _LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
 _BYLINE_LEAD_RE = re.compile(r"^\s*(?:by|written by|submitted by|words by|story by|posted by)\s+\S", re.IGNORECASE)
 # Site furniture (footer, navigation, sidebars) that is not part of an <article>.
@@ -505,7 +507,9 @@ class _Page:
         """The printed headline: the h1 that matches the page's declared title, else the one h1 of the article."""
         if self._headline is not False:
             return self._headline if isinstance(self._headline, lxml_html.HtmlElement) else None
-        titles = [set(_words(t)) for t, _ in self._meta_titles()]
+        # Each declared title without a site suffix ('… | MIT Technology Review'): a promo h1 naming the site
+        # must not match the title by the site's words.
+        titles = [set(_words(_title_core(t))) for t, _ in self._meta_titles()]
         best: tuple[float, int, lxml_html.HtmlElement] | None = None
         candidates = []
         for h1 in self.root.iter("h1"):
@@ -698,7 +702,10 @@ class _Page:
         if lead and not re.search(r"\bby\b", lead.group("before"), re.IGNORECASE):
             text = lead.group("by")
         # 'By TPN, in News, Portugal, Business': the sections it was filed in are no part of it either
-        return re.split(r",\s+in\s+(?=[A-Z])", text, maxsplit=1)[0]
+        text = re.split(r",\s+in\s+(?=[A-Z])", text, maxsplit=1)[0]
+        # nor the links printed after it ('Email the author | Follow on Twitter', 'Print'), nor an 'on' left by
+        # the date taken away
+        return _BYLINE_TAIL_RE.sub("", text)
 
     def byline(self) -> str | None:
         found = self.select("byline")
@@ -1809,6 +1816,12 @@ def _main_text(root: lxml_html.HtmlElement, url: str, *, precision: bool) -> str
                                            deduplicate=False)
     text = getattr(document, "text", None) if document is not None else None
     return text if isinstance(text, str) else None
+
+
+def _title_core(title: str) -> str:
+    """A declared title without what follows its last ' | ' (a site or section name), when the rest is longer."""
+    head, bar, tail = title.rpartition(" | ")
+    return head if bar and len(_words(head)) > len(_words(tail)) else title
 
 
 def _looks_like_name(text: str) -> bool:
