@@ -585,3 +585,13 @@ def test_a_promo_h1_naming_the_site_is_no_headline_and_byline_tails_go() -> None
     found = item(html)
     assert found["title"] == "Who Owns the Biggest Biotech Discovery?"
     assert found["byline"] == "By Antonio Regalado"
+
+
+def test_a_meta_author_naming_the_publication_gives_way_to_the_printed_byline() -> None:
+    html = page('<meta name="author" content="GQ Magazine">', '<h1>A story</h1><span class="author">BY Scott '
+                "Christian</span>")
+    assert names(item(html)) == ["Scott Christian"]
+    # a person in meta author stays the author
+    person = page('<meta name="author" content="Ann Smith">', '<h1>A story</h1><span class="author">By Ann Smith'
+                  "</span>")
+    assert names(item(person)) == ["Ann Smith"]

@@ -125,6 +125,9 @@ _CLOCK_DATE_RE = re.compile(rf"(?:{PRINTED_DATE}),?\s*(?:at\s+)?\d{{1,2}}:\d{{2}
                             re.IGNORECASE)
 _BYLINE_TAIL_RE = re.compile(r"(?:\s*\|?\s*\b(?:Email the author|E-?mail|Follow on Twitter|Follow|Print|Share)\b)+\s*$"
                              r"|\s+(?:on|at)$", re.IGNORECASE)
+# Words of an organization's name, not a person's: a meta author 'GQ Magazine' is the publication.
+_ORG_NAME_RE = re.compile(r"\b(?:Magazine|Media|News|Newsroom|Staff|Team|Editors|Editorial|Desk|Wire|Press|Inc|LLC|"
+                          r"Ltd|Group|Network|Online|Digital)\b")
 _LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
 _BYLINE_LEAD_RE = re.compile(r"^\s*(?:by|written by|submitted by|words by|story by|posted by)\s+\S", re.IGNORECASE)
 # Site furniture (footer, navigation, sidebars) that is not part of an <article>.
@@ -788,7 +791,8 @@ class _Page:
                 if names:
                     return [{"name": n, "url": None, "kind": "person"} for n in names], f"meta {key.split(':', 1)[1]}"
         listed = self.parsely().get("authors") or self.parsely().get("author")
-        names = [n for n in (listed if isinstance(listed, list) else [listed]) if isinstance(n, str) and n.strip()]
+        names = [n for n in (listed if isinstance(listed, list) else [listed])
+                 if isinstance(n, str) and n.strip() and not _LOGIN_RE.fullmatch(n.strip())]
         if names:
             return [{"name": n, "url": None, "kind": "person"} for n in names], "meta parsely-page (author)"
         return [], ""
@@ -822,8 +826,10 @@ class _Page:
         printed_people = [p for p in printed if not self.is_outlet(p["name"] or "")] or printed
         kept = declared
         dropped = False
-        if declared and all(self.is_outlet(p["name"] or "") for p in declared) and printed_people \
+        if declared and all(self.is_outlet(p["name"] or "") or (how.startswith("meta") and _ORG_NAME_RE.search(
+                p["name"] or "")) for p in declared) and printed_people \
                 and not all(self.is_outlet(p["name"] or "") for p in printed_people):
+            # (a meta author naming a publication, 'GQ Magazine', 'UPROXX Media', under a byline naming a person)
             kept, dropped = [], True
         linked_people = [p for p in (self._person(a) for a in _unique_links(links))
                          if not self.is_outlet(p["name"] or "")]
