@@ -595,3 +595,11 @@ def test_a_meta_author_naming_the_publication_gives_way_to_the_printed_byline() 
     person = page('<meta name="author" content="Ann Smith">', '<h1>A story</h1><span class="author">By Ann Smith'
                   "</span>")
     assert names(item(person)) == ["Ann Smith"]
+
+
+def test_a_sites_address_beside_a_name_is_an_affiliation_and_alone_the_author() -> None:
+    html = page('<meta name="article_author" content="Keith Spera, NOLA.com | The Times-Picayune">',
+                "<h1>A story</h1>")
+    assert names(item(html)) == ["Keith Spera"]
+    alone = page("", '<h1>A story</h1><div class="byline">ELLE.com</div>')
+    assert names(item(alone)) == ["ELLE.com"]

@@ -128,6 +128,7 @@ _BYLINE_TAIL_RE = re.compile(r"(?:\s*\|?\s*\b(?:Email the author|E-?mail|Follow 
 # Words of an organization's name, not a person's: a meta author 'GQ Magazine' is the publication.
 _ORG_NAME_RE = re.compile(r"\b(?:Magazine|Media|News|Newsroom|Staff|Team|Editors|Editorial|Desk|Wire|Press|Inc|LLC|"
                           r"Ltd|Group|Network|Online|Digital)\b")
+_DOMAIN_RE = re.compile(r"\.(?:com|org|net|co\.uk|com\.au)\b", re.IGNORECASE)
 _LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
 _BYLINE_LEAD_RE = re.compile(r"^\s*(?:by|written by|submitted by|words by|story by|posted by)\s+\S", re.IGNORECASE)
 # Site furniture (footer, navigation, sidebars) that is not part of an <article>.
@@ -787,7 +788,8 @@ class _Page:
                 continue  # a @handle, not a name; some sites print the writer's name there
             # 'newsengin', 'admin': the CMS's login of whoever posted the page, not a name a reader is given.
             if value and not value.startswith(("http://", "https://")) and not _LOGIN_RE.fullmatch(value.strip()):
-                names = split_names(value)
+                names = [_clean_name(n) for n in split_names(value)]
+                names = [n for n in names if n and not _DOMAIN_RE.search(n)] or [n for n in names if n]
                 if names:
                     return [{"name": n, "url": None, "kind": "person"} for n in names], f"meta {key.split(':', 1)[1]}"
         listed = self.parsely().get("authors") or self.parsely().get("author")
@@ -819,6 +821,11 @@ class _Page:
                 name = _clean_name(piece)
                 if name and len(name) < 80 and not re.search(r"\d|@", name) and name.casefold() != "by":
                     printed.append({"name": name, "url": linked.get(name.casefold())})
+        # A site's address beside a person's name is the person's affiliation ('By Keith Spera, NOLA.com'), the
+        # author only when it stands alone ('ELLE.com').
+        people_only = [p for p in printed if not _DOMAIN_RE.search(p["name"] or "")]
+        if people_only:
+            printed = people_only
         links = [a for a in _REL_AUTHOR(self.root) if text_of(a) and not _IN_FURNITURE(a)]
         # The outlet is an author only where the page names it so (its declared author, or its byline); it is
         # never taken from og:site_name or the publisher. A byline printing people wins over a declared
