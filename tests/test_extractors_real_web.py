@@ -603,3 +603,11 @@ def test_a_sites_address_beside_a_name_is_an_affiliation_and_alone_the_author() 
     assert names(item(html)) == ["Keith Spera"]
     alone = page("", '<h1>A story</h1><div class="byline">ELLE.com</div>')
     assert names(item(alone)) == ["ELLE.com"]
+
+
+def test_the_first_date_printed_in_words_by_the_headline_is_the_last_resort() -> None:
+    html = page("", '<h1>A story</h1><div class="kicker"><a href="/2014/12/01/older/">Older story, December 1, '
+                "2014</a></div><div>Last changed: Updated December 30, 2014</div><div>Monday December 29, 2014</div>")
+    assert item(html, "https://news.example/a-story/")["published"] == "2014-12-29"
+    # none printed: none given
+    assert item(page("", "<h1>A story</h1>"), "https://news.example/a-story/")["published"] is None

@@ -121,6 +121,9 @@ _PLAIN_TEXT = etree.XPath(".//text()[not(ancestor::a or ancestor::script or ance
                           " or ancestor::textarea or ancestor::select or ancestor::button)]")
 # Class or id words of an element that prints a date: post-date, entry-date, dateline, timestamp, published.
 _DATE_CLASS_RE = re.compile(r"date|time|publish|posted")
+# A date with its month in words ('December 29, 2014', '29 Dec 2014'), not an ISO one (those are in attributes).
+_WORDED_DATE_RE = re.compile(r"\b(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\.?,?\s+\d{4}|[A-Z][a-z]+\.?\s+\d{1,2}"
+                             r"(?:st|nd|rd|th)?,?\s+\d{4})\b")
 _CLOCK_DATE_RE = re.compile(rf"(?:{PRINTED_DATE}),?\s*(?:at\s+)?\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?(?![\d+-])",
                             re.IGNORECASE)
 _BYLINE_TAIL_RE = re.compile(r"(?:\s*\|?\s*\b(?:Email the author|E-?mail|Follow on Twitter|Follow|Print|Share)\b)+\s*$"
@@ -1075,6 +1078,9 @@ class _Page:
             day = _url_day(self.url)
             if day is not None:
                 return _Dated(day.isoformat(), "the URL's date")
+            printed_near = self._first_date_near_headline()
+            if printed_near is not None:
+                return printed_near
             # A page whose only printed date is an 'Updated:' line: published by then, the one date it gives.
             updated = self._printed_date("modified")
             if updated is not None:
@@ -1115,6 +1121,27 @@ class _Page:
             found = _CLOCK_DATE_RE.search(text) or re.search(PRINTED_DATE, text)
             if found and normalize_date(found.group(0)) is not None:
                 return _Dated(found.group(0), f"visible: {describe(element)} near the headline")
+        return None
+
+    def _first_date_near_headline(self) -> _Dated | None:
+        """The first date printed in words near the headline ('December 29, 2014'), in any element but links,
+        the site's furniture and update lines: the last resort before saying the page gives no date (what a
+        reader takes for the date of an article that labels nothing)."""
+        h1 = self.headline()
+        if h1 is None:
+            return None
+        for element in self._around(h1, before=20, after=150):
+            if not isinstance(element.tag, str) or element.tag in ("script", "style", "a", "option", "title") \
+                    or element.xpath("ancestor::a") or _IN_FURNITURE(element):
+                continue
+            for piece in (element.text, element.tail):
+                text = collapse(piece)
+                if not text or len(text) > 200 or re.search(r"updat|modif|edited", text, re.IGNORECASE):
+                    continue
+                found = _CLOCK_DATE_RE.search(text) or _WORDED_DATE_RE.search(text)
+                if found and normalize_date(found.group(0)) is not None:
+                    return _Dated(found.group(0), f"visible: the first date printed by the headline, in "
+                                                  f"{describe(element)}")
         return None
 
     def _numeric_near_headline(self) -> _Dated | None:
