@@ -17,6 +17,7 @@ reports VmHWM plus the descendants' peak.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import resource
 import sys
@@ -50,6 +51,24 @@ def descendants_cpu() -> tuple[float, float]:
     return cpu, rss
 
 
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def malloc_kb() -> dict[str, float]:
+    """glibc's malloc: KB in use (main arena and thread arenas: uordblks, mmapped: hblkhd) and free but held
+    (fordblks); empty where there is no mallinfo2 (musl, macOS, glibc < 2.33)."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallinfo2.restype = _Mallinfo2
+        info = libc.mallinfo2()
+    except (OSError, AttributeError):
+        return {}
+    return {"malloc_used_kb": (info.uordblks + info.hblkhd) / 1024, "malloc_free_kb": info.fordblks / 1024}
+
+
 def snapshot() -> dict[str, float]:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     waited = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -70,6 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tracemalloc-at", type=int, default=0,
                         help="trace allocations from the engine's start; at this many responses, record the top "
                              "allocation sites (slow: an investigation, not a measurement)")
+    parser.add_argument("--rss-trace", action="store_true",
+                        help="keep every sample: responses, seconds, this process's RSS and VmHWM (KB), requests "
+                             "pending in the scheduler, in the downloader and responses waiting in the scraper "
+                             "(an investigation of where memory grows: transient peaks or steady growth)")
+    parser.add_argument("--malloc-trim", action="store_true",
+                        help="at each sample, hand the C heap's free pages back (glibc malloc_trim): how much of the "
+                             "RSS is free memory malloc holds (an investigation)")
+    parser.add_argument("--rss-every", type=int, default=RSS_SAMPLE_EVERY,
+                        help=f"responses between samples (default {RSS_SAMPLE_EVERY})")
     args = parser.parse_args(argv)
     marks: dict[str, Any] = {"process": snapshot()}
     spider: Any
@@ -86,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     crawler = process.create_crawler(spider)
     peaks = {"children_rss_kb": 0.0, "children_pss_kb": 0.0, "tree_rss_kb": 0.0, "tree_pss_kb": 0.0,
              "children": 0, "samples": 0, "sampling_cpu": 0.0}
+    trace: list[dict[str, float]] = []
 
     def sample_rss() -> None:
         """The tree's memory now; the CPU this costs the crawl's thread is noted, for the parent to subtract."""
@@ -110,7 +139,31 @@ def main(argv: list[str] | None = None) -> int:
         peaks["tree_pss_kb"] = max(peaks["tree_pss_kb"], own_pss + sum(pss))
         peaks["children"] = max(peaks["children"], len(children))
         peaks["samples"] += 1
+        if args.malloc_trim:
+            ctypes.CDLL(None).malloc_trim(0)
+        if args.rss_trace:
+            trace.append(trace_row())
         peaks["sampling_cpu"] += time.thread_time() - began
+
+    def trace_row() -> dict[str, float]:
+        status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+        row = {"responses": responses, "t": time.monotonic() - marks["start"]["wall"],
+               "rss_kb": float(status["VmRSS"].split()[0]), "hwm_kb": float(status["VmHWM"].split()[0]),
+               # Python's small-object heap (pymalloc blocks in use, ~32 bytes each on average) against what
+               # the C allocator holds (in use; free but kept): live objects apart from fragmentation.
+               "py_blocks": float(sys.getallocatedblocks()), **malloc_kb()}
+        engine = crawler.engine
+        slot = getattr(engine, "_slot", None) if engine is not None else None
+        if engine is not None and slot is not None:
+            row["scheduled"] = len(slot.scheduler)
+            row["in_progress"] = len(slot.inprogress)
+            row["downloading"] = len(engine.downloader.active)
+            scraper = engine.scraper.slot
+            if scraper is not None:
+                row["scraper_queue"] = len(scraper.queue)
+                row["scraper_active_kb"] = scraper.active_size / 1024
+                row["items_in_pipelines"] = scraper.itemproc_size
+        return row
 
     def engine_started() -> None:
         marks["start"] = snapshot()
@@ -122,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     def response_received() -> None:
         nonlocal responses
         responses += 1
-        if responses % RSS_SAMPLE_EVERY == 0:
+        if responses % args.rss_every == 0:
             sample_rss()
         if responses == args.tracemalloc_at and tracemalloc.is_tracing():
             snap = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
@@ -146,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     process.start()
     marks["end"] = snapshot()
     marks["rss"] = peaks
+    if args.rss_trace:
+        marks["rss_trace"] = trace
     stats = {k: v if isinstance(v, int | float | str | bool) or v is None else str(v)
              for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()}
     Path(args.out).write_text(json.dumps({"marks": marks, "stats": stats}, indent=1, sort_keys=True))

@@ -16,7 +16,8 @@ from scrapy import Request
 from scrapy.http import XmlResponse
 
 from crawler.spiderloader import OutletSpiderLoader
-from crawler.spiders.outlet_spider import OutletSpider
+from crawler.spiders.outlet_spider import SITEMAP_BATCH, OutletSpider
+from crawler.spiders.sitemaps import SitemapReader
 from tests.crawl_runner import project_crawler
 
 BASE = "http://127.0.0.1:8081"
@@ -56,13 +57,13 @@ URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
 def test_only_article_urls_are_requested_and_the_parse_runs_off_the_reactor_thread(
         spider: OutletSpider, monkeypatch: pytest.MonkeyPatch) -> None:
     threads: list[threading.Thread] = []
-    read = spider._read_sitemap
+    read = SitemapReader.read
 
     def spy(*args: Any) -> Any:
         threads.append(threading.current_thread())
         return read(*args)
 
-    monkeypatch.setattr(spider, "_read_sitemap", spy)
+    monkeypatch.setattr(SitemapReader, "read", spy)
     requests = collect(spider, sitemap(f"{BASE}/sitemap-1.xml", URLSET))
     assert [r.url for r in requests] == [f"{BASE}/one-article/5600001", f"{BASE}/two-article/5600002"]
     assert all(r.callback == spider.parse_article for r in requests)
@@ -99,4 +100,81 @@ def test_a_broken_sitemap_is_one_warning(spider: OutletSpider, caplog: pytest.Lo
         assert collect(spider, sitemap(f"{BASE}/sitemap-9.xml", body)) == []
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and warnings[0].startswith(f"{message}: {BASE}/sitemap-9.xml")
+    assert spider.crawler.stats.get_value("discovery/bad_sitemap") == 1
+
+
+def big_sitemap(count: int) -> bytes:
+    rows = b"".join(b"<url><loc>https://www.globalresearch.ca/article-%d/%d</loc><lastmod>2026-11-%02dT10:00:00+00:00"
+                    b"</lastmod></url>\n<url><loc>https://www.globalresearch.ca/theme/t-%d</loc></url>\n"
+                    % (i, 5_600_000 + i, 1 + i % 28, i) for i in range(count))
+    return (b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            + rows + b"</urlset>\n")
+
+
+def scrapy_sitemap_urls(body: bytes) -> list[str]:
+    """What the spider requested when it read a sitemap whole with Scrapy's Sitemap (before batches)."""
+    from scrapy.utils.sitemap import Sitemap
+    return [entry["loc"].replace("https://www.globalresearch.ca", BASE) for entry in Sitemap(body)
+            if "/theme/" not in entry["loc"]]
+
+
+def test_a_large_gzipped_sitemap_is_read_a_batch_at_a_time(spider: OutletSpider,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests are made as entries are read: the first before the sitemap is gunzipped and parsed whole (read
+    whole, a 50,000-URL sitemap held 10 MB of URLs at once, times the sitemaps fetched together), the same
+    requests in the end as Scrapy's Sitemap read whole."""
+    body = big_sitemap(5000)
+    readers: list[SitemapReader] = []
+    threads: set[threading.Thread] = set()
+    read = SitemapReader.read
+
+    def spy(self: SitemapReader, count: int) -> Any:
+        readers.append(self)
+        threads.add(threading.current_thread())
+        return read(self, count)
+
+    monkeypatch.setattr(SitemapReader, "read", spy)
+    response = sitemap(f"{BASE}/sitemap-1.xml.gz", gzip.compress(body))
+
+    async def run() -> tuple[Request, int, int, list[Request]]:
+        requests = spider.parse_sitemap(response)
+        first = await anext(requests)
+        entries_then = spider.crawler.stats.get_value("discovery/sitemap_entries")
+        xml_then = readers[0].xml_read
+        return first, entries_then, xml_then, [r async for r in requests]
+
+    first, entries_then, xml_then, rest = asyncio.run(run())
+    assert first.url == f"{BASE}/article-0/5600000"
+    # One batch of SITEMAP_BATCH article URLs (and the theme pages between them) read, not the 10,000 entries.
+    assert entries_then == 2 * SITEMAP_BATCH - 1
+    assert xml_then < len(body) // 4
+    assert [r.url for r in [first, *rest]] == scrapy_sitemap_urls(body)
+    assert spider.crawler.stats.get_value("discovery/sitemap_entries") == 10_000
+    assert len({id(r) for r in readers}) == 1 and len(readers) == 5000 // SITEMAP_BATCH + 1
+    # Every batch in one thread, not the reactor's: lxml's parser is not to be used from another thread.
+    assert len(threads) == 1 and threading.main_thread() not in threads
+
+
+def test_a_gzipped_sitemap_cut_short_gives_the_entries_before_the_cut(spider: OutletSpider,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """As Scrapy's gunzip reads it (whole, before batches): what decompresses is read, without a warning."""
+    packed = gzip.compress(big_sitemap(1000))
+    cut = packed[: len(packed) // 2]
+    from scrapy.utils.gz import gunzip
+    expected = scrapy_sitemap_urls(gunzip(cut))
+    with caplog.at_level(logging.WARNING):
+        requests = collect(spider, sitemap(f"{BASE}/sitemap-1.xml.gz", cut))
+    assert 100 < len(requests) < 1000
+    assert [r.url for r in requests] == expected
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_sitemap_too_large_once_decompressed_keeps_what_came_before_the_limit(
+        spider: OutletSpider, caplog: pytest.LogCaptureFixture) -> None:
+    body = big_sitemap(2000) + b"<!--" + b" " * (2 * 2**20) + b"-->"  # past DOWNLOAD_MAXSIZE (1 MB here)
+    with caplog.at_level(logging.WARNING):
+        requests = collect(spider, sitemap(f"{BASE}/sitemap-1.xml.gz", gzip.compress(body)))
+    assert [r.url for r in requests] == scrapy_sitemap_urls(big_sitemap(2000))
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith(f"sitemap is too large once decompressed: {BASE}/")
     assert spider.crawler.stats.get_value("discovery/bad_sitemap") == 1

@@ -9,24 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import struct
 import traceback
-import zlib
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from dateutil import parser as date_parser
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawler.crawl import CrawlIdentity, new_crawl_id, origin_of
@@ -38,6 +33,7 @@ from crawler.middlewares.redirect_guard import RedirectRefused
 from crawler.middlewares.warc_capture import NotArchived
 from crawler.outlets import Outlet
 from crawler.spiders.requisites import RequisiteScheduler
+from crawler.spiders.sitemaps import SitemapError, SitemapReader, loose_date
 from pipelines.archive.earlier import EarlierCrawls
 from pipelines.archive.extension import ArchiveExtension
 
@@ -45,18 +41,10 @@ __all__ = ["OutletSpider"]
 
 logger = logging.getLogger(__name__)
 
+# Sitemap entries read per turn of the sitemap thread: their requests are made before the next are read.
+SITEMAP_BATCH = 200
+
 _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
-
-
-@dataclass
-class SitemapRead:
-    """What a worker thread read from one sitemap."""
-
-    index: bool = False
-    entries: int = 0
-    urls: list[tuple[str, date | None]] = field(default_factory=list)
-    error: str = ""
-    detail: str = ""
 
 
 class OutletSpider(scrapy.Spider):
@@ -102,6 +90,8 @@ class OutletSpider(scrapy.Spider):
         self._identity: CrawlIdentity | None = None
         self._articles_scheduled: set[str] = set()
         self._limit_logged = False
+        # One thread reads every sitemap, one batch at a time (lxml's parser stays in the thread that made it).
+        self._sitemap_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitemap-reader")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> OutletSpider:
@@ -221,52 +211,30 @@ class OutletSpider(scrapy.Spider):
         if self._archived_only(response, "sitemap"):
             return
         # A sitemap holds up to 50,000 URLs: parsing and filtering them is seconds of CPU, which on the reactor's
-        # thread would stall every download in flight. A worker thread does it; requests are made here.
-        read = await asyncio.to_thread(self._read_sitemap, response.body, response.url)
-        if read.error:
-            logger.warning("%s: %s (%s)", read.error, response.url, read.detail)
-            self.crawler.stats.inc_value("discovery/bad_sitemap")
-            return
-        self.crawler.stats.inc_value("discovery/sitemap_entries", read.entries)
-        for url, lastmod in read.urls:
-            if read.index:
-                yield scrapy.Request(self.identity.to_fetch_url(url), callback=self.parse_sitemap,
-                                     errback=self.on_error, meta={"archive_kind": "sitemap"})
-            else:
-                request = self.article_request(url, lastmod)
-                if request is not None:
-                    yield request
-
-    def _read_sitemap(self, body: bytes, url: str) -> SitemapRead:
-        """The URLs of a sitemap (of an index: its sitemaps; else: only article URLs), with their lastmod.
-
-        Runs in a worker thread: it reads only the outlet's configuration, and leaves stats and logs to the caller.
-        """
-        if body[:2] == b"\x1f\x8b":
+        # thread would stall every download in flight. The sitemap thread reads them, SITEMAP_BATCH at a time:
+        # their requests are made and handed over before more are read (crawler/spiders/sitemaps.py).
+        reader = SitemapReader(response.body, response.url, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"),
+                               is_article_path=self.outlet.is_article_path)
+        loop = asyncio.get_running_loop()
+        stats = self.crawler.stats
+        while True:
             try:
-                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-            except (OSError, EOFError, zlib.error, struct.error) as exc:  # what a cut or forged gzip raises
-                return SitemapRead(error="sitemap is not valid gzip", detail=str(exc) or type(exc).__name__)
-            except ValueError as exc:  # a gzip bomb: Scrapy's _DecompressionMaxSizeExceeded
-                return SitemapRead(error="sitemap is too large once decompressed", detail=str(exc))
-        try:
-            sitemap = Sitemap(body)
-        except Exception as exc:  # lxml raises several kinds on hostile XML
-            return SitemapRead(error="sitemap cannot be parsed", detail=str(exc) or type(exc).__name__)
-        if sitemap.type not in ("urlset", "sitemapindex"):  # lxml recovers from anything: an HTML page parses
-            return SitemapRead(error="not a sitemap", detail=f"root element <{sitemap.type}>")
-        read = SitemapRead(index=sitemap.type == "sitemapindex")
-        for entry in sitemap:
-            loc = (entry.get("loc") or "").strip()
-            if not loc:
-                continue
-            read.entries += 1
-            absolute = loc if loc.startswith(("http://", "https://")) else urljoin(url, loc)
-            if read.index:
-                read.urls.append((absolute, None))
-            elif self.outlet.is_article_path(urlsplit(absolute).path):  # the cheap test first: most URLs fail it
-                read.urls.append((absolute, _loose_date(entry.get("lastmod"))))
-        return read
+                batch = await loop.run_in_executor(self._sitemap_thread, reader.read, SITEMAP_BATCH)
+            except SitemapError as exc:
+                logger.warning("%s: %s (%s)", exc.error, response.url, exc.detail)
+                stats.inc_value("discovery/bad_sitemap")
+                return
+            stats.inc_value("discovery/sitemap_entries", batch.entries)
+            for url, lastmod in batch.urls:
+                if reader.index:
+                    yield scrapy.Request(self.identity.to_fetch_url(url), callback=self.parse_sitemap,
+                                         errback=self.on_error, meta={"archive_kind": "sitemap"})
+                else:
+                    request = self.article_request(url, lastmod)
+                    if request is not None:
+                        yield request
+            if batch.done:
+                return
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if self._archived_only(response, "listing"):
@@ -350,6 +318,9 @@ class OutletSpider(scrapy.Spider):
         logger.warning("not an HTML/XML %s, archived but not extracted: %s (%s)", kind, response.url, content_type)
         self.crawler.stats.inc_value(f"pages/not_parsable/{kind}")
 
+    def closed(self, reason: str) -> None:
+        self._sitemap_thread.shutdown(wait=False)  # the thread ends after the batch it may be reading
+
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
@@ -403,14 +374,4 @@ def _feed_date(text: str | None) -> date | None:
     try:
         return parsedate_to_datetime(text.strip()).date()
     except (TypeError, ValueError, IndexError):
-        return _loose_date(text)
-
-
-def _loose_date(text: str | None) -> date | None:
-    """A discovery hint (sitemap lastmod, Atom dates): ISO 8601 only; anything else means 'unknown'."""
-    if not text:
-        return None
-    try:
-        return date_parser.isoparse(text.strip()).date()
-    except (ValueError, OverflowError):
-        return None
+        return loose_date(text)
