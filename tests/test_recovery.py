@@ -278,3 +278,26 @@ def test_a_killed_crawl_is_stored_whole(replica_url: str, tmp_path: Path, finish
             record = next(iter(ArchiveIterator(handle)))
             assert record.rec_headers.get_header("WARC-Record-ID") == entry.record_id
     assert not list(archive.glob("crawls/**/*.json"))  # a killed crawl has no manifest: it did not end
+
+
+def test_the_index_is_sorted_in_runs_merged_from_disk_and_a_killed_merges_runs_are_removed(tmp_path: Path) -> None:
+    """Closing a crawl sorts its index with at most `chunk` lines in memory (sorted runs on disk, heapq.merge);
+    a crawl killed while merging leaves runs named as open files, which recovery removes (it rebuilds the index
+    from the unsorted lines, still there)."""
+    from pipelines.warc.writer import sort_lines
+
+    lines = [f"com,example)/{n:05d} 2026{n % 7} {{}}\n" for n in range(0, 10_000, 7)]
+    source = tmp_path / "x.cdxj.unsorted.open"
+    source.write_text("".join(reversed(lines)), encoding="utf-8")
+    for chunk in (100, 5_000):  # many runs; one run
+        target = tmp_path / f"x-{chunk}.cdxj"
+        sort_lines(source, target, chunk)
+        assert target.read_text(encoding="utf-8") == "".join(sorted(lines))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x-100.cdxj", "x-5000.cdxj", "x.cdxj.unsorted.open"]
+
+    spool = tmp_path / "spool"
+    left = spool / "indexes" / "globalresearch" / "20261130T000000Z-dead.cdxj.run3.open"
+    left.parent.mkdir(parents=True)
+    left.write_text("com,example)/ 2026 {}\n", encoding="utf-8")
+    recover_spool(spool)
+    assert not left.exists()

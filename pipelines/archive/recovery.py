@@ -46,6 +46,9 @@ _CHUNK = 1 << 20
 # {crawl_id}-{seq:05d}.warc.gz / .jsonl.gz, and {crawl_id}.cdxj.unsorted (pipelines.warc.writer, item_writer).
 _NUMBERED = re.compile(r"^(?P<crawl>.+)-\d{5}\.(?P<kind>warc|jsonl)\.gz$")
 _INDEX = re.compile(r"^(?P<crawl>.+)\.cdxj\.unsorted$")
+# A sorted run of the index being merged when the crawl was killed (pipelines/warc/writer.py sort_lines): the
+# unsorted lines are still there, and recovery rebuilds the index from them.
+_INDEX_RUN = re.compile(r"^(?P<crawl>.+)\.cdxj\.run\d+$")
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,12 @@ def recover_spool(spool_dir: Path, *, own_crawl: str | None = None, store: Store
         if not path.is_file() or path.relative_to(spool_dir).parts[0] == ACTIVE_DIR:
             continue
         name = path.name.removesuffix(OPEN_SUFFIX)
+        run = _INDEX_RUN.match(name)
+        if run is not None:
+            if run["crawl"] not in running:
+                path.unlink()
+                logger.warning("removed a sorted run of killed crawl %s's index: %s", run["crawl"], path.name)
+            continue
         match = _NUMBERED.match(name) or _INDEX.match(name)
         if match is None:
             logger.warning("left in the spool, not a file this crawler writes: %s", path)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import json
 import logging
 import os
@@ -45,6 +47,36 @@ __all__ = ["ITEM_URI_PREFIX", "Exchange", "WarcWriter", "payload_digest", "warc_
 
 logger = logging.getLogger(__name__)
 
+
+
+INDEX_SORT_CHUNK = 10_000
+"""Index lines (~450 bytes each) sorted in memory at a time: beyond it, sorted runs on disk are merged."""
+
+
+def sort_lines(source: Path, target: Path, chunk: int) -> None:
+    """`source`'s lines sorted into `target` with at most `chunk` lines in memory: sorted runs of `chunk` lines
+    written beside `target`, then merged (heapq.merge), so that closing a crawl of any size holds no more of its
+    index than a crawl of `chunk` records (a 40,000-record index held whole had cost the close ~17 MB of RSS)."""
+    runs: list[Path] = []
+    with source.open(encoding="utf-8") as lines:
+        while batch := list(itertools.islice(lines, chunk)):
+            batch.sort()
+            if not runs and len(batch) < chunk:  # all of it in one run: written straight to the target
+                target.write_text("".join(batch), encoding="utf-8")
+                return
+            # (named as an open file, which the spool never publishes, and recovery removes if the close is killed)
+            run = target.with_name(f"{target.name}.run{len(runs)}{OPEN_SUFFIX}")
+            run.write_text("".join(batch), encoding="utf-8")
+            runs.append(run)
+    if not runs:
+        target.write_text("", encoding="utf-8")
+        return
+    with contextlib.ExitStack() as stack:
+        opened = [stack.enter_context(run.open(encoding="utf-8")) for run in runs]
+        with target.open("w", encoding="utf-8") as out:
+            out.writelines(heapq.merge(*opened))
+    for run in runs:
+        run.unlink()
 
 
 def warc_key(outlet: str, crawl_id: str, seq: int, when: datetime) -> str:
@@ -345,13 +377,6 @@ class WarcWriter:
         path = self.publisher.spool_path(key)
         unsorted = Path(self._index_lines.name)
         self._index_lines.close()
-        # One line of ~400 bytes per record, sorted in memory once, at the end: the lines held once (read as a list,
-        # sorted in place, written one by one), not as text, lines, sorted copy and joined text (4x the index).
-        with unsorted.open(encoding="utf-8") as source:
-            lines = source.readlines()
-        lines.sort()
-        with path.open("w", encoding="utf-8") as target:
-            target.writelines(lines)
-        del lines
+        sort_lines(unsorted, path, INDEX_SORT_CHUNK)
         unsorted.unlink()
         self._publish(path, key)
