@@ -470,16 +470,18 @@ def test_a_date_printed_in_an_element_named_for_dates_by_the_headline() -> None:
 def test_the_recall_reading_lets_trafilatura_use_its_fallback_extractors(monkeypatch: pytest.MonkeyPatch) -> None:
     """Seen on a WordPress theme: trafilatura's fast reading kept 65 of 769 words, with or without precision;
     its fallbacks (fast=False) read the article. The first reading stays fast."""
+    import trafilatura
+
     from crawler.extractors import generic
 
     calls: list[dict[str, Any]] = []
-    real = generic.trafilatura.bare_extraction
+    real = trafilatura.bare_extraction
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         calls.append({k: kwargs[k] for k in ("fast", "favor_precision")})
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(generic.trafilatura, "bare_extraction", recording)
+    monkeypatch.setattr(trafilatura, "bare_extraction", recording)
     generic._main_text(generic.parse_html(page("", "<h1>A story</h1>")), URL, precision=True)
     generic._main_text(generic.parse_html(page("", "<h1>A story</h1>")), URL, precision=False)
     assert calls == [{"fast": True, "favor_precision": True}, {"fast": False, "favor_precision": False}]
@@ -611,3 +613,17 @@ def test_the_first_date_printed_in_words_by_the_headline_is_the_last_resort() ->
     assert item(html, "https://news.example/a-story/")["published"] == "2014-12-29"
     # none printed: none given
     assert item(page("", "<h1>A story</h1>"), "https://news.example/a-story/")["published"] is None
+
+
+def test_the_extractor_kit_loads_no_language_model_until_a_page_needs_one() -> None:
+    """trafilatura imports py3langid and numpy (~18 MB of a crawl's RSS): a Global Research crawl (its body rule,
+    its language in outlets.toml) must not pay for them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = ("import sys, crawler.extractors.page, crawler.extractors.globalresearch, pipelines.items.normalize;"
+             "print(sorted(m for m in ('numpy', 'py3langid', 'trafilatura') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1], check=True,
+                          capture_output=True, text=True)
+    assert done.stdout.strip() == "[]"

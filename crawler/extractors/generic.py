@@ -29,7 +29,6 @@ from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import trafilatura
 from dateutil import parser as date_parser
 from lxml import etree
 from lxml import html as lxml_html
@@ -1850,7 +1849,11 @@ def _class_words(text: str) -> list[str]:
 
 def _main_text(root: lxml_html.HtmlElement, url: str, *, precision: bool) -> str | None:
     """trafilatura's main text of the page (its tree, furniture already removed): favouring precision and fast
-    (no fallback extractors), or, the second time, favouring recall with its fallbacks (readability, jusText)."""
+    (no fallback extractors), or, the second time, favouring recall with its fallbacks (readability, jusText).
+    trafilatura is imported here, by the first page without a body rule: with py3langid installed it loads numpy
+    and a language model (~18 MB) that a crawl of outlets with body rules never needs."""
+    import trafilatura
+
     document = trafilatura.bare_extraction(root, url=url, fast=precision, favor_precision=precision,
                                            include_comments=False, include_tables=False, include_images=False,
                                            deduplicate=False)

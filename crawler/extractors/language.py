@@ -7,9 +7,9 @@ identified by py3langid (the model trafilatura itself uses), only when it is lon
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import langcodes
-import py3langid
 from langcodes.tag_parser import LanguageTagError
 
 __all__ = ["standard_language", "text_language"]
@@ -32,9 +32,12 @@ def standard_language(tag: str | None) -> str | None:
 
 
 @cache
-def _identifier() -> py3langid.langid.LanguageIdentifier:
+def _identifier() -> Any:
     """py3langid's bundled model with normalized probabilities: py3langid 0.4 reads it with from_model_file, 0.3
-    with from_pickled_model (the module-level classify gives raw scores only)."""
+    with from_pickled_model (the module-level classify gives raw scores only). Imported here, on the first page
+    without a declared language: the model and numpy cost a crawl ~18 MB that outlets with a language never use."""
+    import py3langid
+
     identifier = py3langid.langid.LanguageIdentifier
     load = getattr(identifier, "from_model_file", None) or identifier.from_pickled_model
     return load(py3langid.langid.MODEL_FILE, norm_probs=True)
