@@ -114,8 +114,12 @@ class ArchiveExtension:
         self.crawler.stats.inc_value(f"archive/write_failed/{kind}")
         if self.write_error is not None:
             return
-        self.write_error = f"cannot write {kind} files in {self.publisher.spool_dir}: {exc.strerror or exc}"
+        self.write_error = f"cannot write {kind} files in {self.publisher.spool_dir}: {exc.strerror or exc}" + (
+            f" ({exc.filename})" if exc.filename else "")
         logger.error("%s: the crawl stops; what was written is kept for `scrapy archive-sync`", self.write_error)
+        # Where it came from, for whoever reads the log of a failure nobody expected (one line the operator
+        # needs is above; this is for the engineer).
+        logger.debug("the failed write", exc_info=exc)
         engine = self.crawler.engine
         if engine is not None:
             self._closing = asyncio.get_running_loop().create_task(
