@@ -6,10 +6,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime, time
+from urllib.parse import urlsplit
 
 from dateutil import parser as date_parser
 
-__all__ = ["PRINTED_DATE", "YEAR_RE", "normalize_date", "parse_with_formats"]
+__all__ = ["PRINTED_DATE", "YEAR_RE", "normalize_date", "parse_with_formats", "url_day"]
 
 PRINTED_DATE = (r"\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]+\.?,?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|"
                 r"\d{4}-\d{2}-\d{2}")
@@ -21,6 +22,9 @@ YEAR_RE = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 _ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _YEAR_FIRST_RE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$|"
                             r"^((?:19|20)\d\d)(\d\d)(\d\d)$")
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
+# A compact date as a whole path segment: /world/20110410/163458489.html.
+_URL_COMPACT_DATE_RE = re.compile(r"/((?:19|20)\d\d)(\d\d)(\d\d)(?=/|$)")
 _SHORT_OFFSET_RE = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?[+-])(\d:\d{2})$")
 _MONTH_NAME_RE = re.compile(r"[A-Za-z]{3,}")
 _TIME_RE = re.compile(r"\d{1,2}:\d{2}")
@@ -86,3 +90,15 @@ def normalize_date(raw: str | None, formats: Iterable[str] = ()) -> str | None:
     if _TIME_RE.search(text):
         return first.isoformat()
     return first.date().isoformat()
+
+
+def url_day(url: str) -> date | None:
+    """The date a URL's path carries (/2019/02/20/…, /2019-02-20-…, or a compact segment /20110410/), else None."""
+    path = urlsplit(url).path
+    match = _URL_DATE_RE.search(path) or _URL_COMPACT_DATE_RE.search(path)
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None

@@ -34,7 +34,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
-from crawler.extractors.dates import PRINTED_DATE, YEAR_RE, normalize_date, parse_with_formats
+from crawler.extractors.dates import PRINTED_DATE, YEAR_RE, normalize_date, parse_with_formats, url_day
 from crawler.extractors.meta import Meta, base_url
 from crawler.extractors.people import BY_RE, split_names
 from crawler.extractors.rights import copyright_statement, read_copyright
@@ -99,9 +99,6 @@ _FIRST_PUBLISHED_TEXT = etree.XPath('//text()[contains(., "irst published") or c
 _FIRST_PUBLISHED_RE = re.compile(
     rf"^\s*first published(?:\s+on)?\s*:?\s*(?:[A-Za-z]+day,?\s+)?(?P<date>(?:{PRINTED_DATE})"
     r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?)", re.IGNORECASE)
-_URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
-# A compact date as a whole path segment: /world/20110410/163458489.html.
-_URL_COMPACT_DATE_RE = re.compile(r"/((?:19|20)\d\d)(\d\d)(\d\d)(?=/|$)")
 # A date printed all in numbers, alone in its element, with or without the time ('17:08 10/04/2011').
 _NUMERIC_PRINTED_RE = re.compile(r"^(?:\d{1,2}:\d{2}\s+)?\d{1,2}([/.-])\d{1,2}\1\d{2,4}(?:,?\s+\d{1,2}:\d{2})?$")
 _NUMERIC_DATE_RE = re.compile(r"\b(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})\b")
@@ -981,9 +978,9 @@ class _Page:
 
     def _numeric_by_url(self, text: str) -> str | None:
         """An all-numeric date (01/31/2019, 2/20/19) read the one way that gives the URL's date, else None."""
-        url_day = _url_day(self.url)
+        the_day = url_day(self.url)
         numeric = _NUMERIC_DATE_RE.search(text)
-        if url_day is None or numeric is None:
+        if the_day is None or numeric is None:
             return None
         a, _, b, c = numeric.groups()
         readings = []
@@ -993,15 +990,15 @@ class _Page:
                 readings.append(date(year, int(m), int(d)))
             except ValueError:
                 continue
-        if url_day not in readings:
+        if the_day not in readings:
             return None
         clock = re.search(r"\b([01]?\d|2[0-3]):([0-5]\d)\b(?:\s*([ap])\.?m\b\.?)?", text, re.IGNORECASE)
         if clock is None:
-            return url_day.isoformat()
+            return the_day.isoformat()
         hour = int(clock.group(1))
         if clock.group(3) and hour <= 12:
             hour = hour % 12 + (12 if clock.group(3).casefold() == "p" else 0)
-        return f"{url_day.isoformat()}T{hour:02d}:{clock.group(2)}"
+        return f"{the_day.isoformat()}T{hour:02d}:{clock.group(2)}"
 
     def _date_raw(self, field_name: str) -> _Dated | None:
         ld_keys = ("datePublished", "dateCreated") if field_name == "published" else ("dateModified",)
@@ -1074,7 +1071,7 @@ class _Page:
             numeric = self._numeric_near_headline()
             if numeric is not None:
                 return numeric
-            day = _url_day(self.url)
+            day = url_day(self.url)
             if day is not None:
                 return _Dated(day.isoformat(), "the URL's date")
             printed_near = self._first_date_near_headline()
@@ -1147,7 +1144,7 @@ class _Page:
         """An all-numeric date printed alone near the headline ('17:08 10/04/2011'), when the URL's date says
         which way to read it (day or month first); never guessed."""
         h1 = self.headline()
-        if h1 is None or _url_day(self.url) is None:
+        if h1 is None or url_day(self.url) is None:
             return None
         for element in self._around(h1):
             if not isinstance(element.tag, str) or element.tag in ("script", "style", "a") or len(element) > 3:
@@ -1782,18 +1779,6 @@ def _name_slug(name: str) -> str:
     """'Peter Andrews' → 'peter-andrews', 'José Núñez' → 'jose-nunez': how profile paths spell a name."""
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
     return "-".join(re.findall(r"[a-z0-9]+", plain))
-
-
-def _url_day(url: str) -> date | None:
-    """The date a URL's path carries (/2019/02/20/…, /2019-02-20-…, or a compact segment /20110410/), else None."""
-    path = urlsplit(url).path
-    match = _URL_DATE_RE.search(path) or _URL_COMPACT_DATE_RE.search(path)
-    if match is None:
-        return None
-    try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
 
 
 def _is_furniture(words: list[str]) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.extractors.dates import PRINTED_DATE, YEAR_RE
+from crawler.extractors.dates import PRINTED_DATE, YEAR_RE, url_day
 from crawler.extractors.meta import Meta, base_url
 from crawler.extractors.people import NAME_SEPARATORS_NO_SEMICOLON, byline_people
 from crawler.extractors.text import Html, absolute, collapse, paragraphs, parse_html, slug_of, text_of, unique
@@ -32,7 +32,6 @@ _CREDIT_TEXTS = etree.XPath('.//p//text()[contains(., "originally published") or
 _POINTER_RE = re.compile(r"(?:this|the) (?:article|piece|post)|here|link", re.IGNORECASE)
 _SITE_NAMED_RE = re.compile(r"\b(?:blog|blog site|website|site|substack|newsletter),?\s+(?P<name>[A-Z][^,;]{2,80}),\s+"
                             r"where\b")
-_URL_DAY_RE = re.compile(r"/((?:19|20)\d\d)/(\d\d)/(\d\d)/")
 
 # Paragraphs of the article body that are the site's furniture, not the author's text.
 BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in (
@@ -234,9 +233,9 @@ def _credit_in_text(scope: lxml_html.HtmlElement, base: str) -> dict[str, Any] |
         if pointer is None or not (named or plain):
             continue
         url = absolute(base, pointer.get("href"))
-        day = _URL_DAY_RE.search(url or "")
+        day = url_day(url or "")
         return {"name": text_of(named[-1]) if named else collapse(plain.group("name")) if plain else None,
-                "url": url, "published": "-".join(day.groups()) if day else None}
+                "url": url, "published": day.isoformat() if day else None}
     return None
 
 
