@@ -687,12 +687,13 @@ class _Page:
         # Inline elements apart: a name and the outlet in two spans ('Dan Jervis-Bardy' 'The West Australian').
         text = _block_text(element, skip=dated, inline_apart=True)
         text = _RELATIVE_RE.sub("", text)
-        # The date printed in the byline line ('By Ann Smith on December 27, 2014 at 12:06 PM, updated …'), unless
-        # the name comes after it ('Posted at 10:00 am on June 19, 2019 by Brandon Morse': the line as printed).
+        # The date printed in the byline line ('By Ann Smith on December 27, 2014 at 12:06 PM, updated …') goes
+        # with what follows it, unless the name follows it ('Posted at 10:00 am on June 19, 2019 by Brandon
+        # Morse': then the name is the byline).
         head, *tail = re.split(rf"[\s,|·•–—-]*\b(?:(?:published|updated|posted)\s*:?\s*)?(?:on\s+)?"
                                rf"(?:{PRINTED_DATE})", text, maxsplit=1, flags=re.IGNORECASE)
-        if not (tail and re.search(r"\bby\s+[A-Z]", tail[0]) and not _BYLINE_LEAD_RE.match(head)):
-            text = head
+        named_after = re.search(r"\bby\s+[A-Z].*", tail[0]) if tail and not _BYLINE_LEAD_RE.match(head) else None
+        text = named_after.group(0) if named_after else head
         for _ in range(2):
             text = re.sub(rf"[\s,|·•–—-]*(?:(?:published|updated|posted)\s*:?\s*)?(?:on\s+)?(?:{PRINTED_DATE})"
                           r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4})?)?\s*$",
@@ -700,7 +701,7 @@ class _Page:
             text = re.sub(r"[\s,|·•–—-]*(?:on\s+)?\d{1,2}/\d{1,2}/\d{2,4}"
                           r"(?:\s+at\s+\S+(?:\s*[AP]M)?(?:\s+[A-Z]{2,4})?)?\s*$", "", text, flags=re.IGNORECASE)
         text = collapse(text).strip(" |·•,;–—-")
-        # 'Mon, 6/3/2019 - by Ann Smith': a date printed before the name is no part of the byline
+        # 'Mon, 6/3/2019 - by Ann Smith': an all-numeric date before the name is no part of it either
         lead = re.match(r"^(?P<before>.*?\d.*?)[\s,|·•–—-]+(?P<by>by\s+[A-Z].*)$", text, re.IGNORECASE)
         if lead and not re.search(r"\bby\b", lead.group("before"), re.IGNORECASE):
             text = lead.group("by")
