@@ -627,3 +627,43 @@ def test_the_extractor_kit_loads_no_language_model_until_a_page_needs_one() -> N
     done = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1], check=True,
                           capture_output=True, text=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_byline_found_by_the_declared_name_in_markup_without_byline_classes() -> None:
+    # Generated class names ('sc-304dab1-1'): the declared author, printed as a link's whole text by the
+    # headline, with the 'BY' span before it; the line stops at the 'Follow' link beside the name.
+    head = ld({"@type": "NewsArticle", "headline": "A story", "author": {"@type": "Person", "name": "Kia Lee"}})
+    body = ('<h1>A story</h1><div class="x9a"><span class="q1">BY</span><span class="q2">'
+            '<a href="https://news.example/people/kia-lee/">Kia Lee</a></span>'
+            '<a class="q3" href="https://twitter.example/kia"><span>Follow @kialee</span></a></div>'
+            '<div class="q4">January 31, 2019</div>')
+    found = item(page(head, body))
+    assert found["byline"] == "BY Kia Lee"
+    assert found["authors"] == [{"name": "Kia Lee", "url": "https://news.example/people/kia-lee/"}]
+
+
+def test_byline_found_by_name_keeps_a_joined_coauthor_and_drops_the_date() -> None:
+    head = '<meta name="author" content="Euro Desk">'
+    body = ('<h1>A story</h1><div class="c9">By&nbsp;<b>Euro Desk</b> with&nbsp;<b>Agencies</b></div>'
+            '<div class="c8"><a href="https://news.example/people/euro-desk/">Euro Desk</a>'
+            '<div class="c7">April 28, 2023</div></div>')
+    assert item(page(head, body))["byline"] == "By Euro Desk with Agencies"
+    # the name alone in a strong, its outlet and date on lines of their own ('Mikael Thalen<br>Infowars.com')
+    body = '<h1>A story</h1><p><strong>Jo Park</strong><br> News Example<br> January 31, 2019</p>'
+    assert item(page('<meta name="author" content="Jo Park">', body))["byline"] == "Jo Park"
+
+
+def test_nav_left_open_around_the_article_is_no_menu_for_headline_and_byline() -> None:
+    # '<nav class="breadcrumb">' never closed: it holds the article, whose headline and byline are read.
+    html = ('<html><head><title>A long story about the plan | News Example</title></head><body>'
+            '<nav class="breadcrumb"><a href="/">Home</a> <a href="/politics/">Politics</a>'
+            '<article><header><h1>A long story about the plan</h1>'
+            '<div class="auth">By: <span itemprop="author"><a rel="author" href="/authors/jo-park">Jo Park</a>'
+            '</span></div></header>'
+            + "".join(f"<p>Paragraph {i} of the story, in which the council debated the plan at length.</p>"
+                      for i in range(8))
+            + "</article></body></html>")
+    found = item(html)
+    assert found["title"] == "A long story about the plan"
+    assert found["byline"] == "By: Jo Park"
+    assert found["authors"] == [{"name": "Jo Park", "url": "https://news.example/authors/jo-park"}]

@@ -335,6 +335,7 @@ class _Page:
         self._site: list[str] | None = None
         self.credit_element: lxml_html.HtmlElement | None = None
         self._plain_length: int | None = None
+        self._holds_page: dict[lxml_html.HtmlElement, bool] = {}
         self.local_offset: timedelta | None = None
 
     def note(self, field_name: str, how: str) -> None:
@@ -517,7 +518,7 @@ class _Page:
         candidates = []
         for h1 in self.root.iter("h1"):
             text = text_of(h1)
-            if not text or len(text) > 400 or _IN_FURNITURE(h1) or self._is_logo(text):
+            if not text or len(text) > 400 or self.in_furniture(h1) or self._is_logo(text):
                 continue
             candidates.append(h1)
             words = set(_words(text))
@@ -551,7 +552,7 @@ class _Page:
         """The h2-h4 heading that is the declared title, near enough word for word."""
         for heading in self.root.iter("h2", "h3", "h4"):
             words = set(_words(text_of(heading)))
-            if len(words) >= 3 and not _IN_FURNITURE(heading) and any(
+            if len(words) >= 3 and not self.in_furniture(heading) and any(
                     len(words & t) >= 0.9 * len(words) and len(words & t) >= 0.7 * len(t) for t in titles if t):
                 return heading
         return None
@@ -627,7 +628,7 @@ class _Page:
         for element in sorted(candidates, key=self.order):
             if element.tag in ("meta", "link", "script", "style", "input", "img", "body", "html", "article"):
                 continue
-            if not self._near_headline(element) or _IN_FURNITURE(element):
+            if not self._near_headline(element) or self.in_furniture(element):
                 continue
             classes = " ".join((element.get("class") or "", element.get("id") or "")).casefold()
             # (hCard's 'vcard' marks a byline's author, not an author card)
@@ -648,8 +649,67 @@ class _Page:
         plain = self._by_line_near_headline()
         if plain is not None and (best is None or self.order(plain[0]) < self.order(best[0])):
             best = plain  # a printed 'By …' line before any classed byline (which may name only the outlet)
+        if best is None:
+            best = self._byline_by_name()
         self._byline = best if best is not None else (None, "")
         return self._byline
+
+    def _byline_by_name(self) -> tuple[lxml_html.HtmlElement, str] | None:
+        """A byline in markup that does not say it is one (generated class names, a bare `<strong>`): the name
+        the page declares as its author (structured data, meta, rel=author), printed as an element's whole text
+        near the headline, with the credit words printed around it in the same line ('BY' in a span before it,
+        'By … , ET Bureau' around the link). The line stops at a neighbour that is neither a credit word, another
+        declared name nor a date (a 'Follow @…' link, a job title, the headline)."""
+        declared, _ = self._declared_authors()
+        names = {" ".join(_clean_name(p["name"] or "").split()).casefold() for p in declared}
+        names |= {" ".join(text_of(a).split()).casefold() for a in _REL_AUTHOR(self.root)}
+        names.discard("")
+        if not names:
+            return None
+        h1 = self.headline()
+        elements = self._around(h1, before=40, after=400) if h1 is not None else self.root.iter()
+        for element in elements:
+            own = element.text
+            if not isinstance(element.tag, str) or not own or len(own) > 80 or element.tag in (
+                    "script", "style", "title", "h1", "option", "textarea"):
+                continue
+            if " ".join(own.split()).casefold() not in names or " ".join(text_of(element).split()).casefold() \
+                    not in names or self.in_furniture(element):
+                continue
+            line, text = element, self._byline_text(element)
+            while (parent := line.getparent()) is not None and parent.tag not in ("body", "article", "main"):
+                wider = self._byline_text(parent) if self._credit_around(parent, line, names) else ""
+                if not wider or len(wider) > 160:
+                    break
+                line, text = parent, wider
+            if text and len(text) <= 160:
+                return line, text
+        return None
+
+    def _credit_around(self, parent: lxml_html.HtmlElement, inner: lxml_html.HtmlElement, names: set[str]) -> bool:
+        """Whether what `parent` prints besides `inner` belongs to the same credit line: credit words ('By',
+        'and', ', ET Bureau'), other declared names, dates (the byline's reading drops them)."""
+        loose = " ".join(t for t in [parent.text, *(c.tail for c in parent)] if t and t.strip())
+        if len(_words(loose)) > 6 or re.search(r"[.!?]\s*$", loose.strip()):
+            return False
+        if loose and any(child.tag == "br" for child in parent):
+            return False  # lines of their own ('Mikael Thalen<br>Infowars.com<br>November 16, 2013')
+        for child in parent:
+            if child is inner or not isinstance(child.tag, str) or child.tag in ("script", "style", "br"):
+                continue
+            printed = " ".join(self._byline_text(child).split())
+            text = printed.casefold()
+            if not text or text in names or text.strip(" :") in ("by", "written by", "and", "&", "|", ","):
+                continue
+            # a co-author the page does not declare, joined to the line ('By Euronews with Agencies')
+            previous = child.getprevious()
+            joined = (previous.tail if previous is not None else parent.text) or ""
+            words = printed.split()
+            if re.search(r"(?:\band|\bwith|&|,)\s*$", joined) and 1 <= len(words) <= 4 \
+                    and all(w[:1].isupper() for w in words):
+                continue
+            return False
+        return True
 
     def _by_line_near_headline(self) -> tuple[lxml_html.HtmlElement, str] | None:
         """An unclassed short 'By …' / 'Written by …' line just after the headline."""
@@ -826,7 +886,7 @@ class _Page:
         people_only = [p for p in printed if not _DOMAIN_RE.search(p["name"] or "")]
         if people_only:
             printed = people_only
-        links = [a for a in _REL_AUTHOR(self.root) if text_of(a) and not _IN_FURNITURE(a)]
+        links = [a for a in _REL_AUTHOR(self.root) if text_of(a) and not self.in_furniture(a)]
         # The outlet is an author only where the page names it so (its declared author, or its byline); it is
         # never taken from og:site_name or the publisher. A byline printing people wins over a declared
         # author that is only the outlet.
@@ -884,7 +944,7 @@ class _Page:
         for a in self.root.iter("a"):
             href = a.get("href") or ""
             folder, _, last = urlsplit(href).path.casefold().rstrip("/").rpartition("/")
-            if not last or not _PROFILE_PATH_RE.search(folder + "/") or _IN_FURNITURE(a):
+            if not last or not _PROFILE_PATH_RE.search(folder + "/") or self.in_furniture(a):
                 continue
             name = text_of(a)
             words = name.split()
@@ -1039,7 +1099,7 @@ class _Page:
         """`<time>` elements and printed date lines near the headline: (element, raw date, label)."""
         found: list[tuple[lxml_html.HtmlElement, str, str]] = []
         for element in self.root.iter("time"):
-            if _IN_FURNITURE(element) or not self._near_headline(element, before=60, after=300):
+            if self.in_furniture(element) or not self._near_headline(element, before=60, after=300):
                 continue
             label = " ".join((element.get("class") or "", element.get("itemprop") or "",
                               text_of(element.getparent()) if element.getparent() is not None else "")).casefold()
@@ -1104,7 +1164,8 @@ class _Page:
         if h1 is None:
             return None
         for element in self._around(h1, before=40, after=200):
-            if not isinstance(element.tag, str) or element.tag in ("script", "style", "a") or _IN_FURNITURE(element):
+            if not isinstance(element.tag, str) or element.tag in ("script", "style", "a") \
+                    or self.in_furniture(element):
                 continue
             names = f"{element.get('class') or ''} {element.get('id') or ''}".casefold()
             if not _DATE_CLASS_RE.search(names) or re.search(r"updat|modif|edit", names):
@@ -1129,7 +1190,7 @@ class _Page:
             return None
         for element in self._around(h1, before=20, after=150):
             if not isinstance(element.tag, str) or element.tag in ("script", "style", "a", "option", "title") \
-                    or element.xpath("ancestor::a") or _IN_FURNITURE(element):
+                    or element.xpath("ancestor::a") or self.in_furniture(element):
                 continue
             for piece in (element.text, element.tail):
                 text = collapse(piece)
@@ -1324,7 +1385,7 @@ class _Page:
         start = self.order(h1)
         found: list[tuple[lxml_html.HtmlElement, list[dict[str, str | None]]]] = []
         for block in self.classed(_SECTION_CLASS_RE):
-            if block.tag in ("body", "html", "article", "main") or _IN_FURNITURE(block):
+            if block.tag in ("body", "html", "article", "main") or self.in_furniture(block):
                 continue
             distance = self.order(block) - start
             if not -80 <= distance <= 60:
@@ -1380,7 +1441,7 @@ class _Page:
             if len(segments) != 2 or segments[0].casefold() != "series" or not _same_site(href, self.url):
                 continue
             name = text_of(a)
-            if not name or len(name) > 80 or _IN_FURNITURE(a) or self._in_menu(a):
+            if not name or len(name) > 80 or self.in_furniture(a) or self._in_menu(a):
                 continue
             # One series, however many links name it ('Texas Legislature 2019', then 'More in this series').
             if all(t["slug"] != segments[1] for t in found):
@@ -1576,6 +1637,17 @@ class _Page:
                 self.credit_element = element
                 return credit
         return None
+
+    def in_furniture(self, element: lxml_html.HtmlElement) -> bool:
+        """Inside the site's footer, navigation or a sidebar. Not inside one left open by a typo around the article
+        (`<nav class="breadcrumb">` never closed): one that holds a third of the page's text is no menu."""
+        for wrapper in _IN_FURNITURE(element):
+            holds = self._holds_page.get(wrapper)
+            if holds is None:
+                holds = self._holds_page[wrapper] = _plain_text_length(wrapper) * 3 > self.plain_length()
+            if not holds:
+                return True
+        return False
 
     def plain_length(self) -> int:
         """The characters of text a reader reads on the page (outside links, scripts, form fields), once."""
