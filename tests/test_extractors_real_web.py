@@ -667,3 +667,22 @@ def test_nav_left_open_around_the_article_is_no_menu_for_headline_and_byline() -
     assert found["title"] == "A long story about the plan"
     assert found["byline"] == "By: Jo Park"
     assert found["authors"] == [{"name": "Jo Park", "url": "https://news.example/authors/jo-park"}]
+
+
+@pytest.mark.parametrize(("printed", "day"), [
+    ('<p class="meta">By <a href="/author/jo">Jo Park</a> - 29 December 2014</p>', "2014-12-29"),
+    # Kinja: a JavaScript timestamp in a data attribute, a short numeric date shown on hover
+    ('<span class="publish-time" data-publishtime="1376751840652"><a href="/x">'
+     '<span class="show-on-hover">8/17/13 11:04am</span></a></span>', "2013-08-17"),
+])
+def test_publication_date_none_of_the_rules_find_comes_from_htmldate(printed: str, day: str) -> None:
+    html = ("<html><head><title>A story</title></head><body><article><h1>A story</h1>" + printed
+            + "<p>The council met on Thursday and voted on the plan after a long debate about its cost.</p>"
+            "</article></body></html>")
+    evidence: dict[str, str] = {}
+    found = extract(html, "https://news.example/a-story", evidence)
+    assert found["published"][:10] == day
+    assert evidence["published"] == "htmldate (fast mode)"
+    # and none where the page gives no date at all
+    bare = extract(html.replace(printed, ""), "https://news.example/a-story")
+    assert bare["published"] is None
