@@ -310,6 +310,21 @@ def test_by_colon_and_a_cms_login_are_not_names() -> None:
      ["FOX News Network, LLC"]),
     ("©2024 CBC/Radio-Canada. All rights reserved.", "©2024 CBC/Radio-Canada. All rights reserved.",
      ["CBC/Radio-Canada"]),
+    # the footer's links and sentences after the statement are not part of it
+    ("Copyright © 2023, Los Angeles Times | Terms of Service | Privacy Policy", "Copyright © 2023, Los Angeles Times",
+     ["Los Angeles Times"]),
+    ("© 2024 Hearst Communications, Inc.<a>Terms of Use</a><a>Privacy Notice</a>",
+     "© 2024 Hearst Communications, Inc.", ["Hearst Communications, Inc."]),
+    ("© 2015 NOLA Media Group. All rights reserved (<a>About Us</a>).", "© 2015 NOLA Media Group. All rights reserved",
+     ["NOLA Media Group"]),
+    ("© THE FINANCIAL TIMES LTD 2024. FT and 'Financial Times' are trademarks of The Financial Times Ltd.",
+     "© THE FINANCIAL TIMES LTD 2024.", ["THE FINANCIAL TIMES LTD"]),
+    ("Copyright © 1988-2018 Center for Policy | All Rights Reserved | <a>Donate</a>",
+     "Copyright © 1988-2018 Center for Policy | All Rights Reserved", ["Center for Policy"]),
+    ("All content © 2007-2019 Humor Times • Theme © 2019 GeneratePress", "All content © 2007-2019 Humor Times",
+     ["Humor Times"]),
+    ("© 2000 – 2015 SitePoint Pty. Ltd. <a>Privacy</a>", "© 2000 – 2015 SitePoint Pty. Ltd.", ["SitePoint Pty. Ltd."]),
+    ("© 2019 OCCUPY.COM", "© 2019 OCCUPY.COM", ["OCCUPY.COM"]),
     # a footer block far longer than its © statement: the statement is read out of it
     ("<a>Do Not Sell My Personal Info</a> " * 12 + "© 2023 Condé Nast. All rights reserved. Use of this site "
      "constitutes acceptance of our <a>User Agreement</a> and <a>Privacy Policy</a>." + " <a>Ad Choices</a>" * 10,

@@ -15,7 +15,16 @@ __all__ = ["copyright_statement", "read_copyright"]
 
 _YEARS_RE = re.compile(r"\b(?:1[89]|2\d)\d\d(?:\s*[–—-]\s*(?:(?:1[89]|2\d)\d\d|present))?\b")
 _LINE_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:\d|copyright)|\bcopyright\b", re.IGNORECASE)
-_RESERVED_END_RE = re.compile(r"\ball rights reserved\b\.?(?:\s*\([^)]{0,40}\)\.?)?", re.IGNORECASE)
+_RESERVED_END_RE = re.compile(r"\ball rights? reserved\b\.?", re.IGNORECASE)
+# The footer's own links printed after the statement ('Terms of Service', 'Privacy Policy', '(About Us)').
+_LINK_LABEL_RE = re.compile(r"\(?\b(?:Terms\b|Privacy\b|Contact\b|About Us\b|Advertis|Site ?map\b|Cookies?\b|"
+                            r"Accessibility\b|Do Not Sell\b|View all\b|Powered by\b|Theme\b|"
+                            r"Website (?:created|designed|by)\b|Home(?=\s*[|·•]))")
+# The statement's own lead-in, in the same clause as its mark ('All content © …', 'All contents ©').
+_LEAD_IN_RE = re.compile(r"\b(?:all\s+)?(?:site\s+|website\s+)?(?:content|contents|materials?|text)\s*$", re.IGNORECASE)
+# A full stop ending the holder's sentence: not the one of a company abbreviation (Inc., Co., Ltd.) or an initial.
+_SENTENCE_END_RE = re.compile(r"(?<!\b[A-Z])(?<!\b[Ii]nc)(?<!\bINC)(?<!\bCo)(?<!\bL[Tt][Dd])(?<!\bCorp)(?<!\bS\.A)"
+                              r"(?<!\bL\.P)(?<!\bPty)\.(?=\s+[A-Z(])(?!\s+(?:Ltd|LTD|Limited|Inc|INC|LLC|Corp|GmbH|PLC)\b)")
 # The company abbreviations written with a full stop (Inc., Co., Ltd., L.P.); LLC, PLC, GmbH are written without.
 _DOTTED_SUFFIX_RE = re.compile(r"Inc|Co|Ltd|Corp|Bros|L\.P|S\.A|N\.V|B\.V", re.IGNORECASE)
 _DIVISION_OF_RE = re.compile(r"^(?:a\s+)?(?:division|subsidiary|unit|part|member)\s+of\s+", re.IGNORECASE)
@@ -23,16 +32,37 @@ _COMPANY_SUFFIX_RE = re.compile(r"(?:Inc|Ltd|LLC|LLP|GmbH|S\.?A|PLC|Corp|Co|AG|N
 
 
 def copyright_statement(text: str) -> str:
-    """The © statement of a footer block, without the links printed around it: from its mark ('©', 'Copyright',
-    '(c)') to 'All rights reserved' and what closes it ('.', '(About Us).'), e.g. 'Vox Media Advertise with us
-    © 2019 Vox Media, Inc. All Rights Reserved Terms of use' → '© 2019 Vox Media, Inc. All Rights Reserved'."""
+    """The © statement of a footer block, without what is printed around it (the guide of
+    bench/corpus/LABELLING.md): the clause carrying the mark ('©', 'Copyright', '(c)') with its years and holder,
+    and a rights sentence right after it ('All rights reserved.'); not the footer's links beside it ('| Terms of
+    Service', 'Terms of UsePrivacy Notice'), nor the sentences after it (trademark notices, disclaimers). A short
+    lead-in of the same clause stays ('All content © 2019 Humor Times', 'wetpaint.com, inc. © 2012').
+    'Vox Media Advertise with us © 2019 Vox Media, Inc. All Rights Reserved Terms of use' →
+    '© 2019 Vox Media, Inc. All Rights Reserved'."""
     mark = _LINE_MARK_RE.search(text)
-    if mark is not None:
-        text = text[mark.start():]
-    end = _RESERVED_END_RE.search(text)
-    if end is not None:
-        text = text[:end.end()]
-    return collapse(text)
+    if mark is None:  # a rights line without a mark ('… All rights reserved (About Us).')
+        end = _RESERVED_END_RE.search(text)
+        return collapse(text[:end.end()] if end is not None else text)
+    lead = _LEAD_IN_RE.search(text[:mark.start()])
+    start = lead.start() if lead is not None else mark.start()
+    text = text[start:]
+    after = mark.end() - start
+    # (a hand-written scan: the statement ends at the first of these, and no library reads footers)
+    ends = [len(text)]
+    if (reserved := _RESERVED_END_RE.search(text, after)) is not None:
+        ends.append(reserved.end())
+    for separator in re.finditer(r"\s*[|·•]", text[after:]):
+        if text[after:after + separator.start()].strip() and not re.match(
+                r"\s*all rights? reserved", text[after + separator.end():], re.IGNORECASE):
+            ends.append(after + separator.start())
+            break
+    if (link := _LINK_LABEL_RE.search(text, after)) is not None and text[after:link.start()].strip():
+        ends.append(link.start())
+    for sentence in _SENTENCE_END_RE.finditer(text, after):
+        if not re.match(r"\s*all rights? reserved", text[sentence.end():], re.IGNORECASE):
+            ends.append(sentence.start() + 1)
+            break
+    return collapse(text[:min(ends)]).rstrip(" ,;:-–—")
 
 
 def read_copyright(line: str) -> dict[str, Any]:
@@ -51,7 +81,7 @@ def read_copyright(line: str) -> dict[str, Any]:
                                               flags=re.IGNORECASE)]
     segment = next((s for s in segments if s.strip(" .,;:")), "")
     # The end of the holder's sentence: a full stop not closing an abbreviation (Inc., Co., Ltd.).
-    sentence = re.split(r"(?<!\b[A-Z])(?<!\bInc)(?<!\bCo)(?<!\bLtd)(?<!\bCorp)(?<!\bS\.A)\.\s+(?=[A-Z(])", segment)[0]
+    sentence = _SENTENCE_END_RE.split(segment)[0]
     holders: list[str] = []
     # Names apart at ',', ';', 'and', 'or' and a '/' after a site name ('RedState.com/Salem Media'; never
     # 'CBC/Radio-Canada', one name).
@@ -71,6 +101,6 @@ def _holder_name(piece: str) -> str:
     name = _DIVISION_OF_RE.sub("", piece.strip(" ,;:"))  # 'a division of Postmedia Network Inc.'
     stripped = name.rstrip(" .")
     last = stripped.rsplit(None, 1)[-1] if stripped else ""
-    if name.endswith(".") and _DOTTED_SUFFIX_RE.fullmatch(last):
+    if name.endswith(last + ".") and _DOTTED_SUFFIX_RE.fullmatch(last):
         return stripped + "."
     return stripped
