@@ -701,3 +701,17 @@ def test_publication_date_none_of_the_rules_find_comes_from_htmldate(printed: st
     # and none where the page gives no date at all
     bare = extract(html.replace(printed, ""), "https://news.example/a-story")
     assert bare["published"] is None
+
+
+def test_topic_tags_one_to_a_block_and_subject_lists_are_categories() -> None:
+    blocks = "".join(f'<div class="k2 topic-tag"><a href="/topic/{t.lower()}">{t}</a></div>'
+                     for t in ("Ukraine", "War", "Labour"))
+    html = page(body=f'<h1>A story</h1><p>The council met again.</p><div class="k1">{blocks}</div>')
+    assert [t["name"] for t in item(html)["themes"]] == ["Ukraine", "War", "Labour"]
+    subjects = ('<h1>A story</h1><p>The council met again.</p><ul class="c-article-subjects">'
+                '<li><a href="/subjects/climate-change">Climate change</a></li>'
+                '<li><a href="/subjects/policy">Policy</a></li></ul>')
+    assert [t["name"] for t in item(page(body=subjects))["themes"]] == ["Climate change", "Policy"]
+    tagged = ('<h1>A story</h1><p>The council met again.</p><p class="credits">Tagged: '
+              '<a href="/tagged/genetics/">genetics</a>, <a href="/tagged/gene-therapy/">gene therapy</a></p>')
+    assert [t["name"] for t in item(page(body=tagged))["themes"]] == ["genetics", "gene therapy"]

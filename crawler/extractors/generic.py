@@ -145,14 +145,14 @@ _ANY = re.compile(r"\S")
 # Searched in lower-cased class and id names (literal searches: fast, and every classed element is read).
 # 'author' but not 'authorization' (a log-in box: b-authorization).
 _AUTHOR_CLASS_RE = re.compile(r"byline|author(?!i[sz]ation)")
-_TAG_CLASS_RE = re.compile(r"tags|topic|keyword")
+_TAG_CLASS_RE = re.compile(r"tags|topic|keyword|subject")
 _SECTION_CLASS_RE = re.compile(r"eyebrow|kicker|section|categor|rubric|label|crumb|topic|overline|channel|"
                                r"subject")
 # A path whose last folder holds people's profiles: /author/, /authors/, /op-edge/authors/, /contributors/.
 _PROFILE_PATH_RE = re.compile(r"/(?:authors?|contributors?|columnists?|writers?|people|profiles?|staff|journalists?)/$")
 _REL_AUTHOR = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]')
 # A link to one of the site's tag pages: /tag/<slug>/, /tags/<slug>, /topic/<slug>, /keyword/<slug>.
-_TAG_PATH_RE = re.compile(r"/(?:tags?|topics?|keywords?)/[^/]+/?$", re.IGNORECASE)
+_TAG_PATH_RE = re.compile(r"/(?:tags?|tagged|topics?|keywords?|subjects?)/[^/]+/?$", re.IGNORECASE)
 _REL_TAG = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')
 _COPYRIGHT_TEXT_RE = re.compile(r"©|copyright|rights reserved|\(c\)", re.IGNORECASE)
 _CREDIT_TEXT_RE = re.compile(r"originally|first published|first appeared|original source|produced by|republished|"
@@ -1568,11 +1568,19 @@ class _Page:
                 continue
             if not self._near_headline(block, before=40, after=5000):
                 continue
-            links = [a for a in block.iter("a") if text_of(a) and a.get("href")
-                     and _same_site(absolute(self.base, a.get("href")), self.url) and len(text_of(a)) < 60]
+            links = self._topic_links(block)
+            parent = block.getparent()
+            if len(links) == 1 and parent is not None and block.get("class"):
+                # one tag a block, the blocks side by side ('<div class="topic-tag"><a>War</a></div>' × 5)
+                links = [a for twin in parent if twin.get("class") == block.get("class")
+                         for a in self._topic_links(twin)]
             if 1 <= len(links) <= 25:
                 return f"visible: topic links in {describe(block)}", [self._term(a) for a in _unique_links(links)]
         return self._tag_page_links(h1)
+
+    def _topic_links(self, block: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+        return [a for a in block.iter("a") if text_of(a) and a.get("href")
+                and _same_site(absolute(self.base, a.get("href")), self.url) and len(text_of(a)) < 60]
 
     def _tag_page_links(self, h1: lxml_html.HtmlElement | None) -> tuple[str, list[dict[str, str | None]]]:
         """The article's links to the site's tag pages (/tag/<slug>/, /topics/<slug>), in one block after the
