@@ -715,3 +715,16 @@ def test_topic_tags_one_to_a_block_and_subject_lists_are_categories() -> None:
     tagged = ('<h1>A story</h1><p>The council met again.</p><p class="credits">Tagged: '
               '<a href="/tagged/genetics/">genetics</a>, <a href="/tagged/gene-therapy/">gene therapy</a></p>')
     assert [t["name"] for t in item(page(body=tagged))["themes"]] == ["genetics", "gene therapy"]
+
+
+def test_original_source_from_an_editors_note_and_a_closing_via_link() -> None:
+    note = page(body='<h1>A story</h1><p><strong>EDITORS NOTE:</strong> This <a href="https://ila.example/a/1">'
+                     "<em>ILA</em></a> column is republished with permission.</p>")
+    assert item(note)["original_source"] == {"name": "ILA", "url": "https://ila.example/a/1", "published": None}
+    via = page(body='<h1>A story</h1><p>via <a href="https://wire.example/story/2">wirenews</a></p>')
+    assert item(via)["original_source"] == {"name": "wirenews", "url": "https://wire.example/story/2",
+                                            "published": None}
+    # a source the article cites by a link in its running text is no original source
+    cited = page(body='<h1>A story</h1><p>The figures came via <a href="https://stats.example/">the bureau</a>'
+                      " last week.</p>")
+    assert item(cited)["original_source"] is None

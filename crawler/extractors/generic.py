@@ -84,10 +84,14 @@ _CREDIT_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"(?:by|from|with permission (?:of|from))\s+(?P<rest>.+)$",
     r"^\s*(?:republished|reprinted) (?:with permission )?(?:from|by)\s+(?P<rest>.+)$",
     r"^\s*the original source of this article is\s+(?P<rest>.+)$",
+    # 'EDITORS NOTE: This NRA-ILA column is republished with permission.'
+    r"^\s*(?:[\w'’ ]{2,20}:\s*)?this (?P<rest>.{2,60}?) (?:article|story|piece|post|column|report|op-ed|"
+    r"commentary|essay) (?:was |is )?(?:republished|reprinted|syndicated)\b",
 ))
 # "Source: X" names where a piece comes from only when X links to a page elsewhere (a wire's "SOURCE: News
 # agencies" cites, it does not republish).
-_SOURCE_LINE_RE = re.compile(r"^\s*(?:source|original source|via)\s*:\s*(?P<rest>.+)$", re.IGNORECASE)
+_SOURCE_LINE_RE = re.compile(r"^\s*(?:(?:source|original source|via)\s*:|via\s+(?=\S+(?:\s+\S+){0,3}\s*$))"
+                             r"\s*(?P<rest>.+)$", re.IGNORECASE)
 _COPYRIGHT_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:1[89]|2\d)\d\d|\bcopyright\b", re.IGNORECASE)
 _COPYRIGHT_LEAD_RE = re.compile(r"^\s*(?:copyright\b\s*)?(?:©|\(c\))|^\s*copyright\b", re.IGNORECASE)
 _RIGHTS_RE = re.compile(r"\ball rights reserved\b", re.IGNORECASE)
@@ -156,16 +160,16 @@ _TAG_PATH_RE = re.compile(r"/(?:tags?|tagged|topics?|keywords?|subjects?)/[^/]+/
 _REL_TAG = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')
 _COPYRIGHT_TEXT_RE = re.compile(r"©|copyright|rights reserved|\(c\)", re.IGNORECASE)
 _CREDIT_TEXT_RE = re.compile(r"originally|first published|first appeared|original source|produced by|republished|"
-                             r"reprinted|source\s*:", re.IGNORECASE)
+                             r"reprinted|source\s*:|^\s*via\b", re.IGNORECASE)
 # Both as one search, spelled out in its cases (a case-blind search is slower, and this one reads every text).
 _TEXT_HIT_RE = re.compile(r"©|[Cc]opyright|COPYRIGHT|[Rr]ights [Rr]eserved|RIGHTS RESERVED|\([cC]\)|[Oo]riginally|"
                           r"ORIGINALLY|[Ff]irst (?:[Pp]ublished|[Aa]ppeared)|FIRST (?:PUBLISHED|APPEARED)|"
                           r"[Oo]riginal [Ss]ource|[Pp]roduced [Bb]y|PRODUCED BY|[Rr]epublished|REPUBLISHED|"
-                          r"[Rr]eprinted|REPRINTED|[Ss]ource\s*:|SOURCE\s*:")
+                          r"[Rr]eprinted|REPRINTED|[Ss]ource\s*:|SOURCE\s*:|^\s*(?:[Vv]ia|VIA)\b")
 # Literal pieces of those words: a search for plain literals is four times as fast, and rules most texts out.
 _TEXT_HINT_RE = re.compile("|".join(re.escape(k) for k in (
     "©", "opyright", "OPYRIGHT", "ights", "IGHTS", "(c)", "(C)", "riginal", "RIGINAL", "irst ", "IRST ", "roduced",
-    "RODUCED", "eprinted", "EPRINTED", "epublished", "EPUBLISHED", "ource", "OURCE")))
+    "RODUCED", "eprinted", "EPRINTED", "epublished", "EPUBLISHED", "ource", "OURCE", "via", "Via", "VIA")))
 # Elements of an article page that are the site's furniture, by the words of their class, id or aria-label:
 # one word (share, related, newsletter…) or two in a row (read-more, most-popular…). Matched on whole words
 # of `PostShare-bar`, `related_links`, `NewsletterSignup` (camel case split), never on parts of words.
