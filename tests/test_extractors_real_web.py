@@ -728,3 +728,22 @@ def test_original_source_from_an_editors_note_and_a_closing_via_link() -> None:
     cited = page(body='<h1>A story</h1><p>The figures came via <a href="https://stats.example/">the bureau</a>'
                       " last week.</p>")
     assert item(cited)["original_source"] is None
+
+
+@pytest.mark.parametrize(("printed", "byline"), [
+    # a hidden copy of the outlet's name, the e-mail address, the Follow link
+    ('<div id="Byline">By <span class="author vcard"><a href="/user/kmeinke/">Kyle Meinke | kmeinke@news.example'
+     '</a></span> <span style="display:none; visibility:hidden;">News Example</span><br/>'
+     '<a href="https://twitter.example/kmeinke">Follow on Twitter</a></div>', "By Kyle Meinke"),
+    ('<div class="byline">By <a href="/author/jo-ng/" rel="author">Jo Ng</a> | '
+     '<a href="mailto:jng@news.example">jng@news.example</a> | Boston Paper</div>', "By Jo Ng | Boston Paper"),
+    # the job title in an element of its own, and the page's view count
+    ('<p class="author vcard"><a href="/team/andrea-stone/"><b class="fn">Andrea Stone</b></a> '
+     '<span class="blogtitle">Senior Washington Correspondent</span></p>', "Andrea Stone"),
+    ('<div class="article__byline"><a class="author__name" href="/author/stu-jackson">Stu Jackson</a>'
+     '<div class="author__role"><p>Senior Staff Writer</p></div></div>', "Stu Jackson"),
+    ('<div class="post-author">By <span class="author-name">Sean Walton</span>'
+     '<span class="author-name"> | 255 views</span></div>', "By Sean Walton"),
+])
+def test_byline_leaves_out_hidden_text_addresses_job_titles_and_view_counts(printed: str, byline: str) -> None:
+    assert item(page(body=f"<h1>A story</h1>{printed}"))["byline"] == byline

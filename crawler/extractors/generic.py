@@ -134,6 +134,7 @@ _ORG_NAME_RE = re.compile(r"\b(?:Magazine|Media|News|Newsroom|Staff|Team|Editors
                           r"Ltd|Group|Network|Online|Digital)\b")
 _DOMAIN_RE = re.compile(r"\.(?:com|org|net|co\.uk|com\.au)\b", re.IGNORECASE)
 _LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _BYLINE_LEAD_RE = re.compile(r"^\s*(?:by|written by|submitted by|words by|story by|posted by)\s+\S", re.IGNORECASE)
 # Site furniture (footer, navigation, sidebars) that is not part of an <article>.
 _OUTSIDE_ARTICLE = "(ancestor::footer | ancestor::nav | ancestor::aside)[not(ancestor::article)]"
@@ -743,11 +744,12 @@ class _Page:
             if node is element:
                 return False
             classes = (node.get("class") or "").casefold()
-            # also the writer's job title printed under the name ('author-job-title', 'author-title'), and
-            # the tools beside it (Print, E-mail)
+            # also the writer's job title printed under the name ('author-job-title', 'author-title',
+            # 'author__role', 'blogtitle'), the tools beside it (Print, E-mail), and what the page hides
             return node.tag in ("form", "button", "input", "label", "select", "textarea") or bool(re.search(
                 r"date|time|publish|updated|timestamp|image|photo|avatar|thumb|headshot|social|email|twitter|"
-                r"archive|rss|feed|comment|popular|follow|job|author-title|position|print|tools", classes))
+                r"archive|rss|feed|comment|popular|follow|job|author-title|blogtitle|role|position|print|tools",
+                classes)) or bool(_HIDDEN_STYLE_RE.search(node.get("style") or ""))
 
         # Inline elements apart: a name and the outlet in two spans ('Dan Jervis-Bardy' 'The West Australian').
         text = _block_text(element, skip=dated, inline_apart=True)
@@ -773,8 +775,10 @@ class _Page:
         # 'By TPN, in News, Portugal, Business': the sections it was filed in are no part of it either
         text = re.split(r",\s+in\s+(?=[A-Z])", text, maxsplit=1)[0]
         # nor the links printed after it ('Email the author | Follow on Twitter', 'Print'), nor an 'on' left by
-        # the date taken away
-        return _BYLINE_TAIL_RE.sub("", text)
+        # the date taken away, nor the writer's e-mail address or the page's view count ('| 255 views')
+        text = re.sub(r"[\s|,·•]*(?:\S+@\S+\.\w+|\d[\d,.]*\s+views?)\b(?=\s*(?:[|,·•]|$))", "",
+                      _BYLINE_TAIL_RE.sub("", text))
+        return _BYLINE_TAIL_RE.sub("", collapse(text).strip(" |·•,"))
 
     def byline(self) -> str | None:
         found = self.select("byline")
