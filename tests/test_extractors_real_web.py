@@ -747,3 +747,14 @@ def test_original_source_from_an_editors_note_and_a_closing_via_link() -> None:
 ])
 def test_byline_leaves_out_hidden_text_addresses_job_titles_and_view_counts(printed: str, byline: str) -> None:
     assert item(page(body=f"<h1>A story</h1>{printed}"))["byline"] == byline
+
+
+@pytest.mark.parametrize(("printed", "published"), [
+    ("June 12, 2019", "2019-06-12"),  # the UTC day is the 13th: the day the page prints is kept
+    ("June 13, 2019", "2019-06-13T01:07:29+00:00"),  # the same day: the declared timestamp stands
+    ("June 9, 2019", "2019-06-13T01:07:29+00:00"),  # days apart: another date, not the same moment
+])
+def test_a_utc_timestamp_across_midnight_from_the_printed_day(printed: str, published: str) -> None:
+    head = ld({"@type": "Article", "headline": "A story", "datePublished": "2019-06-13T01:07:29+00:00"})
+    found = item(page(head, f'<h1>A story</h1><div class="entry-meta">By Roger Freed, {printed}</div>'))
+    assert found["published"] == published

@@ -1017,8 +1017,26 @@ class _Page:
         if localized is not None:
             value, local_how = localized
             how += local_how
+        elif field_name == "published" and (printed_day := self._printed_day_across_midnight(value)) is not None:
+            value, how = printed_day, how + " (its UTC day is not the day the page prints by the headline: that day)"
         self.note(field_name, how)
         return value
+
+    def _printed_day_across_midnight(self, value: str) -> str | None:
+        """The day printed by the headline, where a timestamp declared in UTC falls on the day before or after
+        it and the page prints no clock time to tell its offset ('June 12, 2019' printed, 2019-06-13T01:07:29Z
+        declared: published on the 12th where it was written, 18:07 in California)."""
+        if not re.search(r"T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]00:?00)$", value):
+            return None
+        printed = self._first_date_near_headline()
+        day = normalize_date(self.read_date(printed.raw) or "") if printed is not None else None
+        if not day or len(day) < 10:
+            return None
+        try:
+            apart = date.fromisoformat(day[:10]) - date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+        return day[:10] if abs(apart) == timedelta(days=1) else None
 
     def _date_by_htmldate(self) -> _Dated | None:
         """The last resort for a publication date none of the rules found: htmldate, trafilatura's date finder,
