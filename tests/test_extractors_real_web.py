@@ -758,3 +758,14 @@ def test_a_utc_timestamp_across_midnight_from_the_printed_day(printed: str, publ
     head = ld({"@type": "Article", "headline": "A story", "datePublished": "2019-06-13T01:07:29+00:00"})
     found = item(page(head, f'<h1>A story</h1><div class="entry-meta">By Roger Freed, {printed}</div>'))
     assert found["published"] == published
+
+
+def test_modified_from_hatom_updated_and_from_the_last_dated_update_note() -> None:
+    hatom = page(body='<h1>A story</h1><div class="postTime"><abbr class="published updated" '
+                      'title="2010-08-13T16:39:00-04:00">Aug 13, 2010 – 4:39 PM</abbr></div>')
+    assert item(hatom)["modified"] == "2010-08-13T16:39:00-04:00"
+    notes = page(body='<h1>A story</h1><div class="meta">June 8, 2019</div><p>First text of the story.</p>'
+                      "<p><strong>Update: June 9, 2019, 8:13 p.m. ET</strong></p><p>The task force answered.</p>"
+                      "<p><strong>Update: June 10, 2019, 9:53 p.m. ET</strong></p><p>The minister answered.</p>")
+    found = item(notes, "https://news.example/a-story")
+    assert (found["published"], found["modified"][:10]) == ("2019-06-08", "2019-06-10")

@@ -110,6 +110,8 @@ _NUMERIC_DATE_RE = re.compile(r"\b(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})\b")
 _PRINTED_LABEL_RE = re.compile(
     r"^\s*(?P<label>(?:first\s+)?published(?:\s+on)?|posted(?:\s+on)?|updated(?:\s+on)?|last\s+updated|"
     r"modified|edited(?:\s+time)?|published\s+time|created)\s*:?\s*(?P<rest>.+)$", re.IGNORECASE)
+_UPDATED_CLASS_RE = re.compile(r"(?<![\w-])updated(?![\w-])")
+_UPDATE_NOTE_RE = re.compile(rf"^update[ds]?\s*(?:\(|:|,|-|–|—)?\s*(?P<date>{PRINTED_DATE})", re.IGNORECASE)
 # '3 hours ago', '– 1 hr 4 mins ago', 'just now'.
 _RELATIVE_RE = re.compile(r"[\s–—-]*(?:\b\d+\s+(?:second|sec|minute|min|hour|hr|day|week|month)s?\s*)+ago\b|"
                           r"\bjust now\b", re.IGNORECASE)
@@ -1183,7 +1185,32 @@ class _Page:
             updated = self._printed_date("modified")
             if updated is not None:
                 return _Dated(updated.raw, updated.how + " (the only date printed)")
+            return None
+        return self._hatom_updated() or self._latest_update_note()
+
+    def _hatom_updated(self) -> _Dated | None:
+        """hAtom's `updated` (`<abbr class="published updated" title="2010-08-13T16:39:00-04:00">`, a hidden
+        `<span class="updated">2018-10-21</span>`): the entry's modification date as the theme declares it."""
+        for element in self.classed(_UPDATED_CLASS_RE):
+            raw = element.get("title") or element.get("datetime") or text_of(element)
+            if raw and len(raw) <= 40 and not self.in_furniture(element) and normalize_date(raw) is not None:
+                return _Dated(raw, f"{describe(element)} (hAtom updated)")
         return None
+
+    def _latest_update_note(self) -> _Dated | None:
+        """The latest of the article's dated update notes ('Update: June 9, 2019, 9:53 p.m. ET' printed in the
+        text, as an addendum), where nothing by the headline says when the page was updated."""
+        latest: tuple[str, _Dated] | None = None
+        for element in self.root.iter("p", "strong", "b", "em", "h3", "h4", "h5", "h6"):
+            text = element.text
+            if not text or not text.lstrip()[:6].casefold().startswith("update") or self.in_furniture(element):
+                continue
+            match = _UPDATE_NOTE_RE.match(collapse(text_of(element)))
+            day = normalize_date(match.group("date")) if match else None
+            if match and day and (latest is None or day > latest[0]):
+                latest = (day, _Dated(match.group("date"), f"visible: the last dated update note, "
+                                                           f"in {describe(element)}"))
+        return latest[1] if latest is not None else None
 
     def _around(self, h1: lxml_html.HtmlElement, before: int = 60, after: int = 300) -> Iterator[
             lxml_html.HtmlElement]:
