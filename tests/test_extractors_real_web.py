@@ -769,3 +769,24 @@ def test_modified_from_hatom_updated_and_from_the_last_dated_update_note() -> No
                       "<p><strong>Update: June 10, 2019, 9:53 p.m. ET</strong></p><p>The minister answered.</p>")
     found = item(notes, "https://news.example/a-story")
     assert (found["published"], found["modified"][:10]) == ("2019-06-08", "2019-06-10")
+
+
+def test_lines_precision_dropped_inside_the_article_come_back_when_they_are_running_text() -> None:
+    from crawler.extractors.generic import _fill_gaps
+
+    kept = "First paragraph of the story, as it was kept.\nLast paragraph of the story, as it was kept."
+    wide = "\n".join([
+        "Sign up for our newsletter today and never miss a story.",  # before the article: not taken
+        "First paragraph of the story, as it was kept.",
+        "Oct. 6, 1923: First football game, won by the Trojans 23-7.",  # running text inside: taken
+        "Football",  # a heading
+        "Kamala Harris and the News Media Do Not Know What They Do Not Know",  # a promoted headline
+        "Have a remodel or a DIY project to share with us?",  # a prompt
+        "Last paragraph of the story, as it was kept.",
+        "Read more stories like this one on our home page today.",  # after the article: not taken
+    ])
+    assert _fill_gaps(kept, wide).split("\n") == [
+        "First paragraph of the story, as it was kept.",
+        "Oct. 6, 1923: First football game, won by the Trojans 23-7.",
+        "Last paragraph of the story, as it was kept."]
+    assert _fill_gaps(kept, None) == kept

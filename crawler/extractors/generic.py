@@ -1858,6 +1858,10 @@ class _Page:
             paragraph_words = sum(len((p.text_content() or "").split()) for p in self.root.iter("p"))
             if len((text or "").split()) < _RECALL_BELOW * paragraph_words:
                 text = _main_text(self.root, self.url, precision=False)
+            elif text:
+                # Precision also drops lines inside the article (a list of dated entries, a short paragraph):
+                # the running text that reading without it finds between the first and last lines it kept.
+                text = _fill_gaps(text, _main_text(self.root, self.url, precision=False, fallbacks=False))
             blocks = [collapse(line) for line in (text or "").split("\n")]
             if blocks and title and blocks[0] == title:
                 blocks = blocks[1:]
@@ -1981,18 +1985,34 @@ def _class_words(text: str) -> list[str]:
     return [w.casefold() for w in _CLASS_WORD_RE.findall(text)]
 
 
-def _main_text(root: lxml_html.HtmlElement, url: str, *, precision: bool) -> str | None:
+def _main_text(root: lxml_html.HtmlElement, url: str, *, precision: bool, fallbacks: bool | None = None
+               ) -> str | None:
     """trafilatura's main text of the page (its tree, furniture already removed): favouring precision and fast
-    (no fallback extractors), or, the second time, favouring recall with its fallbacks (readability, jusText).
-    trafilatura is imported here, by the first page without a body rule: with py3langid installed it loads numpy
-    and a language model (~18 MB) that a crawl of outlets with body rules never needs."""
+    (no fallback extractors), or, the second time, favouring neither, with its fallbacks (readability, jusText)
+    unless told not to. trafilatura is imported here, by the first page without a body rule: with py3langid
+    installed it loads numpy and a language model (~18 MB) that a crawl of outlets with body rules never needs."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(root, url=url, fast=precision, favor_precision=precision,
+    fast = precision if fallbacks is None else not fallbacks
+    document = trafilatura.bare_extraction(root, url=url, fast=fast, favor_precision=precision,
                                            include_comments=False, include_tables=False, include_images=False,
                                            deduplicate=False)
     text = getattr(document, "text", None) if document is not None else None
     return text if isinstance(text, str) else None
+
+
+def _fill_gaps(kept: str, wide: str | None) -> str:
+    """The precise main text with the lines of a wider reading that fall between its first and last lines and
+    read as running text (six words or more, ending a sentence, not a question: not a heading, a promoted
+    headline or a 'Share your project?' prompt). The article is one stretch of the page; furniture that precision
+    removed sits at its edges, and mid-article promos are short or unpunctuated."""
+    lines = (wide or "").split("\n")
+    own = set(kept.split("\n"))
+    hits = [i for i, line in enumerate(lines) if line in own]
+    if not hits:
+        return kept
+    return "\n".join(line for line in lines[hits[0]:hits[-1] + 1] if line in own or (
+        len(line.split()) >= 6 and re.search(r"[.!:\"”’)]$", line.strip())))
 
 
 def _title_core(title: str) -> str:
