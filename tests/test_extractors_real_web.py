@@ -371,16 +371,16 @@ def test_a_page_whose_only_printed_date_is_an_updated_line() -> None:
 def test_a_main_text_far_shorter_than_the_pages_paragraphs_is_read_again_favouring_recall(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Seen on a paywalled feature: trafilatura with favor_precision kept one line of a 1,700-word page."""
-    from crawler.extractors import generic
+    from crawler.extractors.generic import body as reading
 
     asked: list[bool] = []
-    real = generic._main_text
+    real = reading._main_text
 
     def main_text(root: Any, url: str, *, precision: bool) -> str | None:
         asked.append(precision)
         return "Enjoying our latest content?" if precision else real(root, url, precision=False)
 
-    monkeypatch.setattr(generic, "_main_text", main_text)
+    monkeypatch.setattr(reading, "_main_text", main_text)
     body = item(page("", "<h1>A story</h1>"))["body"]
     assert asked == [True, False]
     assert body.startswith("The council met on Thursday")
@@ -487,7 +487,8 @@ def test_the_recall_reading_lets_trafilatura_use_its_fallback_extractors(monkeyp
     its fallbacks (fast=False) read the article. The first reading stays fast."""
     import trafilatura
 
-    from crawler.extractors import generic
+    from crawler.extractors.generic.body import _main_text
+    from crawler.extractors.text import parse_html
 
     calls: list[dict[str, Any]] = []
     real = trafilatura.bare_extraction
@@ -497,8 +498,8 @@ def test_the_recall_reading_lets_trafilatura_use_its_fallback_extractors(monkeyp
         return real(*args, **kwargs)
 
     monkeypatch.setattr(trafilatura, "bare_extraction", recording)
-    generic._main_text(generic.parse_html(page("", "<h1>A story</h1>")), URL, precision=True)
-    generic._main_text(generic.parse_html(page("", "<h1>A story</h1>")), URL, precision=False)
+    _main_text(parse_html(page("", "<h1>A story</h1>")), URL, precision=True)
+    _main_text(parse_html(page("", "<h1>A story</h1>")), URL, precision=False)
     assert calls == [{"fast": True, "favor_precision": True}, {"fast": False, "favor_precision": False}]
 
 
@@ -772,7 +773,7 @@ def test_modified_from_hatom_updated_and_from_the_last_dated_update_note() -> No
 
 
 def test_lines_precision_dropped_inside_the_article_come_back_when_they_are_running_text() -> None:
-    from crawler.extractors.generic import _fill_gaps
+    from crawler.extractors.generic.body import _fill_gaps
 
     kept = "First paragraph of the story, as it was kept.\nLast paragraph of the story, as it was kept."
     wide = "\n".join([

@@ -1,6 +1,6 @@
 """A page's copyright line read: the © statement out of a footer's text, its holders and its year.
 
-Pure functions of text, for any extractor (crawler/extractors/generic.py reads the line off the page).
+Pure functions of text, for any extractor (crawler/extractors/generic/provenance.py reads the line off the page).
 """
 
 from __future__ import annotations

@@ -1,0 +1,228 @@
+"""The body (trafilatura's main text over the page without the furniture news sites put inside articles),
+the language and the lead image."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from urllib.parse import urlsplit
+
+from lxml import html as lxml_html
+
+from crawler.extractors.generic.base import PageBase
+from crawler.extractors.generic.common import (
+    _FURNITURE_WORDS,
+    _class_words,
+    _plain_text_length,
+    _remove,
+    _same_site,
+    _text_value,
+)
+from crawler.extractors.text import absolute, collapse, paragraphs, text_of
+
+# A main text with fewer words than this share of the page's <p> words is read again with recall favoured.
+_RECALL_BELOW = 0.5
+# A paragraph's few words before its one link, ending in a colon ('ALSO READ:', 'TRENDING:', 'Related:'), spaces
+# removed: the label of a promoted story, whatever its words.
+_PROMO_LABEL_RE = re.compile(r"[^\W\d_]{2,20}(?:[^\W\d_]{2,12}){0,2}:", re.UNICODE)
+_ANY = re.compile(r"\S")
+# Words of the article's own containers: an element named by one of them is content with a modifier
+# (`entry-content entry-content-read-more`), never furniture.
+_CONTENT_WORDS = frozenset({"content", "body", "article", "story", "entry", "main", "text", "post"})
+_CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "aside", "figure", "table", "li", "span", "footer",
+                             "header", "dl", "blockquote"})
+_FURNITURE_PAIRS = frozenset({
+    ("read", "more"), ("more", "news"), ("more", "stories"), ("more", "from"), ("most", "popular"),
+    ("most", "read"), ("about", "author"), ("author", "box"), ("author", "info"), ("next", "up"), ("see", "also"),
+    ("sign", "up"), ("you", "may"), ("also", "like"), ("in", "case"),
+})
+_DROP_TAGS = ("aside", "nav", "form", "button", "figcaption", "iframe", "noscript", "template")
+
+
+def _is_furniture(words: list[str]) -> bool:
+    """Class words naming furniture (share, related, promo, read-more…) and no word of the article's own
+    containers (`entry-content entry-content-read-more` is content with a modifier)."""
+    if not words or _CONTENT_WORDS.intersection(words):
+        return False
+    return bool(_FURNITURE_WORDS.intersection(words)) or any(pair in _FURNITURE_PAIRS
+                                                             for pair in itertools.pairwise(words))
+
+
+def _drop_promo_links(root: lxml_html.HtmlElement, url: str) -> int:
+    """Remove the paragraphs that are nothing but a link to another page of the same site ("READ MORE: …", a
+    bare headline): promotions of other stories set between the article's paragraphs. Decided by the markup
+    (all the paragraph's text is link text, every link is the site's own), not by the words of the promo."""
+    doomed = []
+    for paragraph in root.iter("p"):
+        links = paragraph.xpath(".//a[@href]")
+        if not links:
+            continue
+        text = text_of(paragraph)
+        linked = collapse("".join(text_of(a) for a in links)).replace(" ", "")
+        # the link may follow a short label of its own ('ALSO READ: <a>…</a>', '<strong>TRENDING:</strong> <a>…')
+        label = text.replace(" ", "").removesuffix(linked) if linked and text.replace(" ", "").endswith(linked) \
+            else None
+        if not text or label is None or (label and not _PROMO_LABEL_RE.fullmatch(label)):
+            continue
+        if all(_same_site(absolute(url, a.get("href")), url) and urlsplit(absolute(url, a.get("href")) or "").path
+               .strip("/") and not a.get("href", "").startswith("#") for a in links):
+            doomed.append(paragraph)
+    for paragraph in doomed:
+        _remove(paragraph)
+    return len(doomed)
+
+
+def _main_text(root: lxml_html.HtmlElement, url: str, *, precision: bool, fallbacks: bool | None = None
+               ) -> str | None:
+    """trafilatura's main text of the page (its tree, furniture already removed): favouring precision and fast
+    (no fallback extractors), or, the second time, favouring neither, with its fallbacks (readability, jusText)
+    unless told not to. trafilatura is imported here, by the first page without a body rule: with py3langid
+    installed it loads numpy and a language model (~18 MB) that a crawl of outlets with body rules never needs."""
+    import trafilatura
+
+    fast = precision if fallbacks is None else not fallbacks
+    document = trafilatura.bare_extraction(root, url=url, fast=fast, favor_precision=precision,
+                                           include_comments=False, include_tables=False, include_images=False,
+                                           deduplicate=False)
+    text = getattr(document, "text", None) if document is not None else None
+    return text if isinstance(text, str) else None
+
+
+def _fill_gaps(kept: str, wide: str | None) -> str:
+    """The precise main text with the lines of a wider reading that fall between its first and last lines and
+    read as running text (six words or more, ending a sentence, not a question: not a heading, a promoted
+    headline or a 'Share your project?' prompt). The article is one stretch of the page; furniture that precision
+    removed sits at its edges, and mid-article promos are short or unpunctuated."""
+    lines = (wide or "").split("\n")
+    own = set(kept.split("\n"))
+    hits = [i for i, line in enumerate(lines) if line in own]
+    if not hits:
+        return kept
+    return "\n".join(line for line in lines[hits[0]:hits[-1] + 1] if line in own or (
+        len(line.split()) >= 6 and re.search(r"[.!:\"”’)]$", line.strip())))
+
+
+class Body(PageBase):
+    """The page's text."""
+
+    def language(self) -> str | None:
+        for value, how in (
+            (self.selected_text("language"), None),
+            (_text_value(self.sd.jsonld_value("inLanguage")), f"{self.ld}.inLanguage"),
+            (self.meta.get("itemprop:inLanguage"), "meta itemprop inLanguage"),
+            (self._first_string("/html/@lang") or self._first_string("/html/@xml:lang"), "<html lang>"),
+            (self.meta.get("http-equiv:content-language", "name:content-language"), "meta content-language"),
+            (self.meta.get("name:dc.language", "name:language"), "meta dc.language"),
+            (self.meta.get("property:og:locale"), "meta og:locale"),
+        ):
+            if value:
+                if how:
+                    self.note("language", how)
+                return value.replace("_", "-")
+        return None
+
+    def image(self) -> str | None:
+        chosen = self.selected_text("image")
+        if not chosen:
+            image = self.sd.jsonld_value("image")
+            image = self.sd.resolve(image[0] if isinstance(image, list) and image else image)
+            chosen = (image.get("url") or image.get("contentUrl")) if isinstance(image, dict) else image
+            if isinstance(chosen, str) and chosen:
+                self.note("image", f"{self.ld}.image")
+        if not isinstance(chosen, str) or not chosen:
+            chosen = self.meta.get("property:og:image", "name:twitter:image", "property:twitter:image",
+                                   "itemprop:image", "itemprop:thumbnailUrl")
+            if chosen:
+                self.note("image", "meta og:image / twitter:image")
+        return absolute(self.base, chosen)
+
+    def body(self, title: str | None) -> str | None:
+        found = self.select("body")
+        containers = [f for f in found or [] if isinstance(f, lxml_html.HtmlElement)]
+        # One container inside another (a live blog's entries inside the article's text) is read once.
+        chosen = set(containers)
+        containers = [c for c in containers if not any(a in chosen for a in c.iterancestors())]
+        if containers:
+            removed = sum(self._drop_furniture(container) for container in containers)
+            removed += sum(_drop_promo_links(container, self.url) for container in containers)
+            blocks = [text for container in containers for _, text in paragraphs(container)]
+            self.note("body", f"outlet rule: {self.rules.selectors['body'].expression}"
+                      + (f", {removed} furniture elements removed first" if removed else ""))
+        else:
+            # No body rule, or one that matches nothing here (an older markup of the outlet): the main text.
+            removed = self._drop_furniture() + _drop_promo_links(self.root, self.url)
+            text = _main_text(self.root, self.url, precision=True)
+            # Precision drops the odd caption, credit and promo line, and, on some pages, most of the article
+            # (a paywalled feature, a story stack of sections): a text much shorter than the page's paragraphs
+            # is read again without it.
+            paragraph_words = sum(len((p.text_content() or "").split()) for p in self.root.iter("p"))
+            if len((text or "").split()) < _RECALL_BELOW * paragraph_words:
+                text = _main_text(self.root, self.url, precision=False)
+            elif text:
+                # Precision also drops lines inside the article (a list of dated entries, a short paragraph):
+                # the running text that reading without it finds between the first and last lines it kept.
+                text = _fill_gaps(text, _main_text(self.root, self.url, precision=False, fallbacks=False))
+            blocks = [collapse(line) for line in (text or "").split("\n")]
+            if blocks and title and blocks[0] == title:
+                blocks = blocks[1:]
+            self.note("body", ("trafilatura main text" if found is None else
+                               f"trafilatura main text (the outlet rule {self.rules.selectors['body'].expression} "
+                               "matches nothing here)")
+                      + (f", {removed} furniture elements removed first" if removed else ""))
+        kept = [b for b in blocks if b and not any(p.search(b) for p in self.x._boilerplate)]
+        return "\n\n".join(kept) or None
+
+    def _drop_furniture(self, within: lxml_html.HtmlElement | None = None) -> int:
+        """Remove share bars, related links, promos, newsletter boxes, disclaimers and the like, by their class,
+        id or aria-label words, never an element holding the headline, the article's own container or most of
+        the text it is in (the page's, or the body container's when `within` is the outlet's body element)."""
+        h1 = self.headline()
+        keep = set(h1.iterancestors()) if h1 is not None else set()
+        scope = self.root if within is None else within
+        total = sum(len(p.text_content()) for p in scope.iter("p")) or 1
+        total_plain = _plain_text_length(scope) or 1
+        candidates = (self.classed(_ANY) + self.root.xpath("//*[@aria-label][not(@class) and not(@id)]")
+                      if within is None else
+                      [e for e in within.iterdescendants() if isinstance(e.tag, str)
+                       and (e.get("class") or e.get("id") or e.get("aria-label"))])
+        doomed = []
+        for element in candidates:
+            if element.tag not in _CONTAINER_TAGS or element in keep:
+                continue
+            names = " ".join((element.get("class") or "", element.get("id") or "", element.get("aria-label") or ""))
+            if within is not None:
+                # Inside the article's own container a BEM name says what the element is by its element part:
+                # `b-article__disclaimer` is a disclaimer, `arcticle__read-more` a read-more box.
+                if not any(_is_furniture(_class_words(token.rsplit("__", 1)[-1])) for token in names.split()):
+                    continue
+            elif not _is_furniture(_class_words(names)):
+                continue
+            if sum(len(p.text_content()) for p in element.iter("p")) * 3 > total:
+                continue
+            # an article written without <p> (text and <br>s in a <div>) is weighed by its text outside links
+            # (all its text first, in C: most candidates are far too small to need the finer count)
+            if len(element.text_content()) * 3 > total_plain and _plain_text_length(element) * 3 > total_plain:
+                continue
+            doomed.append(element)
+        if within is None:
+            for element in self.root.iter(*_DROP_TAGS):
+                if element in keep:
+                    continue
+                # Not when it holds the article: a <nav> left open by a typo ('</civ>') around the whole page,
+                # a press release pasted with its ASP.NET <form> (paragraphs of running text in a form).
+                holds_article = (len(element.text_content()) * 3 > total_plain
+                                 and _plain_text_length(element) * 3 > total_plain)
+                running_text = element.tag == "form" and sum(
+                    len((p.text_content() or "").split()) for p in element.iter("p")) >= 40
+                if element.tag in ("nav", "aside", "form") and (holds_article or running_text):
+                    if element.tag == "form":
+                        element.tag = "div"  # text, not a form: trafilatura would prune it as one
+                    continue
+                doomed.append(element)
+        removed = 0
+        doomed_set = set(doomed)
+        for element in doomed:
+            if element.getparent() is not None and not any(a in doomed_set for a in element.iterancestors()):
+                _remove(element)
+                removed += 1
+        return removed

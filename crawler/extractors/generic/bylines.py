@@ -1,0 +1,435 @@
+"""The byline and the authors: declared (JSON-LD, microdata, meta), linked (rel=author, profile pages) and
+printed near the headline."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html import unescape
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from crawler.extractors.dates import PRINTED_DATE
+from crawler.extractors.generic.base import PageBase
+from crawler.extractors.generic.common import (
+    _PROFILE_PATH_RE,
+    _as_text,
+    _block_text,
+    _text_value,
+    _unique_links,
+    _words,
+    describe,
+)
+from crawler.extractors.people import BY_RE, split_names
+from crawler.extractors.structured import types_of
+from crawler.extractors.text import absolute, collapse, text_of
+
+# '3 hours ago', '– 1 hr 4 mins ago', 'just now'.
+_RELATIVE_RE = re.compile(r"[\s–—-]*(?:\b\d+\s+(?:second|sec|minute|min|hour|hr|day|week|month)s?\s*)+ago\b|"
+                          r"\bjust now\b", re.IGNORECASE)
+_BYLINE_TAIL_RE = re.compile(r"(?:\s*\|?\s*\b(?:Email the author|E-?mail|Follow on Twitter|Follow|Print|Share)\b)+\s*$"
+                             r"|\s+(?:on|at)$", re.IGNORECASE)
+# Words of an organization's name, not a person's: a meta author 'GQ Magazine' is the publication.
+_ORG_NAME_RE = re.compile(r"\b(?:Magazine|Media|News|Newsroom|Staff|Team|Editors|Editorial|Desk|Wire|Press|Inc|LLC|"
+                          r"Ltd|Group|Network|Online|Digital)\b")
+_DOMAIN_RE = re.compile(r"\.(?:com|org|net|co\.uk|com\.au)\b", re.IGNORECASE)
+_LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_BYLINE_LEAD_RE = re.compile(r"^\s*(?:by|written by|submitted by|words by|story by|posted by)\s+\S", re.IGNORECASE)
+# Searched in lower-cased class and id names (literal searches: fast, and every classed element is read).
+# 'author' but not 'authorization' (a log-in box: b-authorization).
+_AUTHOR_CLASS_RE = re.compile(r"byline|author(?!i[sz]ation)")
+_REL_AUTHOR = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]')
+
+
+def _name_slug(name: str) -> str:
+    """'Peter Andrews' → 'peter-andrews', 'José Núñez' → 'jose-nunez': how profile paths spell a name."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    return "-".join(re.findall(r"[a-z0-9]+", plain))
+
+
+def _looks_like_name(text: str) -> bool:
+    """'Claire Benit-Gbaffou': two to four words, each capitalized, no digits."""
+    words = text.split()
+    return 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not re.search(r"\d", text)
+
+
+def _clean_name(name: str) -> str:
+    """A printed name without what bylines add to it: '(MTN News)', '/ Independent Media Institute', '| Fox News',
+    a job title after a comma is kept apart by the byline splitter already."""
+    name = re.sub(r"\s*\([^)]*\)\s*$", "", name)
+    # 'Rachel Metz - AP Technology Writers' (a spaced dash: never 'Benit-Gbaffou')
+    name = re.split(r"\s+[|/–—-]\s+|\s*\|\s*", name)[0]
+    name = BY_RE.sub("", name)
+    return collapse(name).strip(" ,;:|")
+
+
+class Bylines(PageBase):
+    """The page's people."""
+
+    def byline_element(self) -> tuple[lxml_html.HtmlElement | None, str]:
+        """The printed byline near the headline, and its text without dates."""
+        if self._byline is not None:
+            return self._byline
+        found = self.select("byline")
+        if found is not None:
+            elements = [f for f in found if isinstance(f, lxml_html.HtmlElement)]
+            element = elements[0] if elements else None
+            self._byline = (element, text_of(element) if element is not None else "")
+            return self._byline
+        best: tuple[lxml_html.HtmlElement, str] | None = None
+        candidates = self.classed(_AUTHOR_CLASS_RE) + [
+            e for e in self.root.xpath('//*[@itemprop="author" or @rel="author"]') if e.get("class") is None
+            and e.get("id") is None]
+        for element in sorted(candidates, key=self.order):
+            if element.tag in ("meta", "link", "script", "style", "input", "img", "body", "html", "article"):
+                continue
+            if not self._near_headline(element) or self.in_furniture(element):
+                continue
+            classes = " ".join((element.get("class") or "", element.get("id") or "")).casefold()
+            # (hCard's 'vcard' marks a byline's author, not an author card)
+            if re.search(r"bio|about|avatar|image|photo|img|desc|social|email|follow|contact|tips|more|box|"
+                         r"(?<!v)card|list|archive|footer|popup|tooltip|pic", classes):
+                continue
+            text = self._byline_text(element)
+            if text and re.search(r"\S@\S+\.\w|\bcan be reached\b", text) and not _BYLINE_LEAD_RE.match(text):
+                continue  # 'Lauren Saria can be reached at …': the closing contact line, not the byline
+            if not text or len(text) > 160 or len(_words(text)) < 1:
+                continue
+            if text.endswith((".", "!", "?")) and len(_words(text)) > 4 and not _BYLINE_LEAD_RE.match(text):
+                continue  # a sentence about the author ('Neil Clark is a journalist.'): a bio, not a byline
+            if best is not None and (element in best[0].iterdescendants()):
+                continue  # nested inside the one already chosen
+            if best is None or self.order(element) < self.order(best[0]):
+                best = (element, text)
+        plain = self._by_line_near_headline()
+        if plain is not None and (best is None or self.order(plain[0]) < self.order(best[0])):
+            best = plain  # a printed 'By …' line before any classed byline (which may name only the outlet)
+        if best is None:
+            best = self._byline_by_name()
+        self._byline = best if best is not None else (None, "")
+        return self._byline
+
+    def _byline_by_name(self) -> tuple[lxml_html.HtmlElement, str] | None:
+        """A byline in markup that does not say it is one (generated class names, a bare `<strong>`): the name
+        the page declares as its author (structured data, meta, rel=author), printed as an element's whole text
+        near the headline, with the credit words printed around it in the same line ('BY' in a span before it,
+        'By … , ET Bureau' around the link). The line stops at a neighbour that is neither a credit word, another
+        declared name nor a date (a 'Follow @…' link, a job title, the headline)."""
+        declared, _ = self._declared_authors()
+        names = {" ".join(_clean_name(p["name"] or "").split()).casefold() for p in declared}
+        names |= {" ".join(text_of(a).split()).casefold() for a in _REL_AUTHOR(self.root)}
+        names.discard("")
+        if not names:
+            return None
+        h1 = self.headline()
+        elements = self._around(h1, before=40, after=400) if h1 is not None else self.root.iter()
+        for element in elements:
+            own = element.text
+            if not isinstance(element.tag, str) or not own or len(own) > 80 or element.tag in (
+                    "script", "style", "title", "h1", "option", "textarea"):
+                continue
+            if " ".join(own.split()).casefold() not in names or " ".join(text_of(element).split()).casefold() \
+                    not in names or self.in_furniture(element):
+                continue
+            line, text = element, self._byline_text(element)
+            while (parent := line.getparent()) is not None and parent.tag not in ("body", "article", "main"):
+                wider = self._byline_text(parent) if self._credit_around(parent, line, names) else ""
+                if not wider or len(wider) > 160:
+                    break
+                line, text = parent, wider
+            if text and len(text) <= 160:
+                return line, text
+        return None
+
+    def _credit_around(self, parent: lxml_html.HtmlElement, inner: lxml_html.HtmlElement, names: set[str]) -> bool:
+        """Whether what `parent` prints besides `inner` belongs to the same credit line: credit words ('By',
+        'and', ', ET Bureau'), other declared names, dates (the byline's reading drops them)."""
+        loose = " ".join(t for t in [parent.text, *(c.tail for c in parent)] if t and t.strip())
+        if len(_words(loose)) > 6 or re.search(r"[.!?]\s*$", loose.strip()):
+            return False
+        if loose and any(child.tag == "br" for child in parent):
+            return False  # lines of their own ('Mikael Thalen<br>Infowars.com<br>November 16, 2013')
+        for child in parent:
+            if child is inner or not isinstance(child.tag, str) or child.tag in ("script", "style", "br"):
+                continue
+            printed = " ".join(self._byline_text(child).split())
+            text = printed.casefold()
+            if not text or text in names or text.strip(" :") in ("by", "written by", "and", "&", "|", ","):
+                continue
+            # a co-author the page does not declare, joined to the line ('By Euronews with Agencies')
+            previous = child.getprevious()
+            joined = (previous.tail if previous is not None else parent.text) or ""
+            words = printed.split()
+            if re.search(r"(?:\band|\bwith|&|,)\s*$", joined) and 1 <= len(words) <= 4 \
+                    and all(w[:1].isupper() for w in words):
+                continue
+            return False
+        return True
+
+    def _by_line_near_headline(self) -> tuple[lxml_html.HtmlElement, str] | None:
+        """An unclassed short 'By …' / 'Written by …' line just after the headline."""
+        h1 = self.headline()
+        if h1 is None:
+            return None
+        start = self.order(h1)
+        for element in h1.itersiblings():
+            if self.order(element) - start > 200:
+                break
+            for inner in element.iter():
+                if not isinstance(inner.tag, str) or inner.tag in ("script", "style"):
+                    continue
+                own = collapse(inner.text)
+                if own and (_BYLINE_LEAD_RE.match(own) or (own.casefold() in ("by", "by:") and len(inner)
+                                                             and _BYLINE_LEAD_RE.match(text_of(inner)))):
+                    text = self._byline_text(inner)
+                    if text and len(text) <= 160 and not text.endswith((".", "?", "!")):
+                        return inner, text
+        return None
+
+    def _byline_text(self, element: lxml_html.HtmlElement) -> str:
+        def dated(node: lxml_html.HtmlElement) -> bool:
+            if node.tag == "time":
+                return True
+            if node is element:
+                return False
+            classes = (node.get("class") or "").casefold()
+            # also the writer's job title printed under the name ('author-job-title', 'author-title',
+            # 'author__role', 'blogtitle'), the tools beside it (Print, E-mail), and what the page hides
+            return node.tag in ("form", "button", "input", "label", "select", "textarea") or bool(re.search(
+                r"date|time|publish|updated|timestamp|image|photo|avatar|thumb|headshot|social|email|twitter|"
+                r"archive|rss|feed|comment|popular|follow|job|author-title|blogtitle|role|position|print|tools",
+                classes)) or bool(_HIDDEN_STYLE_RE.search(node.get("style") or ""))
+
+        # Inline elements apart: a name and the outlet in two spans ('Dan Jervis-Bardy' 'The West Australian').
+        text = _block_text(element, skip=dated, inline_apart=True)
+        text = _RELATIVE_RE.sub("", text)
+        # The date printed in the byline line ('By Ann Smith on December 27, 2014 at 12:06 PM, updated …') goes
+        # with what follows it, unless the name follows it ('Posted at 10:00 am on June 19, 2019 by Brandon
+        # Morse': then the name is the byline).
+        head, *tail = re.split(rf"[\s,|·•–—-]*\b(?:(?:published|updated|posted)\s*:?\s*)?(?:on\s+)?"
+                               rf"(?:{PRINTED_DATE})", text, maxsplit=1, flags=re.IGNORECASE)
+        named_after = re.search(r"\bby\s+[A-Z].*", tail[0]) if tail and not _BYLINE_LEAD_RE.match(head) else None
+        text = named_after.group(0) if named_after else head
+        for _ in range(2):
+            text = re.sub(rf"[\s,|·•–—-]*(?:(?:published|updated|posted)\s*:?\s*)?(?:on\s+)?(?:{PRINTED_DATE})"
+                          r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4})?)?\s*$",
+                          "", text, flags=re.IGNORECASE)
+            text = re.sub(r"[\s,|·•–—-]*(?:on\s+)?\d{1,2}/\d{1,2}/\d{2,4}"
+                          r"(?:\s+at\s+\S+(?:\s*[AP]M)?(?:\s+[A-Z]{2,4})?)?\s*$", "", text, flags=re.IGNORECASE)
+        text = collapse(text).strip(" |·•,;–—-")
+        # 'Mon, 6/3/2019 - by Ann Smith': an all-numeric date before the name is no part of it either
+        lead = re.match(r"^(?P<before>.*?\d.*?)[\s,|·•–—-]+(?P<by>by\s+[A-Z].*)$", text, re.IGNORECASE)
+        if lead and not re.search(r"\bby\b", lead.group("before"), re.IGNORECASE):
+            text = lead.group("by")
+        # 'By TPN, in News, Portugal, Business': the sections it was filed in are no part of it either
+        text = re.split(r",\s+in\s+(?=[A-Z])", text, maxsplit=1)[0]
+        # nor the links printed after it ('Email the author | Follow on Twitter', 'Print'), nor an 'on' left by
+        # the date taken away, nor the writer's e-mail address or the page's view count ('| 255 views')
+        text = re.sub(r"[\s|,·•]*(?:\S+@\S+\.\w+|\d[\d,.]*\s+views?)\b(?=\s*(?:[|,·•]|$))", "",
+                      _BYLINE_TAIL_RE.sub("", text))
+        return _BYLINE_TAIL_RE.sub("", collapse(text).strip(" |·•,"))
+
+    def byline(self) -> str | None:
+        found = self.select("byline")
+        if found and not isinstance(found[0], lxml_html.HtmlElement):
+            self.note("byline", f"outlet rule: {self.rules.selectors['byline'].expression}")
+            return _as_text(found[0]) or None
+        element, text = self.byline_element()
+        if element is None or not text:
+            return None
+        self.note("byline", f"visible: {describe(element)}" + (" (after h1)" if self.headline() is not None else ""))
+        # '<span>By </span><span class="author">Ben Andrews</span>': the 'By' printed just before the element
+        before = element.getprevious()
+        lead = collapse(before.tail if before is not None else element.getparent().text
+                        if element.getparent() is not None else "")
+        if before is not None and not lead and isinstance(before.tag, str) and len(before) == 0:
+            lead = collapse(before.text)
+        if lead.casefold() in ("by", "by:") and not BY_RE.match(text):
+            return f"{lead} {text}"
+        return text
+
+    def _people(self, value: Any) -> list[dict[str, str | None]]:
+        """Schema.org people (Person/Organization nodes, names, lists of either) as names with their URLs."""
+        entries = value if isinstance(value, list) else [value]
+        people: list[dict[str, str | None]] = []
+        for raw in entries:
+            entry = self.sd.resolve(raw)
+            if isinstance(entry, dict) and isinstance(entry.get("properties"), dict):
+                entry = {**entry["properties"], "@type": entry.get("type")}
+            if isinstance(entry, dict):
+                name = _text_value(entry.get("name"))
+                if not name:
+                    given, family = _text_value(entry.get("givenName")), _text_value(entry.get("familyName"))
+                    name = " ".join(n for n in (given, family) if n) or None
+                link = entry.get("url") or entry.get("sameAs")
+                link = link[0] if isinstance(link, list) and link else link
+                if not isinstance(link, str) and isinstance(entry.get("@id"), str) \
+                        and entry["@id"].startswith(("http://", "https://")) and "#" not in entry["@id"]:
+                    link = entry["@id"]
+                if name and not name.startswith(("http://", "https://")):
+                    kind = "organization" if types_of(entry) & {"organization", "newsmediaorganization",
+                                                               "corporation"} else "person"
+                    url = absolute(self.base, link) if isinstance(link, str) else None
+                    # One Person whose name lists several ('Ann Smith, Bob Jones and Cy Young'): one each.
+                    pieces = split_names(name) if kind == "person" else [name]
+                    if len(pieces) < 2 or not all(_looks_like_name(p) for p in pieces):
+                        pieces = [name]
+                    people.extend({"name": piece, "url": url, "kind": kind} for piece in pieces)
+            elif isinstance(entry, str) and entry.strip() and not entry.strip().startswith(("http://", "https://")):
+                people.extend({"name": n, "url": None, "kind": "person"} for n in split_names(unescape(entry)))
+        return people
+
+    def _declared_authors(self) -> tuple[list[dict[str, str | None]], str]:
+        """Authors as the page declares them (structured data, then meta), strongest first."""
+        for key in ("author", "creator", "authors"):
+            people = self._people(self.sd.jsonld_value(key))
+            if people:
+                return people, f"{self.ld}.{key}"
+        people = self._people(self.sd.microdata_value("author"))
+        if people:
+            return people, "microdata author"
+        for key in ("name:author", "property:article:author", "name:article:author", "name:parsely-author",
+                    "name:sailthru.author", "name:byl", "name:dc.creator", "name:dcterms.creator",
+                    "name:article_author", "name:authors", "property:author", "name:twitter:creator"):
+            value = self.meta.get(key)
+            if key == "name:twitter:creator" and (not value or value.startswith("@") or not _looks_like_name(value)):
+                continue  # a @handle, not a name; some sites print the writer's name there
+            # 'newsengin', 'admin': the CMS's login of whoever posted the page, not a name a reader is given.
+            if value and not value.startswith(("http://", "https://")) and not _LOGIN_RE.fullmatch(value.strip()):
+                names = [_clean_name(n) for n in split_names(value)]
+                names = [n for n in names if n and not _DOMAIN_RE.search(n)] or [n for n in names if n]
+                if names:
+                    return [{"name": n, "url": None, "kind": "person"} for n in names], f"meta {key.split(':', 1)[1]}"
+        listed = self.parsely().get("authors") or self.parsely().get("author")
+        names = [n for n in (listed if isinstance(listed, list) else [listed])
+                 if isinstance(n, str) and n.strip() and not _LOGIN_RE.fullmatch(n.strip())]
+        if names:
+            return [{"name": n, "url": None, "kind": "person"} for n in names], "meta parsely-page (author)"
+        return [], ""
+
+    def authors(self) -> list[dict[str, str | None]]:
+        found = self.select("authors")
+        if found is not None:
+            self.note("authors", f"outlet rule: {self.rules.selectors['authors'].expression}")
+            return [self._person(f) for f in found if _as_text(f)]
+        declared, how = self._declared_authors()
+        element, byline_text = self.byline_element()
+        printed: list[dict[str, str | None]] = []
+        if element is not None and byline_text:
+            # 'By Ann Smith | Politics reporter | The Outlet': the names come before the first bar.
+            lead = re.sub(r"^\s*(?:written|submitted|words|story|posted)\s+", "", byline_text.split("|", 1)[0],
+                          flags=re.IGNORECASE)
+            linked: dict[str, str | None] = {}
+            for a in element.iter("a"):
+                if text_of(a) and a.get("href"):
+                    # by the link's text, and by the name in it ('Meg Kinnard / Associated Press')
+                    for key in (text_of(a), _clean_name(text_of(a))):
+                        linked.setdefault(key.casefold(), absolute(self.base, a.get("href")))
+            for piece in split_names(lead):
+                name = _clean_name(piece)
+                if name and len(name) < 80 and not re.search(r"\d|@", name) and name.casefold() != "by":
+                    printed.append({"name": name, "url": linked.get(name.casefold())})
+        # A site's address beside a person's name is the person's affiliation ('By Keith Spera, NOLA.com'), the
+        # author only when it stands alone ('ELLE.com').
+        people_only = [p for p in printed if not _DOMAIN_RE.search(p["name"] or "")]
+        if people_only:
+            printed = people_only
+        links = [a for a in _REL_AUTHOR(self.root) if text_of(a) and not self.in_furniture(a)]
+        # The outlet is an author only where the page names it so (its declared author, or its byline); it is
+        # never taken from og:site_name or the publisher. A byline printing people wins over a declared
+        # author that is only the outlet.
+        printed_people = [p for p in printed if not self.is_outlet(p["name"] or "")] or printed
+        kept = declared
+        dropped = False
+        if declared and all(self.is_outlet(p["name"] or "") or (how.startswith("meta") and _ORG_NAME_RE.search(
+                p["name"] or "")) for p in declared) and printed_people \
+                and not all(self.is_outlet(p["name"] or "") for p in printed_people):
+            # (a meta author naming a publication, 'GQ Magazine', 'UPROXX Media', under a byline naming a person)
+            kept, dropped = [], True
+        linked_people = [p for p in (self._person(a) for a in _unique_links(links))
+                         if not self.is_outlet(p["name"] or "")]
+        chosen: list[dict[str, str | None]]
+        if kept:
+            kept_names = {collapse(p["name"] or "").casefold() for p in kept}
+            printed_people_names = {collapse(p["name"] or "").casefold() for p in printed_people}
+            if printed_people and kept_names < printed_people_names \
+                    and len(printed_people) <= 2 * len(kept_names) + 2:
+                chosen = printed_people
+                self.note("authors", f"visible: {describe(element)} (names {how} and more)")
+            else:
+                chosen = kept
+                self.note("authors", how + (" (the outlet left out)" if dropped else ""))
+        elif linked_people:
+            chosen = linked_people
+            self.note("authors", "visible: a[rel=author] links")
+        elif printed_people:
+            chosen = printed_people
+            self.note("authors", f"visible: {describe(element)}" + (" (after h1)" if self.headline() is not None
+                                                                     else ""))
+        elif profiled := self._profile_links():
+            chosen = profiled
+            self.note("authors", "visible: links to author profile pages")
+        else:
+            if dropped:
+                self.note("authors", f"none: {how} names only the outlet")
+            return []
+        # Profile URLs the declared data lacks, from the byline's links and rel=author links, by name.
+        urls = {collapse(p["name"] or "").casefold(): p["url"] for p in printed if p.get("url")}
+        for a in links:
+            urls.setdefault(text_of(a).casefold(), absolute(self.base, a.get("href")))
+        out = []
+        for person in chosen:
+            name = self._without_outlet(_clean_name(person["name"] or ""))
+            out.append({"name": name, "url": person.get("url") or urls.get(name.casefold())
+                        or self._profile_url(name)})
+        return out
+
+    def _profile_links(self) -> list[dict[str, str | None]]:
+        """People named by the page's links to their profile pages (/op-edge/authors/ann-smith/ reading 'Ann
+        Smith'), outside the site's navigation, footer and sidebars: the author of a page that declares none.
+        A link counts when its text is a name whose slug is the link's last path segment."""
+        found: dict[str, dict[str, str | None]] = {}
+        for a in self.root.iter("a"):
+            href = a.get("href") or ""
+            folder, _, last = urlsplit(href).path.casefold().rstrip("/").rpartition("/")
+            if not last or not _PROFILE_PATH_RE.search(folder + "/") or self.in_furniture(a):
+                continue
+            name = text_of(a)
+            words = name.split()
+            if not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words) or _name_slug(name) != last:
+                continue
+            found.setdefault(name.casefold(), {"name": name, "url": absolute(self.base, href)})
+        return list(found.values()) if len(found) <= 3 else []
+
+    def _without_outlet(self, name: str) -> str:
+        """A name without the outlet the page appends to it: 'Wilmer Leon. Sputnik International' → 'Wilmer Leon'."""
+        match = re.match(r"^(?P<name>.+?)\s*(?:[.,|/–—]|\s-|\bfor\b)\s*(?P<site>[^.,|/–—]+)$", name)
+        if match and len(_words(match.group("name"))) >= 2 and self.is_outlet(match.group("site")):
+            return collapse(match.group("name"))
+        return name
+
+    def _profile_url(self, name: str) -> str | None:
+        """The page's link to the author's profile page (/authors/ann-smith/, /author/ann-smith), found by the
+        name's slug as the link's last path segment, where the declared data gives no URL."""
+        slug = _name_slug(name)
+        if "-" not in slug:
+            return None
+        for a in self.root.iter("a"):
+            href = a.get("href") or ""
+            if slug not in href.casefold():
+                continue
+            folder, _, last = urlsplit(href).path.casefold().rstrip("/").rpartition("/")
+            if last == slug and _PROFILE_PATH_RE.search(folder + "/"):
+                return absolute(self.base, href)
+        return None
+
+    def _person(self, found: Any) -> dict[str, str | None]:
+        if isinstance(found, lxml_html.HtmlElement):
+            link = found if found.tag == "a" else next(iter(found.iter("a")), None)
+            href = link.get("href") if link is not None else None
+            return {"name": BY_RE.sub("", text_of(found)), "url": absolute(self.base, href)}
+        return {"name": BY_RE.sub("", _as_text(found)), "url": None}

@@ -1,0 +1,157 @@
+"""Where a piece comes from and who holds it: the original source (republication notices, source lines) and
+the copyright line."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import html as lxml_html
+
+from crawler.extractors.dates import PRINTED_DATE, YEAR_RE
+from crawler.extractors.generic.base import PageBase
+from crawler.extractors.generic.common import _as_text, _block_text, _host, _plain_text_length, _same_site, describe
+from crawler.extractors.rights import copyright_statement, read_copyright
+from crawler.extractors.text import BLOCK_TAGS, absolute, collapse, text_of
+
+_CREDIT_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
+    r"^\s*(?:this (?:article|story|piece|post|column|report|interview) (?:was |is )?)?"
+    r"(?:originally|first) (?:published|appeared|posted|ran)\s+(?:\w+\s+){0,3}?(?:in|at|on|by|with)\s+(?P<rest>.+)$",
+    r"^\s*this (?:article|story|piece|post) (?:was |is )?(?:produced|republished|reprinted|syndicated) "
+    r"(?:by|from|with permission (?:of|from))\s+(?P<rest>.+)$",
+    r"^\s*(?:republished|reprinted) (?:with permission )?(?:from|by)\s+(?P<rest>.+)$",
+    r"^\s*the original source of this article is\s+(?P<rest>.+)$",
+    # 'EDITORS NOTE: This NRA-ILA column is republished with permission.'
+    r"^\s*(?:[\w'’ ]{2,20}:\s*)?this (?P<rest>.{2,60}?) (?:article|story|piece|post|column|report|op-ed|"
+    r"commentary|essay) (?:was |is )?(?:republished|reprinted|syndicated)\b",
+))
+# "Source: X" names where a piece comes from only when X links to a page elsewhere (a wire's "SOURCE: News
+# agencies" cites, it does not republish).
+_SOURCE_LINE_RE = re.compile(r"^\s*(?:(?:source|original source|via)\s*:|via\s+(?=\S+(?:\s+\S+){0,3}\s*$))"
+                             r"\s*(?P<rest>.+)$", re.IGNORECASE)
+_COPYRIGHT_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:1[89]|2\d)\d\d|\bcopyright\b", re.IGNORECASE)
+_COPYRIGHT_LEAD_RE = re.compile(r"^\s*(?:copyright\b\s*)?(?:©|\(c\))|^\s*copyright\b", re.IGNORECASE)
+_RIGHTS_RE = re.compile(r"\ball rights reserved\b", re.IGNORECASE)
+_DATE_TAIL_RE = re.compile(rf"[\s,(]*(?:on\s+)?(?P<date>{PRINTED_DATE})\)?[.\s]*$")
+_COPYRIGHT_TEXT_RE = re.compile(r"©|copyright|rights reserved|\(c\)", re.IGNORECASE)
+_CREDIT_TEXT_RE = re.compile(r"originally|first published|first appeared|original source|produced by|republished|"
+                             r"reprinted|source\s*:|^\s*via\b", re.IGNORECASE)
+
+
+class Provenance(PageBase):
+    """The page's provenance and rights."""
+
+    def original_source(self, published: str | None, canonical: str | None) -> dict[str, Any] | None:
+        found = self.select("original_source")
+        if found is not None:
+            for f in found:
+                element = f if isinstance(f, lxml_html.HtmlElement) else None
+                return self._credit(element, _as_text(f), "outlet rule")
+        credit = self._credit_line()
+        if credit is not None:
+            return credit
+        if canonical and not _same_site(canonical, self.url):
+            self.note("original_source", "link rel=canonical on another site")
+            return {"name": _host(canonical), "url": canonical, "published": None}
+        if self.rules.site_name:
+            # An outlet's own article: the outlet first published it (the item's contract for an original).
+            self.note("original_source", "the outlet itself (no republication notice on the page)")
+            return {"name": self.rules.site_name, "url": None, "published": published}
+        return None
+
+    def _credit_line(self) -> dict[str, Any] | None:
+        """A line saying the piece was first published elsewhere: 'originally published in', 'first appeared
+        on', 'This article was produced by', 'The original source of this article is', or 'Source:' linking
+        to a page on another site."""
+        seen: set[Any] = set()
+        for hit in self.text_hits(_CREDIT_TEXT_RE):
+            element = hit
+            while element is not None and element.tag not in BLOCK_TAGS:
+                element = element.getparent()
+            if element is None or element in seen or element.tag in ("body", "html"):
+                continue
+            seen.add(element)
+            # not in the site's menus or header (a <header> left open around the whole page is no site header)
+            if element.xpath("ancestor::nav") or any(
+                    _plain_text_length(header) * 3 < self.plain_length()
+                    for header in element.xpath("ancestor::header[not(ancestor::article)]")):
+                continue
+            text = _block_text(element)
+            if len(text) > 400:
+                continue
+            credit = self._credit(element, text, f"visible: credit line in {describe(element)}")
+            if credit is not None:
+                self.credit_element = element
+                return credit
+        return None
+
+    def _credit(self, element: lxml_html.HtmlElement | None, text: str, how: str) -> dict[str, Any] | None:
+        rest: str | None = None
+        for pattern in _CREDIT_PATTERNS:
+            match = pattern.match(text)
+            if match:
+                rest = match.group("rest")
+                break
+        links = [a for a in element.iter("a") if a.get("href")] if element is not None else []
+        external = [a for a in links if not _same_site(absolute(self.base, a.get("href")), self.url)]
+        if rest is None:
+            match = _SOURCE_LINE_RE.match(text)
+            if match is None or not external:
+                if how != "outlet rule":
+                    return None
+                rest = text
+            else:
+                rest = match.group("rest")
+        link = (external or links or [None])[0]
+        when = _DATE_TAIL_RE.search(rest)
+        name = collapse(rest[: when.start()] if when else rest)
+        name = re.split(r"\.\s+(?=[A-Z])", name)[0]
+        if link is not None and text_of(link) and (not name or len(name) > 120):
+            name = text_of(link)
+        self.note("original_source", how)
+        return {
+            "name": name.strip(" .,;:") or None,
+            "url": absolute(self.base, link.get("href")) if link is not None else None,
+            "published": self.read_date(when.group("date")) if when else None,
+        }
+
+    def copyright(self) -> dict[str, Any] | None:
+        found = self.select("copyright")
+        if found is not None:
+            for f in found:
+                line = _as_text(f)
+                if _COPYRIGHT_MARK_RE.search(line) or line:
+                    self.note("copyright", f"outlet rule: {self.rules.selectors['copyright'].expression}")
+                    return read_copyright(line)
+            # The rule gives nothing here (an older markup of the outlet): the page's own © line, as for any site.
+        candidates: list[tuple[int, lxml_html.HtmlElement, str]] = []
+        seen: set[Any] = set()
+        for element in self.text_hits(_COPYRIGHT_TEXT_RE):
+            block = element
+            while block is not None and block.tag not in BLOCK_TAGS and block.tag not in ("footer", "copyright"):
+                block = block.getparent()
+            if block is None or block in seen:
+                continue
+            seen.add(block)
+            line = _block_text(block)
+            if len(line) > 300:
+                line = copyright_statement(line)  # a footer's links and legalese around the © statement
+            if not line or len(line) > 300 or not (_COPYRIGHT_MARK_RE.search(line) or _RIGHTS_RE.search(line)):
+                continue
+            if not (YEAR_RE.search(line) or _RIGHTS_RE.search(line)):
+                continue
+            in_footer = bool(block.xpath("ancestor-or-self::footer | ancestor-or-self::*[contains(@class,'footer')"
+                                         " or contains(@id,'footer') or contains(@class,'copyright')]"))
+            in_article = bool(block.xpath("ancestor::article"))
+            score = 2 * int(in_footer) - 2 * int(in_article) + int(bool(_COPYRIGHT_LEAD_RE.search(line)
+                                                                     or "©" in line))
+            candidates.append((score, block, line))
+        if not candidates:
+            return None
+        best = max(candidates, key=lambda c: (c[0], self.order(c[1])))
+        self.note("copyright", f"visible: © line in {describe(best[1])}"
+                  + (" (page footer)" if best[0] >= 2 else ""))
+        trimmed = read_copyright(copyright_statement(best[2]))
+        # '©2019 All Rights Reserved | Tampa Bay Times', 'Daily Maverick © All rights reserved': the holder is
+        # printed outside the statement, so the block's line is kept whole.
+        return trimmed if trimmed["holders"] else read_copyright(best[2])
