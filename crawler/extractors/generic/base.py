@@ -78,6 +78,7 @@ class PageBase:
         self.evidence = evidence
         self.ld = f"JSON-LD {structured.jsonld_type}"
         self._order: dict[Any, int] | None = None
+        self._elements: list[lxml_html.HtmlElement] = []
         self._classed: list[tuple[lxml_html.HtmlElement, str]] | None = None
         self._hits: list[tuple[lxml_html.HtmlElement, str]] | None = None
         self._headline: lxml_html.HtmlElement | bool | None = False
@@ -141,7 +142,8 @@ class PageBase:
     def order(self, element: Any) -> int:
         """An element's position in document order (computed once per page)."""
         if self._order is None:
-            self._order = {e: i for i, e in enumerate(self.root.iter())}
+            self._elements = list(self.root.iter())
+            self._order = {e: i for i, e in enumerate(self._elements)}
         return self._order.get(element, -1)
 
     def site_names(self) -> list[str]:
@@ -348,13 +350,7 @@ class PageBase:
             lxml_html.HtmlElement]:
         """The page's elements from `before` elements ahead of the headline to `after` past it, in order."""
         start = self.order(h1)
-        for element in self.root.iter():
-            position = self.order(element)
-            if position < start - before:
-                continue
-            if position > start + after:
-                return
-            yield element
+        yield from self._elements[max(0, start - before):start + after + 1]
 
     def in_furniture(self, element: lxml_html.HtmlElement) -> bool:
         """Inside the site's footer, navigation or a sidebar. Not inside one left open by a typo around the article
