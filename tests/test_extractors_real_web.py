@@ -791,3 +791,40 @@ def test_lines_precision_dropped_inside_the_article_come_back_when_they_are_runn
         "Oct. 6, 1923: First football game, won by the Trojans 23-7.",
         "Last paragraph of the story, as it was kept."]
     assert _fill_gaps(kept, None) == kept
+
+
+def test_byline_fields_that_are_a_job_title_or_a_weekday_go() -> None:
+    printed = ('<p class="author text-right"><a href="/author/stevie-martin">Stevie Martin</a> | Staff Writer | '
+               "Tuesday, 25 November 2014</p>")
+    found = item(page(body=f"<h1>A story</h1>{printed}"))
+    assert found["byline"] == "Stevie Martin"
+    assert names(found) == ["Stevie Martin"]
+    # a name that ends like a weekday stays whole
+    assert item(page(body='<h1>A story</h1><p class="byline">By Li Sun</p>'))["byline"] == "By Li Sun"
+
+
+@pytest.mark.parametrize(("footer", "line", "holders"), [
+    # a footer's '© Holder' with no year and no 'All rights reserved'
+    ('<p class="copyright">&copy; Bauer Consumer Media Ltd</p>', "© Bauer Consumer Media Ltd",
+     ["Bauer Consumer Media Ltd"]),
+    # the sites a company publishes, in brackets after its name
+    ("© 2014 Alabama Live LLC [al.com, gulflive.com]. All rights reserved.",
+     "© 2014 Alabama Live LLC [al.com, gulflive.com]. All rights reserved.", ["Alabama Live LLC"]),
+    # what follows the holder is no holder ('company number …')
+    ("© Bauer Media Ltd, company number: 01176085 registered office 1 Lincoln Court, Lincoln Road",
+     "© Bauer Media Ltd, company number: 01176085 registered office 1 Lincoln Court, Lincoln Road",
+     ["Bauer Media Ltd"]),
+])
+def test_copyright_holders_without_a_year_or_the_text_after_them(footer: str, line: str, holders: list[str]) -> None:
+    html = page(body="<h1>A story</h1>").replace(
+        "<p>© 2019 News Example Media &amp; Co. All rights reserved.</p>", footer if footer.startswith("<")
+        else f"<p>{footer}</p>")
+    found = item(html)["copyright"]
+    assert (found["line"], found["holders"]) == (line, holders)
+
+
+def test_a_copyright_link_in_the_footer_is_no_copyright_line() -> None:
+    html = page(body="<h1>A story</h1>").replace(
+        "<p>© 2019 News Example Media &amp; Co. All rights reserved.</p>",
+        '<ul class="footer-links"><li><a href="/copyright">Copyright/IP Policy</a></li></ul>')
+    assert item(html)["copyright"] is None

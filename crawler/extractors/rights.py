@@ -82,11 +82,15 @@ def read_copyright(line: str) -> dict[str, Any]:
     segment = next((s for s in segments if s.strip(" .,;:")), "")
     # The end of the holder's sentence: a full stop not closing an abbreviation (Inc., Co., Ltd.).
     sentence = _SENTENCE_END_RE.split(segment)[0]
+    # the sites a company publishes, listed after its name ('Alabama Live LLC [al.com, gulflive.com]')
+    sentence = re.sub(r"\s*\[[^\]]*\]", "", sentence)
     holders: list[str] = []
     # Names apart at ',', ';', 'and', 'or' and a '/' after a site name ('RedState.com/Salem Media'; never
     # 'CBC/Radio-Canada', one name).
     for piece in (_holder_name(h) for h in re.split(r"\s*(?:,|;|\band\b|\bor\b|(?<=\.com|\.org|\.net)/(?=[A-Z]))\s*",
                                                     sentence)):
+        if holders and piece[:1].islower() and len(piece.split()) >= 3:
+            break  # what follows the holders ('…, company number: 01176085 registered office …')
         if holders and _COMPANY_SUFFIX_RE.fullmatch(piece):
             holders[-1] = f"{holders[-1]}, {piece}"  # "Acme, Inc." is one holder
         elif piece and not YEAR_RE.fullmatch(piece):

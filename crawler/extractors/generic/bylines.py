@@ -37,6 +37,11 @@ _ORG_NAME_RE = re.compile(r"\b(?:Magazine|Media|News|Newsroom|Staff|Team|Editors
                           r"Ltd|Group|Network|Online|Digital)\b")
 _DOMAIN_RE = re.compile(r"\.(?:com|org|net|co\.uk|com\.au)\b", re.IGNORECASE)
 _LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
+# A job title alone: 'Staff Writer', 'Senior Washington Correspondent', 'Contributing Editor'.
+_JOB_TITLE_RE = re.compile(r"(?:(?:senior|staff|chief|contributing|associate|deputy|executive|managing|political|"
+                           r"business|news|sports|features?|digital|special|freelance|guest|national|foreign|"
+                           r"[A-Z][a-z]+)\s+){0,3}(?:writer|reporter|editor|correspondent|columnist|contributor|"
+                           r"journalist|producer|critic|analyst)s?", re.IGNORECASE)
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _BYLINE_LEAD_RE = re.compile(r"^\s*(?:by|written by|submitted by|words by|story by|posted by)\s+\S", re.IGNORECASE)
 # Searched in lower-cased class and id names (literal searches: fast, and every classed element is read).
@@ -220,6 +225,12 @@ class Bylines(PageBase):
                           "", text, flags=re.IGNORECASE)
             text = re.sub(r"[\s,|·•–—-]*(?:on\s+)?\d{1,2}/\d{1,2}/\d{2,4}"
                           r"(?:\s+at\s+\S+(?:\s*[AP]M)?(?:\s+[A-Z]{2,4})?)?\s*$", "", text, flags=re.IGNORECASE)
+        # a weekday left by the date taken away ('| Tuesday, 25 November 2014'), and a job title printed as a field
+        # of its own ('Stevie Martin | Staff Writer')
+        text = re.sub(r"\s*[,|·•–—-]\s*(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s*$", "",
+                      text)
+        fields = [f for f in re.split(r"\s+\|\s+", text) if not _JOB_TITLE_RE.fullmatch(f.strip())]
+        text = " | ".join(fields) if fields else text
         text = collapse(text).strip(" |·•,;–—-")
         # 'Mon, 6/3/2019 - by Ann Smith': an all-numeric date before the name is no part of it either
         lead = re.match(r"^(?P<before>.*?\d.*?)[\s,|·•–—-]+(?P<by>by\s+[A-Z].*)$", text, re.IGNORECASE)
@@ -331,7 +342,8 @@ class Bylines(PageBase):
                         linked.setdefault(key.casefold(), absolute(self.base, a.get("href")))
             for piece in split_names(lead):
                 name = _clean_name(piece)
-                if name and len(name) < 80 and not re.search(r"\d|@", name) and name.casefold() != "by":
+                if name and len(name) < 80 and not re.search(r"\d|@", name) and name.casefold() != "by" \
+                        and not _JOB_TITLE_RE.fullmatch(name):
                     printed.append({"name": name, "url": linked.get(name.casefold())})
         # A site's address beside a person's name is the person's affiliation ('By Keith Spera, NOLA.com'), the
         # author only when it stands alone ('ELLE.com').

@@ -10,7 +10,15 @@ from lxml import html as lxml_html
 
 from crawler.extractors.dates import PRINTED_DATE, YEAR_RE
 from crawler.extractors.generic.base import PageBase
-from crawler.extractors.generic.common import _as_text, _block_text, _host, _plain_text_length, _same_site, describe
+from crawler.extractors.generic.common import (
+    _as_text,
+    _block_text,
+    _host,
+    _plain_text_length,
+    _same_site,
+    _words,
+    describe,
+)
 from crawler.extractors.rights import copyright_statement, read_copyright
 from crawler.extractors.text import BLOCK_TAGS, absolute, collapse, text_of
 
@@ -138,10 +146,12 @@ class Provenance(PageBase):
                 line = copyright_statement(line)  # a footer's links and legalese around the © statement
             if not line or len(line) > 300 or not (_COPYRIGHT_MARK_RE.search(line) or _RIGHTS_RE.search(line)):
                 continue
-            if not (YEAR_RE.search(line) or _RIGHTS_RE.search(line)):
-                continue
             in_footer = bool(block.xpath("ancestor-or-self::footer | ancestor-or-self::*[contains(@class,'footer')"
                                          " or contains(@id,'footer') or contains(@class,'copyright')]"))
+            # a year or 'All rights reserved' says it is the site's statement; so does the footer's own '© Holder'
+            if not (YEAR_RE.search(line) or _RIGHTS_RE.search(line) or (
+                    in_footer and line.lstrip().startswith("©") and len(_words(line)) >= 2)):
+                continue
             in_article = bool(block.xpath("ancestor::article"))
             score = 2 * int(in_footer) - 2 * int(in_article) + int(bool(_COPYRIGHT_LEAD_RE.search(line)
                                                                      or "©" in line))
