@@ -828,3 +828,11 @@ def test_a_copyright_link_in_the_footer_is_no_copyright_line() -> None:
         "<p>© 2019 News Example Media &amp; Co. All rights reserved.</p>",
         '<ul class="footer-links"><li><a href="/copyright">Copyright/IP Policy</a></li></ul>')
     assert item(html)["copyright"] is None
+
+
+def test_original_source_name_stops_before_and_was_published() -> None:
+    html = page(body='<h1>A story</h1><p>This post originally appeared on <a href="https://sciam.example/a/1">'
+                     "Scientific Monthly</a> and was published October 15, 2018. This article is republished "
+                     "here with permission.</p>")
+    assert item(html)["original_source"] == {"name": "Scientific Monthly", "url": "https://sciam.example/a/1",
+                                             "published": "2018-10-15"}

@@ -111,9 +111,12 @@ class Provenance(PageBase):
             else:
                 rest = match.group("rest")
         link = (external or links or [None])[0]
+        rest = re.split(r"(?<!\b[A-Z])\.\s+(?=[A-Z])", rest)[0]  # its first sentence ('… 2018. This article is …')
         when = _DATE_TAIL_RE.search(rest)
         name = collapse(rest[: when.start()] if when else rest)
-        name = re.split(r"\.\s+(?=[A-Z])", name)[0]
+        # 'originally appeared on Scientific American and was published October 15, 2018'
+        name = re.sub(r"\s*,?\s+and\s+(?:was|is|were)\s+(?:first\s+|originally\s+)?published(?:\s+on)?\s*$", "", name,
+                      flags=re.IGNORECASE)
         if link is not None and text_of(link) and (not name or len(name) > 120):
             name = text_of(link)
         self.note("original_source", how)
