@@ -836,3 +836,17 @@ def test_original_source_name_stops_before_and_was_published() -> None:
                      "here with permission.</p>")
     assert item(html)["original_source"] == {"name": "Scientific Monthly", "url": "https://sciam.example/a/1",
                                              "published": "2018-10-15"}
+
+
+def test_a_by_line_after_a_headshot_link_outside_the_headlines_block_and_a_stop_after_the_name() -> None:
+    html = ('<html><head><title>Grandstanding? - News Example</title></head><body><div class="article">'
+            '<div class="headline"><h1>Grandstanding?</h1><h3>A column</h3></div><div class="subhead">'
+            '<cite class="source"><a href="/jo-hill/"><img src="/jo.jpg" alt="Hill"></a> By Jo Hill<br>'
+            'News Example<br><a href="/jo-hill/archive">Archive</a></cite></div>'
+            + "".join(f"<p>Paragraph {i} of the column, about the coaches and their agents.</p>" for i in range(5))
+            + "</div></body></html>")
+    found = item(html)
+    assert (found["byline"], names(found)) == ("By Jo Hill", ["Jo Hill"])
+    dotted = page(body='<h1>A story</h1><p class="author"><span>By <a href="/authors/621">Wes Poole</a>.</span>'
+                       "<span>10/10/2020</span></p>")
+    assert item(dotted)["byline"] == "By Wes Poole"

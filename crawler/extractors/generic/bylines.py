@@ -180,19 +180,20 @@ class Bylines(PageBase):
         h1 = self.headline()
         if h1 is None:
             return None
-        start = self.order(h1)
-        for element in h1.itersiblings():
-            if self.order(element) - start > 200:
-                break
-            for inner in element.iter():
-                if not isinstance(inner.tag, str) or inner.tag in ("script", "style"):
-                    continue
-                own = collapse(inner.text)
-                if own and (_BYLINE_LEAD_RE.match(own) or (own.casefold() in ("by", "by:") and len(inner)
-                                                             and _BYLINE_LEAD_RE.match(text_of(inner)))):
-                    text = self._byline_text(inner)
-                    if text and len(text) <= 160 and not text.endswith((".", "?", "!")):
-                        return inner, text
+        for inner in self._around(h1, before=0, after=200):
+            if not isinstance(inner.tag, str) or inner.tag in ("script", "style") or inner is h1:
+                continue
+            own = collapse(inner.text)
+            if own and (_BYLINE_LEAD_RE.match(own) or (own.casefold() in ("by", "by:") and len(inner)
+                                                         and _BYLINE_LEAD_RE.match(text_of(inner)))):
+                text = self._byline_text(inner)
+                if text and len(text) <= 160 and not text.endswith((".", "?", "!")):
+                    return inner, text
+            # 'By Jemele Hill' printed after an element of its own (a linked headshot), up to its line's end
+            for child in inner:
+                tail = collapse(child.tail)
+                if tail and _BYLINE_LEAD_RE.match(tail) and len(tail) <= 80 and not tail.endswith((".", "?")):
+                    return inner, tail
         return None
 
     def _byline_text(self, element: lxml_html.HtmlElement) -> str:
@@ -242,6 +243,7 @@ class Bylines(PageBase):
         # the date taken away, nor the writer's e-mail address or the page's view count ('| 255 views')
         text = re.sub(r"[\s|,·•]*(?:\S+@\S+\.\w+|\d[\d,.]*\s+views?)\b(?=\s*(?:[|,·•]|$))", "",
                       _BYLINE_TAIL_RE.sub("", text))
+        text = re.sub(r"\s+\.$", "", text)  # 'By <a>Wesley Yin-Poole</a>.': the full stop after the link
         return _BYLINE_TAIL_RE.sub("", collapse(text).strip(" |·•,"))
 
     def byline(self) -> str | None:
