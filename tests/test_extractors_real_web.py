@@ -325,6 +325,8 @@ def test_by_colon_and_a_cms_login_are_not_names() -> None:
      ["Humor Times"]),
     ("© 2000 – 2015 SitePoint Pty. Ltd. <a>Privacy</a>", "© 2000 – 2015 SitePoint Pty. Ltd.", ["SitePoint Pty. Ltd."]),
     ("© 2019 OCCUPY.COM", "© 2019 OCCUPY.COM", ["OCCUPY.COM"]),
+    ("Copyright © 2020 CDW LLC 200 N. Milwaukee Avenue, Vernon Hills, IL 60061", "Copyright © 2020 CDW LLC",
+     ["CDW LLC"]),
     # a footer block far longer than its © statement: the statement is read out of it
     ("<a>Do Not Sell My Personal Info</a> " * 12 + "© 2023 Condé Nast. All rights reserved. Use of this site "
      "constitutes acceptance of our <a>User Agreement</a> and <a>Privacy Policy</a>." + " <a>Ad Choices</a>" * 10,
@@ -850,3 +852,14 @@ def test_a_by_line_after_a_headshot_link_outside_the_headlines_block_and_a_stop_
     dotted = page(body='<h1>A story</h1><p class="author"><span>By <a href="/authors/621">Wes Poole</a>.</span>'
                        "<span>10/10/2020</span></p>")
     assert item(dotted)["byline"] == "By Wes Poole"
+
+
+def test_the_home_page_in_a_breadcrumb_is_no_category_in_any_language() -> None:
+    crumbs = ('<h1>A story</h1><p>The council met again.</p><ol class="breadcrumb">'
+              '<li><a href="https://news.example/en/">Головна</a></li>'
+              '<li><a href="https://news.example/en/politics/">Politics</a></li></ol>')
+    url = "https://news.example/en/2019/a-story/"
+    assert [t["name"] for t in item(page(body=crumbs), url)["themes"]] == ["Politics"]
+    # a two-letter section is a section ('U.S.' at /us/, 'TV' at /tv/)
+    sections = crumbs.replace("/en/\">Головна", "/tv/\">TV")
+    assert [t["name"] for t in item(page(body=sections), url)["themes"]] == ["TV", "Politics"]

@@ -12,7 +12,7 @@ from typing import Any
 import langcodes
 from langcodes.tag_parser import LanguageTagError
 
-__all__ = ["standard_language", "text_language"]
+__all__ = ["is_language_tag", "standard_language", "text_language"]
 
 # Below this many words a language guess is noise (a caption, a headline).
 _MIN_WORDS = 20
@@ -29,6 +29,12 @@ def standard_language(tag: str | None) -> str | None:
         return str(langcodes.standardize_tag(tag.strip().replace("_", "-")))
     except (LanguageTagError, ValueError):
         return tag.replace("_", "-")
+
+
+def is_language_tag(text: str) -> bool:
+    """Whether a URL segment names a language edition ('en', 'pt-br'): a valid BCP 47 tag of a known language."""
+    tag = text.replace("_", "-")
+    return langcodes.tag_is_valid(tag) and langcodes.Language.get(tag).is_valid()
 
 
 @cache

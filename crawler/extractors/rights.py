@@ -58,6 +58,9 @@ def copyright_statement(text: str) -> str:
             break
     if (link := _LINK_LABEL_RE.search(text, after)) is not None and text[after:link.start()].strip():
         ends.append(link.start())
+    # a postal address after the company ('CDW LLC 200 N. Milwaukee Avenue, …')
+    if (address := re.compile(r"\b(?:LLC|Inc\.?|Ltd\.?|Limited|Corp\.?|GmbH|PLC)(?=\s+\d)").search(text, after)):
+        ends.append(address.end())
     for sentence in _SENTENCE_END_RE.finditer(text, after):
         if not re.match(r"\s*all rights? reserved", text[sentence.end():], re.IGNORECASE):
             ends.append(sentence.start() + 1)

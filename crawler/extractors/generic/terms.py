@@ -22,6 +22,7 @@ from crawler.extractors.generic.common import (
     _unique_links,
     describe,
 )
+from crawler.extractors.language import is_language_tag
 from crawler.extractors.rules import TERM_FIELDS
 from crawler.extractors.text import absolute, collapse, slug_of, text_of
 
@@ -95,14 +96,26 @@ class Terms(PageBase):
         seen: set[str] = set()
         themes = []
         for term in found_terms:
-            key = (term["name"] or "").casefold()
-            if key and key not in seen and key != "home":
+            key = (term["name"] or "").casefold().rstrip(" :»›>")
+            # the site's home page, in any language ('Home', 'Homepage :', 'Головна'): a link to the site's root
+            home = key in ("home", "homepage") or (term["url"] is not None and _same_site(term["url"], self.url)
+                                                   and self._is_site_root(term["url"]))
+            if key and key not in seen and not home:
                 seen.add(key)
                 themes.append(term)
         terms["themes"] = themes
         if themes:
             self.note("categories", " + ".join(sources))
         return terms
+
+    def _is_site_root(self, url: str) -> bool:
+        """The site's home page: its root, or the root of the page's language edition ('/en/' on a page under
+        /en/; never a section such as /tv/ or /us/)."""
+        path = urlsplit(url).path.strip("/")
+        if not path:
+            return True
+        own = urlsplit(self.url).path.strip("/").split("/", 1)[0]
+        return path == own and "/" not in path and is_language_tag(path)
 
     def _shown(self, name: str, *, anywhere: bool = False) -> bool:
         """Whether a declared name is printed as a link on the page (a section a reader sees): by the article,
