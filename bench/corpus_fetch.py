@@ -20,6 +20,7 @@ import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_BASE = "https://raw.githubusercontent.com"
@@ -31,7 +32,8 @@ def page_path(corpus: Path, label: dict[str, object]) -> Path:
 
 def fetch_page(base: str, source: dict[str, str], timeout: float) -> bytes:
     """The page's bytes as a reader's browser got them: the source file, checked, un-gzipped if stored so."""
-    url = f"{base.rstrip('/')}/{source['repo']}/{source['commit']}/{source['path']}"
+    # (paths as saved by others hold spaces and asterisks: 'htmlDocuments/0a1b… *-.html')
+    url = f"{base.rstrip('/')}/{source['repo']}/{source['commit']}/{quote(source['path'], safe='/')}"
     with urllib.request.urlopen(url, timeout=timeout) as response:
         data: bytes = response.read()
     digest = hashlib.sha256(data).hexdigest()

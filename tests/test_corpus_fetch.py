@@ -58,6 +58,10 @@ def test_pages_fetched_checked_and_ungzipped(tmp_path: Path, served: tuple[Path,
     _serve(root, "data/a.html", plain)
     _label(corpus, "rt", "packed-2021-b", "data/b.html.gz", packed)
     _serve(root, "data/b.html.gz", packed)
+    # a path as some saved it, with a space and an asterisk
+    spaced = b"<html><body><p>saved by hand</p></body></html>"
+    _label(corpus, "generic", "spaced-2020-d", "htmlDocuments/0a1b *-.html", spaced)
+    _serve(root, "htmlDocuments/0a1b *-.html", spaced)
     _label(corpus, "generic", "changed-2022-c", "data/c.html", b"what the label saw")
     _serve(root, "data/c.html", b"what the repository holds now")
 
@@ -67,13 +71,14 @@ def test_pages_fetched_checked_and_ungzipped(tmp_path: Path, served: tuple[Path,
     assert done.returncode == 1
     assert (corpus / "pages/generic/plain-2020-a.html").read_bytes() == plain
     assert (corpus / "pages/rt/packed-2021-b.html").read_bytes() == b"<html><body><p>gzipped page</p></body></html>"
+    assert (corpus / "pages/generic/spaced-2020-d.html").read_bytes() == spaced
     assert not (corpus / "pages/generic/changed-2022-c.html").exists()
     assert not list(corpus.glob("pages/**/*.part"))
     errors = done.stderr.strip().splitlines()
     assert len(errors) == 1 and errors[0].startswith("error: labels/generic/changed-2022-c.json: sha256")
-    assert "2 fetched, 0 already here, 1 failed, of 3" in done.stdout
+    assert "3 fetched, 0 already here, 1 failed, of 4" in done.stdout
 
     # A second run fetches only what is missing.
     again = subprocess.run([sys.executable, "-m", "bench.corpus_fetch", "--corpus", str(corpus), "--base", base],
                            check=False, cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert "0 fetched, 2 already here, 1 failed, of 3" in again.stdout
+    assert "0 fetched, 3 already here, 1 failed, of 4" in again.stdout
