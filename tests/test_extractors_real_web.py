@@ -327,6 +327,13 @@ def test_by_colon_and_a_cms_login_are_not_names() -> None:
     ("© 2019 OCCUPY.COM", "© 2019 OCCUPY.COM", ["OCCUPY.COM"]),
     ("Copyright © 2020 CDW LLC 200 N. Milwaukee Avenue, Vernon Hills, IL 60061", "Copyright © 2020 CDW LLC",
      ["CDW LLC"]),
+    ("Copyright © 2020 Raw Story Media, Inc. PO Box 21050, Washington, D.C. 20009",
+     "Copyright © 2020 Raw Story Media, Inc.", ["Raw Story Media, Inc."]),
+    ("This site © 2020 Gamer Network Limited. All Rights Reserved.",
+     "This site © 2020 Gamer Network Limited. All Rights Reserved.", ["Gamer Network Limited"]),
+    # a legal paragraph that opens with the statement, too long for a credit line
+    ("© 2020 Retail Insider Media Ltd. All Rights Reserved. " + "The content on this website is protected. " * 14,
+     "© 2020 Retail Insider Media Ltd. All Rights Reserved.", ["Retail Insider Media Ltd."]),
     # a footer block far longer than its © statement: the statement is read out of it
     ("<a>Do Not Sell My Personal Info</a> " * 12 + "© 2023 Condé Nast. All rights reserved. Use of this site "
      "constitutes acceptance of our <a>User Agreement</a> and <a>Privacy Policy</a>." + " <a>Ad Choices</a>" * 10,
@@ -863,3 +870,14 @@ def test_the_home_page_in_a_breadcrumb_is_no_category_in_any_language() -> None:
     # a two-letter section is a section ('U.S.' at /us/, 'TV' at /tv/)
     sections = crumbs.replace("/en/\">Головна", "/tv/\">TV")
     assert [t["name"] for t in item(page(body=sections), url)["themes"]] == ["TV", "Politics"]
+
+
+def test_a_photo_credit_is_no_byline_and_a_menu_ending_all_rights_reserved_is_no_copyright() -> None:
+    credit = page(body='<h1>A story</h1><div class="image"><img src="/a.jpg"><span class="photo-author">'
+                       "© UNFPA Ukraine/Isaac Hurskin</span></div>")
+    assert item(credit)["byline"] is None
+    menu = page(body="<h1>A story</h1>").replace(
+        "<p>© 2019 News Example Media &amp; Co. All rights reserved.</p>",
+        '<div><ul><li><a href="/news">News</a></li><li><a href="/comment">Comment</a></li></ul>'
+        "All rights reserved</div>")
+    assert item(menu)["copyright"] is None

@@ -28,7 +28,9 @@ _ID_RE = re.compile(r"/(\d{5,8})/?$")
 _GR_DATE_RE = re.compile(r"^\s*Global Research,\s*(?P<date>.+?)\s*$")
 _DATE_TAIL_RE = re.compile(rf"(?P<date>{PRINTED_DATE})\s*$")
 _SOURCE_PREFIX = "The original source of this article is"
-_CREDIT_TEXTS = etree.XPath('.//p//text()[contains(., "originally published") or contains(., "first published on")]')
+_CREDIT_PHRASES = ("originally published", "first published on")
+_CREDIT_TEXTS = etree.XPath(".//p//text()[" + " or ".join(f'contains(., "{p}")' for p in _CREDIT_PHRASES) + "]")
+_STRING_VALUE = etree.XPath("string(.)")
 _POINTER_RE = re.compile(r"(?:this|the) (?:article|piece|post)|here|link", re.IGNORECASE)
 _SITE_NAMED_RE = re.compile(r"\b(?:blog|blog site|website|site|substack|newsletter),?\s+(?P<name>[A-Z][^,;]{2,80}),\s+"
                             r"where\b")
@@ -91,7 +93,8 @@ def extract(html: Html, url: str, evidence: dict[str, str] | None = None) -> dic
 
     published = (meta.first("property:article:published_time") or _gr_date(scope)
                  or meta.first("itemprop:datePublished") or None)
-    original = _original_source(scope, base)
+    footer = _footer_lines(scope)
+    original = _original_source(scope, base, footer)
     if original is not None and original["published"] is None and original["name"] == OUTLET_NAME:
         # An original: the outlet that first published it is Global Research, on this date.
         original["published"] = published
@@ -108,7 +111,7 @@ def extract(html: Html, url: str, evidence: dict[str, str] | None = None) -> dic
         "modified": meta.first("property:article:modified_time") or meta.first("itemprop:dateModified"),
         **_terms(scope, base),
         "original_source": original,
-        "copyright": _copyright(scope),
+        "copyright": _copyright(footer),
         "language": meta.first("itemprop:inLanguage") or _first(root, "/html/@lang") or None,
         "summary": meta.first("property:og:description") or meta.first("name:description"),
         "image": absolute(base, meta.first("property:og:image") or meta.first("itemprop:thumbnailUrl")),
@@ -190,10 +193,11 @@ def _footer_lines(scope: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
     return _all(scope, './/div[contains(@class,"copyright")]')
 
 
-def _original_source(scope: lxml_html.HtmlElement, base: str) -> dict[str, Any] | None:
+def _original_source(scope: lxml_html.HtmlElement, base: str,
+                     footer: list[lxml_html.HtmlElement]) -> dict[str, Any] | None:
     name: str | None = None
     url: str | None = None
-    for line in _footer_lines(scope):
+    for line in footer:
         text = text_of(line)
         if text.startswith(_SOURCE_PREFIX):
             link = _first_el(line, ".//a[@href]")
@@ -219,7 +223,11 @@ def _credit_in_text(scope: lxml_html.HtmlElement, base: str) -> dict[str, Any] |
     """'This article was originally published on <a>NOQ Report</a>.', '… at the <a>PCR Institute</a>, where <a>this
     article</a> was originally published.': the outlet named by the line's link to another site, its URL the
     article's own link, its date the one in that URL."""
-    # (the text nodes searched, not every paragraph's whole text: a tenth of the cost on a long article)
+    # (the text nodes searched, not every paragraph's whole text: a tenth of the cost on a long article; and only
+    # when the article's text has the words at all, which its string value, joined in C, tells at a third of that)
+    text = _STRING_VALUE(scope)
+    if not any(phrase in text for phrase in _CREDIT_PHRASES):
+        return None
     hits = _CREDIT_TEXTS(scope)
     paragraphs = [p for p in (next(iter(t.getparent().iterancestors("p")), None) if t.getparent().tag != "p"
                               else t.getparent() for t in hits) if p is not None]
@@ -258,8 +266,8 @@ def _header_source(scope: lxml_html.HtmlElement, base: str) -> dict[str, Any] | 
     }
 
 
-def _copyright(scope: lxml_html.HtmlElement) -> dict[str, Any] | None:
-    for line in _footer_lines(scope):
+def _copyright(footer: list[lxml_html.HtmlElement]) -> dict[str, Any] | None:
+    for line in footer:
         text = text_of(line)
         if not text.lower().startswith("copyright"):
             continue

@@ -21,7 +21,9 @@ _LINK_LABEL_RE = re.compile(r"\(?\b(?:Terms\b|Privacy\b|Contact\b|About Us\b|Adv
                             r"Accessibility\b|Do Not Sell\b|View all\b|Powered by\b|Theme\b|"
                             r"Website (?:created|designed|by)\b|Home(?=\s*[|·•]))")
 # The statement's own lead-in, in the same clause as its mark ('All content © …', 'All contents ©').
-_LEAD_IN_RE = re.compile(r"\b(?:all\s+)?(?:site\s+|website\s+)?(?:content|contents|materials?|text)\s*$", re.IGNORECASE)
+_LEAD_IN_RE = re.compile(r"\b(?:(?:all\s+)?(?:site\s+|website\s+)?(?:content|contents|materials?|text)|"
+                         r"this\s+(?:site|website))\s*$", re.IGNORECASE)
+_ADDRESS_AFTER_RE = re.compile(r"\b(?:LLC|Inc\.?|Ltd\.?|Limited|Corp\.?|GmbH|PLC)(?=,?\s+(?:\d|P\.?\s?O\.?\s+Box\b))")
 # A full stop ending the holder's sentence: not the one of a company abbreviation (Inc., Co., Ltd.) or an initial.
 _SENTENCE_END_RE = re.compile(r"(?<!\b[A-Z])(?<!\b[Ii]nc)(?<!\bINC)(?<!\bCo)(?<!\bL[Tt][Dd])(?<!\bCorp)(?<!\bS\.A)"
                               r"(?<!\bL\.P)(?<!\bPty)\.(?=\s+[A-Z(])(?!\s+(?:Ltd|LTD|Limited|Inc|INC|LLC|Corp|GmbH|PLC)\b)")
@@ -58,8 +60,8 @@ def copyright_statement(text: str) -> str:
             break
     if (link := _LINK_LABEL_RE.search(text, after)) is not None and text[after:link.start()].strip():
         ends.append(link.start())
-    # a postal address after the company ('CDW LLC 200 N. Milwaukee Avenue, …')
-    if (address := re.compile(r"\b(?:LLC|Inc\.?|Ltd\.?|Limited|Corp\.?|GmbH|PLC)(?=\s+\d)").search(text, after)):
+    # a postal address after the company ('CDW LLC 200 N. Milwaukee Avenue, …', 'Inc. PO Box 21050')
+    if (address := _ADDRESS_AFTER_RE.search(text, after)):
         ends.append(address.end())
     for sentence in _SENTENCE_END_RE.finditer(text, after):
         if not re.match(r"\s*all rights? reserved", text[sentence.end():], re.IGNORECASE):

@@ -129,9 +129,11 @@ class PageBase:
                 if not isinstance(element.tag, str) or element.tag in ("script", "style", "head", "title",
                                                                        "noscript"):
                     continue
-                # Copyright and credit lines are short: long paragraphs are not searched.
+                # Copyright and credit lines are short: long paragraphs are not searched, but for a legal
+                # paragraph that opens with its © statement ('© 2020 Retail Insider Media Ltd. All Rights …').
                 text, tail = element.text, element.tail
-                if text and len(text) < 500 and _TEXT_HINT_RE.search(text) and _TEXT_HIT_RE.search(text):
+                if text and (len(text) < 500 or text.lstrip().startswith("©")) and _TEXT_HINT_RE.search(text) \
+                        and _TEXT_HIT_RE.search(text):
                     self._hits.append((element, text))
                 if tail and len(tail) < 500 and _TEXT_HINT_RE.search(tail) and _TEXT_HIT_RE.search(tail):
                     parent = element.getparent()

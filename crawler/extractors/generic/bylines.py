@@ -102,8 +102,8 @@ class Bylines(PageBase):
             text = self._byline_text(element)
             if text and re.search(r"\S@\S+\.\w|\bcan be reached\b", text) and not _BYLINE_LEAD_RE.match(text):
                 continue  # 'Lauren Saria can be reached at …': the closing contact line, not the byline
-            if not text or len(text) > 160 or len(_words(text)) < 1:
-                continue
+            if not text or len(text) > 160 or len(_words(text)) < 1 or text.startswith("©"):
+                continue  # (a photo credit, '© UNFPA Ukraine/Isaac Hurskin', is no byline)
             if text.endswith((".", "!", "?")) and len(_words(text)) > 4 and not _BYLINE_LEAD_RE.match(text):
                 continue  # a sentence about the author ('Neil Clark is a journalist.'): a bio, not a byline
             if best is not None and (element in best[0].iterdescendants()):

@@ -11,6 +11,7 @@ from lxml import html as lxml_html
 from crawler.extractors.dates import PRINTED_DATE, YEAR_RE
 from crawler.extractors.generic.base import PageBase
 from crawler.extractors.generic.common import (
+    _PLAIN_TEXT,
     _as_text,
     _block_text,
     _host,
@@ -149,6 +150,9 @@ class Provenance(PageBase):
                 line = copyright_statement(line)  # a footer's links and legalese around the © statement
             if not line or len(line) > 300 or not (_COPYRIGHT_MARK_RE.search(line) or _RIGHTS_RE.search(line)):
                 continue
+            plain = _RIGHTS_RE.sub("", " ".join(t for t in _PLAIN_TEXT(block)))
+            if not _COPYRIGHT_MARK_RE.search(line) and not YEAR_RE.search(line) and len(_words(plain)) < 3:
+                continue  # 'All rights reserved' at the end of a menu of links names no holder
             in_footer = bool(block.xpath("ancestor-or-self::footer | ancestor-or-self::*[contains(@class,'footer')"
                                          " or contains(@id,'footer') or contains(@class,'copyright')]"))
             # a year or 'All rights reserved' says it is the site's statement; so does the footer's own '© Holder'
