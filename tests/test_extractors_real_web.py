@@ -881,3 +881,10 @@ def test_a_photo_credit_is_no_byline_and_a_menu_ending_all_rights_reserved_is_no
         '<div><ul><li><a href="/news">News</a></li><li><a href="/comment">Comment</a></li></ul>'
         "All rights reserved</div>")
     assert item(menu)["copyright"] is None
+
+
+def test_a_posts_categories_block_after_the_body_and_its_tags_are_categories() -> None:
+    body = ('<h1>A story</h1><p>The council met again.</p><h2>Categories</h2><div class="post-categories">'
+            '<a href="/main">Main</a>, <a href="/kitchens">Kitchens</a></div>'
+            '<div class="post-footer"><a href="/tag/remodel/">remodel</a></div>')
+    assert [t["name"] for t in item(page(body=body))["themes"]] == ["Main", "Kitchens", "remodel"]

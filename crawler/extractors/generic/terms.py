@@ -32,7 +32,7 @@ _SECTION_WORDS = frozenset({"eyebrow", "kicker", "section", "category", "categor
 _PEOPLE_WORDS = frozenset({"author", "authors", "byline", "writer", "writers", "contributor", "contributors"})
 _DATED_WORDS = frozenset({"date", "dates", "published", "dateline", "timestamp", "time"})
 _MENU_WORDS = frozenset({"nav", "navigation", "menu", "navbar", "masthead", "search", "btn", "button"})
-_TAG_CLASS_RE = re.compile(r"tags|topic|keyword|subject")
+_TAG_CLASS_RE = re.compile(r"tags|topic|keyword|subject|post-categor|entry-categor")
 _SECTION_CLASS_RE = re.compile(r"eyebrow|kicker|section|categor|rubric|label|crumb|topic|overline|channel|"
                                r"subject")
 # A link to one of the site's tag pages: /tag/<slug>/, /tags/<slug>, /topic/<slug>, /keyword/<slug>.
@@ -315,7 +315,15 @@ class Terms(PageBase):
                 links = [a for twin in parent if twin.get("class") == block.get("class")
                          for a in self._topic_links(twin)]
             if 1 <= len(links) <= 25:
-                return f"visible: topic links in {describe(block)}", [self._term(a) for a in _unique_links(links)]
+                found = [self._term(a) for a in _unique_links(links)]
+                how = f"visible: topic links in {describe(block)}"
+                if "categor" in classes:
+                    # a post's categories block ('post-categories'): its tag list joins it
+                    more_how, more = self._tag_page_links(h1)
+                    names = {(t["name"] or "").casefold() for t in found}
+                    found += [t for t in more if (t["name"] or "").casefold() not in names]
+                    how += f" + {more_how.removeprefix('visible: ')}" if more else ""
+                return how, found
         return self._tag_page_links(h1)
 
     def _topic_links(self, block: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
