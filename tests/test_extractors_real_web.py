@@ -256,7 +256,8 @@ def test_a_meta_section_counts_only_where_the_article_prints_it() -> None:
     menu_only = '<nav class="menu"><a href="/politics/">Politics</a></nav><h1>A story</h1>'
     assert item(page(head, menu_only))["themes"] == []
     by_headline = '<h1>A story</h1><p>Filed in <a href="/politics/">Politics</a></p>'
-    assert [t["name"] for t in item(page(head, by_headline))["themes"]] == ["politics"]
+    # (the printed 'Filed in' link itself, as printed, since the sections a post was filed in are read)
+    assert [t["name"] for t in item(page(head, by_headline))["themes"]] == ["Politics"]
 
 
 def test_a_sentence_about_the_author_is_a_bio_not_a_byline() -> None:
@@ -888,3 +889,14 @@ def test_a_posts_categories_block_after_the_body_and_its_tags_are_categories() -
             '<a href="/main">Main</a>, <a href="/kitchens">Kitchens</a></div>'
             '<div class="post-footer"><a href="/tag/remodel/">remodel</a></div>')
     assert [t["name"] for t in item(page(body=body))["themes"]] == ["Main", "Kitchens", "remodel"]
+
+
+@pytest.mark.parametrize("printed", [
+    'By TPN, in <a href="/news/news">News</a>, <a href="/news/portugal">Portugal</a>, '
+    '<a href="/news/business">Business</a> &middot; 12 Jan 2025',
+    'Posted in <a href="/news/news">News</a> | <a href="/news/portugal">Portugal</a> | '
+    '<a href="/news/business">Business</a>',
+])
+def test_the_sections_a_post_was_filed_in_are_categories(printed: str) -> None:
+    html = page(body=f'<h1>A story</h1><p class="text-sm">{printed}</p><p>The council met again.</p>')
+    assert [t["name"] for t in item(html)["themes"]] == ["News", "Portugal", "Business"]

@@ -32,6 +32,9 @@ _SECTION_WORDS = frozenset({"eyebrow", "kicker", "section", "category", "categor
 _PEOPLE_WORDS = frozenset({"author", "authors", "byline", "writer", "writers", "contributor", "contributors"})
 _DATED_WORDS = frozenset({"date", "dates", "published", "dateline", "timestamp", "time"})
 _MENU_WORDS = frozenset({"nav", "navigation", "menu", "navbar", "masthead", "search", "btn", "button"})
+# The words before the sections a post was filed in ('Posted in', ', in', 'Filed under:', 'Categories:').
+_FILED_IN_RE = re.compile(r"(?:\b(?:posted|filed|published)\s+(?:in|under)|,\s*in|^\s*in|\bcategor(?:y|ies))\s*:?\s*$",
+                          re.IGNORECASE)
 _TAG_CLASS_RE = re.compile(r"tags|topic|keyword|subject|post-categor|entry-categor")
 _SECTION_CLASS_RE = re.compile(r"eyebrow|kicker|section|categor|rubric|label|crumb|topic|overline|channel|"
                                r"subject")
@@ -78,7 +81,7 @@ class Terms(PageBase):
         found_terms: list[dict[str, str | None]] = []
         sources: list[str] = []
         for how, got in (self._section(), self._dateline_section(), self._breadcrumbs(), self._series(),
-                         self._tags()):
+                         self._filed_in(), self._tags()):
             if got:
                 found_terms.extend(got)
                 sources.append(how)
@@ -325,6 +328,32 @@ class Terms(PageBase):
                     how += f" + {more_how.removeprefix('visible: ')}" if more else ""
                 return how, found
         return self._tag_page_links(h1)
+
+    def _filed_in(self) -> tuple[str, list[dict[str, str | None]]]:
+        """The sections a post says it was filed in, by the headline: 'Posted in <a>News</a>, <a>Politics</a>',
+        'By TPN, in <a>News</a>, <a>Portugal</a>', 'Filed under: <a>…</a>'; the links that follow the words, one
+        run of them apart by commas or bars."""
+        h1 = self.headline()
+        if h1 is None:
+            return "", []
+        for element in self._around(h1, before=20, after=150):
+            if not isinstance(element.tag, str) or element.tag in ("script", "style") or self.in_furniture(element):
+                continue
+            for child in element:
+                lead = (child.getprevious().tail if child.getprevious() is not None else element.text) or ""
+                if child.tag != "a" or not _FILED_IN_RE.search(lead):
+                    continue
+                links = [child]
+                for following in child.itersiblings():
+                    if following.tag != "a" or not re.fullmatch(r"\s*[,|·•&]?\s*(?:and\s+)?", links[-1].tail or ""):
+                        break
+                    links.append(following)
+                found = [a for a in links if text_of(a) and len(text_of(a)) < 60 and a.get("href")
+                         and _same_site(absolute(self.base, a.get("href")), self.url)]
+                if found:
+                    return f"visible: the sections it was filed in, in {describe(element)}", [
+                        self._term(a) for a in found]
+        return "", []
 
     def _topic_links(self, block: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
         return [a for a in block.iter("a") if text_of(a) and a.get("href")
