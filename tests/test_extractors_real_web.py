@@ -900,3 +900,17 @@ def test_a_posts_categories_block_after_the_body_and_its_tags_are_categories() -
 def test_the_sections_a_post_was_filed_in_are_categories(printed: str) -> None:
     html = page(body=f'<h1>A story</h1><p class="text-sm">{printed}</p><p>The council met again.</p>')
     assert [t["name"] for t in item(html)["themes"]] == ["News", "Portugal", "Business"]
+
+
+@pytest.mark.parametrize(("printed", "byline"), [
+    ("By Ann Smith | Staff Writer | Tuesday, 25 November 2014 | 255 views", "By Ann Smith"),
+    ("Posted at 10:00 am on June 19, 2019 by Brandon Morse", "by Brandon Morse"),
+    ("By Kyle Meinke | kmeinke@news.example Follow on Twitter", "By Kyle Meinke"),
+    ("By TPN, in News, Portugal, Business", "By TPN"),
+    ("By Ann Smith – 1 hr 4 mins ago", "By Ann Smith"),
+    ("By Li Sun", "By Li Sun"),
+])
+def test_clean_byline_is_a_pure_function_of_the_printed_line(printed: str, byline: str) -> None:
+    from crawler.extractors.people import clean_byline
+
+    assert clean_byline(printed) == byline

@@ -6,9 +6,11 @@ import re
 
 from lxml import html as lxml_html
 
+from crawler.extractors.dates import PRINTED_DATE
 from crawler.extractors.text import absolute, collapse, text_of
 
-__all__ = ["BY_RE", "NAME_SEPARATORS", "NAME_SEPARATORS_NO_SEMICOLON", "byline_people", "split_names"]
+__all__ = ["BYLINE_LEAD_RE", "BY_RE", "JOB_TITLE_RE", "NAME_SEPARATORS", "NAME_SEPARATORS_NO_SEMICOLON",
+           "byline_people", "clean_byline", "split_names"]
 
 BY_RE = re.compile(r"^\s*by(?:\s*:\s*|\s+)", re.IGNORECASE)
 """The 'By ' or 'By: ' a byline starts with."""
@@ -16,6 +18,17 @@ NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 """What stands between two names: ',', ';', 'and', '&'."""
 NAME_SEPARATORS_NO_SEMICOLON = re.compile(r"\s*(?:,|\band\b|&)\s*")
 """The same without ';': Global Research's items were made this way, and must not change."""
+BYLINE_LEAD_RE = re.compile(r"^\s*(?:by|written by|submitted by|words by|story by|posted by)\s+\S", re.IGNORECASE)
+# A job title alone: 'Staff Writer', 'Senior Washington Correspondent', 'Contributing Editor'.
+JOB_TITLE_RE = re.compile(r"(?:(?:senior|staff|chief|contributing|associate|deputy|executive|managing|political|"
+                           r"business|news|sports|features?|digital|special|freelance|guest|national|foreign|"
+                           r"[A-Z][a-z]+)\s+){0,3}(?:writer|reporter|editor|correspondent|columnist|contributor|"
+                           r"journalist|producer|critic|analyst)s?", re.IGNORECASE)
+# '3 hours ago', '– 1 hr 4 mins ago', 'just now'.
+_RELATIVE_RE = re.compile(r"[\s–—-]*(?:\b\d+\s+(?:second|sec|minute|min|hour|hr|day|week|month)s?\s*)+ago\b|"
+                          r"\bjust now\b", re.IGNORECASE)
+_BYLINE_TAIL_RE = re.compile(r"(?:\s*\|?\s*\b(?:Email the author|E-?mail|Follow on Twitter|Follow|Print|Share)\b)+\s*$"
+                             r"|\s+(?:on|at)$", re.IGNORECASE)
 
 
 def split_names(text: str | None, separators: re.Pattern[str] = NAME_SEPARATORS) -> list[str]:
@@ -44,3 +57,43 @@ def byline_people(byline: lxml_html.HtmlElement, base: str,
             plain(text_of(child))
         plain(child.tail)
     return authors
+
+
+def clean_byline(text: str) -> str:
+    """A byline's printed text without what is printed around the names in the same line: its date and time,
+    a relative age, a weekday, a job title as a field of its own, the sections it was filed in, contact links,
+    the writer's e-mail address, a view count ('By Ann Smith | Staff Writer | Tuesday, 25 November 2014 |
+    255 views' → 'By Ann Smith'; 'Posted at 10:00 am on June 19, 2019 by Brandon Morse' → 'by Brandon Morse')."""
+    text = _RELATIVE_RE.sub("", text)
+    # The date printed in the byline line ('By Ann Smith on December 27, 2014 at 12:06 PM, updated …') goes
+    # with what follows it, unless the name follows it ('Posted at 10:00 am on June 19, 2019 by Brandon
+    # Morse': then the name is the byline).
+    head, *tail = re.split(rf"[\s,|·•–—-]*\b(?:(?:published|updated|posted)\s*:?\s*)?(?:on\s+)?"
+                           rf"(?:{PRINTED_DATE})", text, maxsplit=1, flags=re.IGNORECASE)
+    named_after = re.search(r"\bby\s+[A-Z].*", tail[0]) if tail and not BYLINE_LEAD_RE.match(head) else None
+    text = named_after.group(0) if named_after else head
+    for _ in range(2):
+        text = re.sub(rf"[\s,|·•–—-]*(?:(?:published|updated|posted)\s*:?\s*)?(?:on\s+)?(?:{PRINTED_DATE})"
+                      r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4})?)?\s*$",
+                      "", text, flags=re.IGNORECASE)
+        text = re.sub(r"[\s,|·•–—-]*(?:on\s+)?\d{1,2}/\d{1,2}/\d{2,4}"
+                      r"(?:\s+at\s+\S+(?:\s*[AP]M)?(?:\s+[A-Z]{2,4})?)?\s*$", "", text, flags=re.IGNORECASE)
+    # a weekday left by the date taken away ('| Tuesday, 25 November 2014'), and a job title printed as a field
+    # of its own ('Stevie Martin | Staff Writer')
+    text = re.sub(r"\s*[,|·•–—-]\s*(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s*$", "",
+                  text)
+    fields = [f for f in re.split(r"\s+\|\s+", text) if not JOB_TITLE_RE.fullmatch(f.strip())]
+    text = " | ".join(fields) if fields else text
+    text = collapse(text).strip(" |·•,;–—-")
+    # 'Mon, 6/3/2019 - by Ann Smith': an all-numeric date before the name is no part of it either
+    lead = re.match(r"^(?P<before>.*?\d.*?)[\s,|·•–—-]+(?P<by>by\s+[A-Z].*)$", text, re.IGNORECASE)
+    if lead and not re.search(r"\bby\b", lead.group("before"), re.IGNORECASE):
+        text = lead.group("by")
+    # 'By TPN, in News, Portugal, Business': the sections it was filed in are no part of it either
+    text = re.split(r",\s+in\s+(?=[A-Z])", text, maxsplit=1)[0]
+    # nor the links printed after it ('Email the author | Follow on Twitter', 'Print'), nor an 'on' left by
+    # the date taken away, nor the writer's e-mail address or the page's view count ('| 255 views')
+    text = re.sub(r"[\s|,·•]*(?:\S+@\S+\.\w+|\d[\d,.]*\s+views?)\b(?=\s*(?:[|,·•]|$))", "",
+                  _BYLINE_TAIL_RE.sub("", text))
+    text = re.sub(r"\s+\.$", "", text)  # 'By <a>Wesley Yin-Poole</a>.': the full stop after the link
+    return _BYLINE_TAIL_RE.sub("", collapse(text).strip(" |·•,"))

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.extractors.dates import PRINTED_DATE
 from crawler.extractors.generic.base import PageBase
 from crawler.extractors.generic.common import (
     _PROFILE_PATH_RE,
@@ -23,27 +22,16 @@ from crawler.extractors.generic.common import (
     _words,
     describe,
 )
-from crawler.extractors.people import BY_RE, split_names
+from crawler.extractors.people import BY_RE, BYLINE_LEAD_RE, JOB_TITLE_RE, clean_byline, split_names
 from crawler.extractors.structured import types_of
 from crawler.extractors.text import absolute, collapse, text_of
 
-# '3 hours ago', '– 1 hr 4 mins ago', 'just now'.
-_RELATIVE_RE = re.compile(r"[\s–—-]*(?:\b\d+\s+(?:second|sec|minute|min|hour|hr|day|week|month)s?\s*)+ago\b|"
-                          r"\bjust now\b", re.IGNORECASE)
-_BYLINE_TAIL_RE = re.compile(r"(?:\s*\|?\s*\b(?:Email the author|E-?mail|Follow on Twitter|Follow|Print|Share)\b)+\s*$"
-                             r"|\s+(?:on|at)$", re.IGNORECASE)
 # Words of an organization's name, not a person's: a meta author 'GQ Magazine' is the publication.
 _ORG_NAME_RE = re.compile(r"\b(?:Magazine|Media|News|Newsroom|Staff|Team|Editors|Editorial|Desk|Wire|Press|Inc|LLC|"
                           r"Ltd|Group|Network|Online|Digital)\b")
 _DOMAIN_RE = re.compile(r"\.(?:com|org|net|co\.uk|com\.au)\b", re.IGNORECASE)
 _LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
-# A job title alone: 'Staff Writer', 'Senior Washington Correspondent', 'Contributing Editor'.
-_JOB_TITLE_RE = re.compile(r"(?:(?:senior|staff|chief|contributing|associate|deputy|executive|managing|political|"
-                           r"business|news|sports|features?|digital|special|freelance|guest|national|foreign|"
-                           r"[A-Z][a-z]+)\s+){0,3}(?:writer|reporter|editor|correspondent|columnist|contributor|"
-                           r"journalist|producer|critic|analyst)s?", re.IGNORECASE)
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_BYLINE_LEAD_RE = re.compile(r"^\s*(?:by|written by|submitted by|words by|story by|posted by)\s+\S", re.IGNORECASE)
 # Searched in lower-cased class and id names (literal searches: fast, and every classed element is read).
 # 'author' but not 'authorization' (a log-in box: b-authorization).
 _AUTHOR_CLASS_RE = re.compile(r"byline|author(?!i[sz]ation)")
@@ -100,11 +88,11 @@ class Bylines(PageBase):
                          r"(?<!v)card|list|archive|footer|popup|tooltip|pic", classes):
                 continue
             text = self._byline_text(element)
-            if text and re.search(r"\S@\S+\.\w|\bcan be reached\b", text) and not _BYLINE_LEAD_RE.match(text):
+            if text and re.search(r"\S@\S+\.\w|\bcan be reached\b", text) and not BYLINE_LEAD_RE.match(text):
                 continue  # 'Lauren Saria can be reached at …': the closing contact line, not the byline
             if not text or len(text) > 160 or len(_words(text)) < 1 or text.startswith("©"):
                 continue  # (a photo credit, '© UNFPA Ukraine/Isaac Hurskin', is no byline)
-            if text.endswith((".", "!", "?")) and len(_words(text)) > 4 and not _BYLINE_LEAD_RE.match(text):
+            if text.endswith((".", "!", "?")) and len(_words(text)) > 4 and not BYLINE_LEAD_RE.match(text):
                 continue  # a sentence about the author ('Neil Clark is a journalist.'): a bio, not a byline
             if best is not None and (element in best[0].iterdescendants()):
                 continue  # nested inside the one already chosen
@@ -184,15 +172,15 @@ class Bylines(PageBase):
             if not isinstance(inner.tag, str) or inner.tag in ("script", "style") or inner is h1:
                 continue
             own = collapse(inner.text)
-            if own and (_BYLINE_LEAD_RE.match(own) or (own.casefold() in ("by", "by:") and len(inner)
-                                                         and _BYLINE_LEAD_RE.match(text_of(inner)))):
+            if own and (BYLINE_LEAD_RE.match(own) or (own.casefold() in ("by", "by:") and len(inner)
+                                                         and BYLINE_LEAD_RE.match(text_of(inner)))):
                 text = self._byline_text(inner)
                 if text and len(text) <= 160 and not text.endswith((".", "?", "!")):
                     return inner, text
             # 'By Jemele Hill' printed after an element of its own (a linked headshot), up to its line's end
             for child in inner:
                 tail = collapse(child.tail)
-                if tail and _BYLINE_LEAD_RE.match(tail) and len(tail) <= 80 and not tail.endswith((".", "?")):
+                if tail and BYLINE_LEAD_RE.match(tail) and len(tail) <= 80 and not tail.endswith((".", "?")):
                     return inner, tail
         return None
 
@@ -212,39 +200,7 @@ class Bylines(PageBase):
 
         # Inline elements apart: a name and the outlet in two spans ('Dan Jervis-Bardy' 'The West Australian').
         text = _block_text(element, skip=dated, inline_apart=True)
-        text = _RELATIVE_RE.sub("", text)
-        # The date printed in the byline line ('By Ann Smith on December 27, 2014 at 12:06 PM, updated …') goes
-        # with what follows it, unless the name follows it ('Posted at 10:00 am on June 19, 2019 by Brandon
-        # Morse': then the name is the byline).
-        head, *tail = re.split(rf"[\s,|·•–—-]*\b(?:(?:published|updated|posted)\s*:?\s*)?(?:on\s+)?"
-                               rf"(?:{PRINTED_DATE})", text, maxsplit=1, flags=re.IGNORECASE)
-        named_after = re.search(r"\bby\s+[A-Z].*", tail[0]) if tail and not _BYLINE_LEAD_RE.match(head) else None
-        text = named_after.group(0) if named_after else head
-        for _ in range(2):
-            text = re.sub(rf"[\s,|·•–—-]*(?:(?:published|updated|posted)\s*:?\s*)?(?:on\s+)?(?:{PRINTED_DATE})"
-                          r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4})?)?\s*$",
-                          "", text, flags=re.IGNORECASE)
-            text = re.sub(r"[\s,|·•–—-]*(?:on\s+)?\d{1,2}/\d{1,2}/\d{2,4}"
-                          r"(?:\s+at\s+\S+(?:\s*[AP]M)?(?:\s+[A-Z]{2,4})?)?\s*$", "", text, flags=re.IGNORECASE)
-        # a weekday left by the date taken away ('| Tuesday, 25 November 2014'), and a job title printed as a field
-        # of its own ('Stevie Martin | Staff Writer')
-        text = re.sub(r"\s*[,|·•–—-]\s*(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s*$", "",
-                      text)
-        fields = [f for f in re.split(r"\s+\|\s+", text) if not _JOB_TITLE_RE.fullmatch(f.strip())]
-        text = " | ".join(fields) if fields else text
-        text = collapse(text).strip(" |·•,;–—-")
-        # 'Mon, 6/3/2019 - by Ann Smith': an all-numeric date before the name is no part of it either
-        lead = re.match(r"^(?P<before>.*?\d.*?)[\s,|·•–—-]+(?P<by>by\s+[A-Z].*)$", text, re.IGNORECASE)
-        if lead and not re.search(r"\bby\b", lead.group("before"), re.IGNORECASE):
-            text = lead.group("by")
-        # 'By TPN, in News, Portugal, Business': the sections it was filed in are no part of it either
-        text = re.split(r",\s+in\s+(?=[A-Z])", text, maxsplit=1)[0]
-        # nor the links printed after it ('Email the author | Follow on Twitter', 'Print'), nor an 'on' left by
-        # the date taken away, nor the writer's e-mail address or the page's view count ('| 255 views')
-        text = re.sub(r"[\s|,·•]*(?:\S+@\S+\.\w+|\d[\d,.]*\s+views?)\b(?=\s*(?:[|,·•]|$))", "",
-                      _BYLINE_TAIL_RE.sub("", text))
-        text = re.sub(r"\s+\.$", "", text)  # 'By <a>Wesley Yin-Poole</a>.': the full stop after the link
-        return _BYLINE_TAIL_RE.sub("", collapse(text).strip(" |·•,"))
+        return clean_byline(text)
 
     def byline(self) -> str | None:
         found = self.select("byline")
@@ -345,7 +301,7 @@ class Bylines(PageBase):
             for piece in split_names(lead):
                 name = _clean_name(piece)
                 if name and len(name) < 80 and not re.search(r"\d|@", name) and name.casefold() != "by" \
-                        and not _JOB_TITLE_RE.fullmatch(name):
+                        and not JOB_TITLE_RE.fullmatch(name):
                     printed.append({"name": name, "url": linked.get(name.casefold())})
         # A site's address beside a person's name is the person's affiliation ('By Keith Spera, NOLA.com'), the
         # author only when it stands alone ('ELLE.com').
