@@ -22,6 +22,8 @@ from crawler.extractors.text import absolute, collapse, paragraphs, text_of
 
 # A main text with fewer words than this share of the page's <p> words is read again with recall favoured.
 _RECALL_BELOW = 0.5
+# Below this share of the page's paragraph words, the precise reading's gaps are filled (_fill_gaps).
+_FILL_BELOW = 0.9
 # A paragraph's few words before its one link, ending in a colon ('ALSO READ:', 'TRENDING:', 'Related:'), spaces
 # removed: the label of a promoted story, whatever its words.
 _PROMO_LABEL_RE = re.compile(r"[^\W\d_]{2,20}(?:[^\W\d_]{2,12}){0,2}:", re.UNICODE)
@@ -158,9 +160,10 @@ class Body(PageBase):
             paragraph_words = sum(len((p.text_content() or "").split()) for p in self.root.iter("p"))
             if len((text or "").split()) < _RECALL_BELOW * paragraph_words:
                 text = _main_text(self.root, self.url, precision=False)
-            elif text:
+            elif text and len(text.split()) < _FILL_BELOW * paragraph_words:
                 # Precision also drops lines inside the article (a list of dated entries, a short paragraph):
                 # the running text that reading without it finds between the first and last lines it kept.
+                # (Only where it kept less than the page's paragraphs say: a second reading costs ~5 ms.)
                 text = _fill_gaps(text, _main_text(self.root, self.url, precision=False, fallbacks=False))
             blocks = [collapse(line) for line in (text or "").split("\n")]
             if blocks and title and blocks[0] == title:

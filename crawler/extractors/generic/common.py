@@ -8,15 +8,14 @@ from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
 
-from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.extractors.text import BLOCK_TAGS, collapse, text_of
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 EXTRACTOR_ID = "generic/1"
-_PLAIN_TEXT = etree.XPath(".//text()[not(ancestor::a or ancestor::script or ancestor::style or ancestor::noscript"
-                          " or ancestor::textarea or ancestor::select or ancestor::button)]")
+# Elements whose text a reader does not read as the page's text: links, scripts, styles, form fields.
+_NOT_PLAIN = frozenset({"a", "script", "style", "noscript", "textarea", "select", "button"})
 # Site furniture (footer, navigation, sidebars) that is not part of an <article>.
 _OUTSIDE_ARTICLE = "(ancestor::footer | ancestor::nav | ancestor::aside)[not(ancestor::article)]"
 # A path whose last folder holds people's profiles: /author/, /authors/, /op-edge/authors/, /contributors/.
@@ -124,10 +123,30 @@ def _block_text(element: lxml_html.HtmlElement, skip: Any = None, inline_apart: 
     return re.sub(r"\s+(?=[,;:!?])", "", text) if inline_apart else text
 
 
+def _plain_texts(element: lxml_html.HtmlElement) -> list[str]:
+    """The texts an element shows outside links, scripts, styles and form fields (what a reader reads in it:
+    the embed code in a 'copy to your blog' textarea is no reading). Walked by hand: the XPath that says the same
+    (`.//text()[not(ancestor::a or …)]`) tests seven ancestor axes for every text and is three times slower."""
+    if element.tag in _NOT_PLAIN or any(a.tag in _NOT_PLAIN for a in element.iterancestors()):
+        return []
+    found: list[str] = []
+
+    def walk(node: lxml_html.HtmlElement) -> None:
+        if node.text and isinstance(node.tag, str):
+            found.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in _NOT_PLAIN:
+                walk(child)
+            if child.tail:
+                found.append(child.tail)
+
+    walk(element)
+    return found
+
+
 def _plain_text_length(element: lxml_html.HtmlElement) -> int:
-    """Characters of text an element shows outside links, scripts, styles and form fields (what a reader reads
-    in it: the embed code in a 'copy to your blog' textarea is no reading)."""
-    return sum(len(text.strip()) for text in _PLAIN_TEXT(element))
+    """Characters of text an element shows outside links, scripts, styles and form fields (_plain_texts)."""
+    return sum(len(text.strip()) for text in _plain_texts(element))
 
 
 def _class_words(text: str) -> list[str]:

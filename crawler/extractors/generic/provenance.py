@@ -11,11 +11,11 @@ from lxml import html as lxml_html
 from crawler.extractors.dates import PRINTED_DATE, YEAR_RE
 from crawler.extractors.generic.base import PageBase
 from crawler.extractors.generic.common import (
-    _PLAIN_TEXT,
     _as_text,
     _block_text,
     _host,
     _plain_text_length,
+    _plain_texts,
     _same_site,
     _words,
     describe,
@@ -150,7 +150,7 @@ class Provenance(PageBase):
                 line = copyright_statement(line)  # a footer's links and legalese around the © statement
             if not line or len(line) > 300 or not (_COPYRIGHT_MARK_RE.search(line) or _RIGHTS_RE.search(line)):
                 continue
-            plain = _RIGHTS_RE.sub("", " ".join(t for t in _PLAIN_TEXT(block)))
+            plain = _RIGHTS_RE.sub("", " ".join(_plain_texts(block)))
             if not _COPYRIGHT_MARK_RE.search(line) and not YEAR_RE.search(line) and len(_words(plain)) < 3:
                 continue  # 'All rights reserved' at the end of a menu of links names no holder
             in_footer = bool(block.xpath("ancestor-or-self::footer | ancestor-or-self::*[contains(@class,'footer')"
