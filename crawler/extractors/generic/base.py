@@ -28,7 +28,6 @@ _TITLE_SEPARATORS = re.compile(r"\s+[|–—:»·-]\s+|\s*\|\s*")
 _ATTR_RE = re.compile(r"::attr\(([\w:-]+)\)\s*$")
 _TEXT_RE = re.compile(r"::text\s*$")
 _NUMERIC_DATE_RE = re.compile(r"\b(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})\b")
-_IN_FURNITURE = etree.XPath("ancestor::footer | ancestor::nav | ancestor::aside")
 _CLASSED = etree.XPath("//*[@class or @id]")
 # Both as one search, spelled out in its cases (a case-blind search is slower, and this one reads every text).
 _TEXT_HIT_RE = re.compile(r"©|[Cc]opyright|COPYRIGHT|[Rr]ights [Rr]eserved|RIGHTS RESERVED|\([cC]\)|[Oo]riginally|"
@@ -86,7 +85,7 @@ class PageBase:
         self._site: list[str] | None = None
         self.credit_element: lxml_html.HtmlElement | None = None
         self._plain_length: int | None = None
-        self._holds_page: dict[lxml_html.HtmlElement, bool] = {}
+        self._furniture: set[lxml_html.HtmlElement] | None = None
         self.local_offset: timedelta | None = None
 
     def note(self, field_name: str, how: str) -> None:
@@ -357,13 +356,13 @@ class PageBase:
     def in_furniture(self, element: lxml_html.HtmlElement) -> bool:
         """Inside the site's footer, navigation or a sidebar. Not inside one left open by a typo around the article
         (`<nav class="breadcrumb">` never closed): one that holds a third of the page's text is no menu."""
-        for wrapper in _IN_FURNITURE(element):
-            holds = self._holds_page.get(wrapper)
-            if holds is None:
-                holds = self._holds_page[wrapper] = _plain_text_length(wrapper) * 3 > self.plain_length()
-            if not holds:
-                return True
-        return False
+        if self._furniture is None:
+            # Every element inside such a wrapper, found once: asked of thousands of elements a page.
+            self._furniture = set()
+            for wrapper in self.root.iter("footer", "nav", "aside"):
+                if wrapper not in self._furniture and _plain_text_length(wrapper) * 3 <= self.plain_length():
+                    self._furniture.update(wrapper.iterdescendants())
+        return element in self._furniture
 
     def plain_length(self) -> int:
         """The characters of text a reader reads on the page (outside links, scripts, form fields), once."""
