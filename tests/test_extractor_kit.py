@@ -164,3 +164,36 @@ def test_a_page_with_no_document_is_one_clear_error() -> None:
 
     with pytest.raises(PageNotParsable, match="no HTML document"):
         article_from_page("generic", "   <!-- nothing but a comment -->", "https://example.org/a/1")
+
+
+@pytest.mark.parametrize(("page", "text"), [
+    ("<html><body><p>a\x00b</p>\x00</body></html>", "ab"),  # NULs, which lxml refuses, dropped
+    (" \n<?xml version='1.0' encoding='utf-8'?><html><body><p>declared</p></body></html>", "declared"),
+    ("<html><body><p>plain</p></body></html>\n", "plain"),
+    (" \t\n\u00a0", ""),  # whitespace alone (a no-break space too): an empty document, not an error
+    ("", ""),
+])
+def test_parse_html_reads_what_lxml_would_refuse(page: str, text: str) -> None:
+    from crawler.extractors.text import parse_html, text_of
+
+    root = parse_html(page)
+    assert root.tag == "html"
+    assert text_of(root) == text
+    assert parse_html(root) is root  # a parsed page is itself
+
+
+def test_text_of_and_paragraphs_read_what_a_reader_sees() -> None:
+    from crawler.extractors.text import paragraphs, parse_html, text_of
+
+    root = parse_html("<html><body><div id='d'>Lead <b>in</b><p id='one'>  One \n line </p>between<br>lines"
+                      "<div><p>Two<br>lines</p>tail <script>var x;</script><!-- note -->end</div>"
+                      "<p>a<script>skipped</script>b<!-- c -->c</p><p> </p><ul><li>item</li></ul>last</div>"
+                      "<script>alone</script><br></body></html>")
+    assert [(element.tag, text_of(element)) for element in root.iter("p", "script", "br", "li")] == [
+        ("p", "One line"), ("br", ""), ("p", "Two lines"), ("br", ""), ("script", ""), ("p", "abc"),
+        ("script", ""), ("p", ""), ("li", "item"), ("script", ""), ("br", "")]
+    # (blocks' texts joined as they stand: paragraphs, below, is what tells them apart)
+    assert text_of(root.get_element_by_id("d")) == "Lead in One line between linesTwo linestail endabc itemlast"
+    assert [(element.tag, text) for element, text in paragraphs(root.get_element_by_id("d"))] == [
+        ("div", "Lead in"), ("p", "One line"), ("div", "between lines"), ("p", "Two lines"), ("div", "tail end"),
+        ("p", "abc"), ("li", "item"), ("div", "last")]

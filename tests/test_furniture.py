@@ -6,11 +6,12 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 
-from pipelines.archive.furniture import Furniture, strip_furniture
+from pipelines.archive.furniture import Furniture, normalize_paragraph, normalized_paragraphs, strip_furniture
 from pipelines.storage.file import FileStore
 from tests.crawl_runner import ROOT, read_items, run_crawl, scrapy_env
 from tests.replica.server import ReplicaServer
@@ -52,6 +53,27 @@ def test_strip_removes_furniture_wherever_it_sits_and_keeps_the_rest() -> None:
     assert strip_furniture(text, state.paragraphs) == ("Lead paragraph of the piece.\n\nLast paragraph of the piece.",
                                                        1)
     assert strip_furniture(APPEAL, state.paragraphs) == (None, 1)
+
+
+@pytest.mark.parametrize("text", [
+    "plain words, one space apart", "", " ", "two  spaces", " leading", "trailing ", "tab\there", "line\nbreak",
+    "no\u00a0break", "ideographic\u3000space", "em\u2003space", "line\u2028separator", "nel\x85here",
+    "unit\x1fseparator", "zero\u200bwidth", "\u00a8 diaeresis", "ｆｕｌｌ　ｗｉｄｔｈ", "ﬁ ligature", "\u2003",
+])
+def test_paragraphs_are_normalized_as_split_and_joined(text: str) -> None:
+    """The normal form is NFKC, case-folded, whitespace runs as one space (" ".join(split())); text that has only
+    single spaces between words is kept as it is rather than split, which is the same string."""
+    expected = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    assert normalize_paragraph(text) == expected
+    assert normalized_paragraphs(f"{text}\n\nSecond") == [(text, expected), ("Second", "second")]
+
+
+def test_every_whitespace_character_but_the_space_is_unprintable() -> None:
+    """What lets a paragraph skip the split: str.split() cuts at str.isspace() characters, and every one of them
+    but the space fails str.isprintable(), so printable text without double, leading or trailing spaces is whole."""
+    spaces = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
+    assert " " in spaces and len(spaces) > 20
+    assert [c for c in spaces if c.isprintable()] == [" "]
 
 
 def test_the_state_is_stored_and_read_back_as_the_newest(tmp_path: Path) -> None:

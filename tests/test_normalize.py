@@ -66,3 +66,32 @@ def test_original_source_and_copyright() -> None:
     assert item["original_source"] == {"name": "Sputnik", "url": None, "published": "2016-12-13"}
     assert item["copyright"] == {"line": "Copyright © Sputnik, Sputnik, 2016", "holders": ["Sputnik"], "year": 2016}
     assert normalize_article({"original_source": {"name": "", "url": "", "published": ""}})["original_source"] is None
+
+
+def test_the_pipeline_normalizes_the_item_and_changes_nothing_it_was_given_in_place() -> None:
+    """NormalizePipeline hands normalize_article a shallow copy of the item: every nested value it normalizes must
+    be built anew, or the item's own lists and dicts (shared with the response's meta) would change under it."""
+    from copy import deepcopy
+
+    from crawler.items import ArticleItem
+    from pipelines.items.normalize import NormalizePipeline
+    from tests.crawl_runner import project_crawler
+
+    warc = {"filename": "a.warc.gz", "offset": 0, "length": 10, "record_id": "<urn:uuid:1>", "payload_digest": "d"}
+    authors = [{"name": " Jane  Doe ", "url": ""}, {"name": "Jane  Doe", "url": None}]
+    themes = [{"name": " Oil ", "slug": "oil", "url": " u "}]
+    source = {"name": " Sputnik ", "url": "", "published": "13 December 2016"}
+    rights = {"line": " Copyright © Sputnik, 2016 ", "holders": [" Sputnik ", "Sputnik"], "year": 2016}
+    item = ArticleItem(url=" https://x/a ", outlet="x", title=" Cafe\u0301 ", body=" a \n\n\n b ", authors=authors,
+                       themes=themes, original_source=source, copyright=rights, published="13 December 2016",
+                       warc=warc)  # type: ignore[arg-type]
+    given = deepcopy((authors, themes, source, rights, warc))
+    pipeline = NormalizePipeline.from_crawler(project_crawler())
+    assert pipeline.process_item(item) is item
+    assert (authors, themes, source, rights, warc) == given  # the values handed in, untouched
+    assert item.url == "https://x/a" and item.title == "Café" and item.body == "a\n\nb"
+    assert item.authors == [{"name": "Jane  Doe", "url": None}]
+    assert item.themes == [{"name": "Oil", "slug": "oil", "url": "u"}]
+    assert item.original_source == {"name": "Sputnik", "url": None, "published": "2016-12-13"}
+    assert item.copyright == {"line": "Copyright © Sputnik, 2016", "holders": ["Sputnik"], "year": 2016}
+    assert item.published == "2016-12-13" and item.warc == warc

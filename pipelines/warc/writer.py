@@ -49,6 +49,9 @@ logger = logging.getLogger(__name__)
 
 
 
+_METADATA_JSON = json.JSONEncoder(ensure_ascii=False)
+"""json.dumps(item, ensure_ascii=False), its encoder made once rather than per item."""
+
 INDEX_SORT_CHUNK = 10_000
 """Index lines (~450 bytes each) sorted in memory at a time: beyond it, sorted runs on disk are merged."""
 
@@ -318,7 +321,7 @@ class WarcWriter:
     def _write_metadata(self, url: str, concurrent_to: str, item: dict[str, Any]) -> None:
         writer = self._ensure_file()
         assert self._file is not None
-        payload = json.dumps(item, ensure_ascii=False, sort_keys=False).encode("utf-8")
+        payload = _METADATA_JSON.encode(item).encode("utf-8")
         # Not the page's own URI: pywb indexes metadata records and would replay this JSON in place of the page.
         record = writer.create_warc_record(
             ITEM_URI_PREFIX + url, "metadata", payload=BytesIO(payload), length=len(payload),

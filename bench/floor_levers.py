@@ -1,0 +1,186 @@
+"""What each lever of issue 15 costs a page, in this tree and in another, in paired rounds: the crawl's per-page work
+taken apart and timed in one process, where a whole crawl's CPU (bench/floor_ab.py) moves by 10-20% from round to
+round on a shared machine and cannot tell a 1% change.
+
+    python -m bench.floor_levers --base /tmp/floor15-base [--rounds 5] [--pages 200]
+
+Each round runs this script with `--measure TREE` once for each tree (alternating which goes first), importing that
+tree's code (its folder first on sys.path; the base tree needs no copy of this script); the child times each part of
+a page's work over `--pages` generated replica pages (CPU time, µs a page) and prints them as JSON. Printed: every
+round's pair, then the medians and the difference per part. The parts are the crawl's own calls: the parse
+(text.parse_html), the Global Research extractor on the parsed page, the body's paragraphs (text.paragraphs),
+NormalizePipeline.process_item, FurniturePipeline's work (normalized_paragraphs, Furniture.add_paragraphs,
+strip_furniture), the scheduler's disk queue (the dqclass SpillingScheduler uses: push and pop of a page's request),
+the CDXJ index line, and Scrapy's handling of a callback's output at CONCURRENT_ITEMS
+(scrapy.utils.asyncio._parallel_asyncio, as Scraper calls it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from copy import deepcopy
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _timed(work: Callable[[], Any], pages: int, repeat: int = 3) -> float:
+    """CPU µs a page: the best of `repeat` passes over the pages (the least disturbed by the machine's others)."""
+    work()
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.process_time()
+        work()
+        best = min(best, time.process_time() - started)
+    return best / pages * 1e6
+
+
+def measure(pages: int) -> dict[str, float]:
+    import scrapy
+    from scrapy.utils.asyncio import _parallel_asyncio
+    from scrapy.utils.misc import load_object
+
+    import crawler.extractors.text as text
+    from bench.replica import article_meta, render_article
+    from crawler.extractors.globalresearch import extract
+    from crawler.extractors.page import read_page
+    from crawler.outlets import load_outlets
+    from crawler.schedulers.spilling import SpillingScheduler
+    from pipelines.archive.cdxj import CdxjEntry, cdxj_line
+    from pipelines.archive.furniture import Furniture, normalized_paragraphs, strip_furniture
+    from pipelines.items.normalize import NormalizePipeline
+    from tests.crawl_runner import project_crawler
+
+    html = [(article_meta(i).url, render_article(i, pages)) for i in range(pages)]
+    roots = [text.parse_html(page) for _, page in html]
+    bodies = [root.xpath('//div[@itemprop="articleBody"]')[0] for root in roots]
+    outlet = load_outlets()["globalresearch"]
+    ref = {"filename": "c-00000.warc.gz", "offset": 1, "length": 2, "record_id": "<urn:uuid:1>",
+           "payload_digest": "sha1:X"}
+    items = [read_page(outlet, page, url, fetched_url=url, fetched_at="2026-11-30T22:00:00+00:00", crawl_id="c",
+                       warc=ref).item for url, page in html]
+    settings = project_crawler().settings
+    normalize = NormalizePipeline.from_crawler(project_crawler())
+    fresh = [deepcopy(items) for _ in range(4)]
+
+    def normalize_all() -> None:
+        for item in fresh.pop() if fresh else deepcopy(items):
+            normalize.process_item(item)
+
+    furniture_bodies = [item.body for item in items]
+
+    def furniture_all() -> None:
+        state = Furniture(min_share=0.3, min_articles=5)
+        for body in furniture_bodies:
+            paragraphs = normalized_paragraphs(body)
+            state.add_paragraphs(paragraphs)
+            strip_furniture(body, frozenset(), paragraphs)
+
+    spidercls = load_object(settings["SPIDER_LOADER_CLASS"]).from_settings(settings).load("globalresearch")
+    scratch = tempfile.mkdtemp(prefix="floor-levers-")
+    crawler = project_crawler(spidercls, SCHEDULER_SPILL_DIR=scratch)
+    spider = spidercls.from_crawler(crawler)
+    spider._identity = spider.requested_identity  # as CrawlExtension settles it
+    crawler.spider = spider
+    dqclass = SpillingScheduler.from_crawler(crawler).dqclass
+    requests = [scrapy.Request(url, callback=spider.parse_article, errback=spider.on_error,
+                               meta={"archive_kind": "article", "forced": False}) for url, _ in html]
+    queue = dqclass.from_crawler(crawler, str(Path(scratch) / "q"))
+
+    def queue_all() -> None:
+        for request in requests:
+            queue.push(request)
+        while queue.pop() is not None:
+            pass
+
+    entries = [CdxjEntry(url=url.replace("https://www.globalresearch.ca", "http://127.0.0.1:8800"),
+                         warc_date="2026-11-30T22:00:00.123456Z", status=200, mime="text/html", digest="sha1:AB",
+                         length=20000, offset=n * 20000, filename="c-00000.warc.gz", record_id=f"<urn:uuid:{n}>")
+               for n, (url, _) in enumerate(html)]
+    concurrent_items = settings.getint("CONCURRENT_ITEMS")
+
+    async def one_item() -> Any:
+        yield items[0]
+
+    async def nothing(item: Any) -> None:
+        return None
+
+    async def outputs() -> None:
+        for _ in range(pages):
+            await _parallel_asyncio(one_item(), concurrent_items, nothing)
+
+    loop = asyncio.new_event_loop()
+    try:
+        out = {
+            "parse_html": _timed(lambda: [text.parse_html(page) for _, page in html], pages),
+            "globalresearch.extract": _timed(lambda: [extract(root, url) for (url, _), root in zip(html, roots,
+                                                                                               strict=True)], pages),
+            "text.paragraphs (within the extractor)": _timed(lambda: [list(text.paragraphs(b)) for b in bodies], pages),
+            "NormalizePipeline": _timed(normalize_all, pages),
+            "FurniturePipeline's work": _timed(furniture_all, pages),
+            "disk queue push+pop": _timed(queue_all, pages),
+            "cdxj_line": _timed(lambda: [cdxj_line(entry) for entry in entries], pages),
+            "a callback's output (at CONCURRENT_ITEMS)": _timed(lambda: loop.run_until_complete(outputs()), pages),
+        }
+    finally:
+        loop.close()
+        queue.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", type=Path, help="the tree without the change")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--measure", type=Path, help="(the child) time that tree's parts, print JSON")
+    opts = parser.parse_args(argv)
+    if opts.measure:
+        sys.path[:] = [str(opts.measure), *(p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent)]
+        print(json.dumps(measure(opts.pages)))
+        return 0
+    if opts.base is None:
+        parser.error("--base is needed")
+    trees = {"base": opts.base.resolve(), "new": REPO_ROOT}
+    rounds: list[dict[str, dict[str, float]]] = []
+    for round_no in range(opts.rounds):
+        got: dict[str, dict[str, float]] = {}
+        for which in (("base", "new") if round_no % 2 == 0 else ("new", "base")):
+            command = [sys.executable, __file__, "--measure", str(trees[which]), "--pages", str(opts.pages)]
+            done = subprocess.run(command, cwd=trees[which], capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"{which}: {done.stderr[-2000:]}")
+            got[which] = json.loads(done.stdout.strip().splitlines()[-1])
+        rounds.append(got)
+        print(f"round {round_no}: " + "; ".join(f"{part} {got['base'][part]:.1f} -> {got['new'][part]:.1f}"
+                                               for part in got["new"] if part in got["base"]), flush=True)
+    print(f"\nmedians of {opts.rounds} rounds, CPU µs a page ({opts.pages} generated replica pages):")
+    total_base = total_new = 0.0
+    for part in rounds[0]["new"]:
+        if part not in rounds[0]["base"]:
+            continue
+        base = statistics.median(r["base"][part] for r in rounds)
+        new = statistics.median(r["new"][part] for r in rounds)
+        if "(within" not in part:
+            total_base, total_new = total_base + base, total_new + new
+        print(f"  {part:45s} {base:8.1f} -> {new:8.1f}  ({new - base:+.1f})")
+    base_only = [p for p in rounds[0]["base"] if p not in rounds[0]["new"]]
+    if base_only:
+        print("  (named differently in the base tree: " + ", ".join(base_only) + ")")
+    print(f"  {'all of the above (once)':45s} {total_base:8.1f} -> {total_new:8.1f}  ({total_new - total_base:+.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
