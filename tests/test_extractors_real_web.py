@@ -914,3 +914,14 @@ def test_clean_byline_is_a_pure_function_of_the_printed_line(printed: str, bylin
     from crawler.extractors.people import clean_byline
 
     assert clean_byline(printed) == byline
+
+
+def test_the_outlets_name_printed_apart_after_the_writers_is_no_part_of_the_byline() -> None:
+    after = page(body='<h1>A story</h1><address class="x1-Byline"><a href="/profile/dan-jervis">'
+                      '<span itemprop="name">Dan Jervis</span></a><span class="x2">News Example</span></address>')
+    assert item(after)["byline"] == "Dan Jervis"
+    # printed before the name, as part of the credit ('By The Outlet | Sean Walton'), it stays
+    before = page(body='<h1>A story</h1><div class="post-author"><p>By</p><p><span class="author-name">'
+                       'News Example | </span><span class="author-name"><a href="/author/sean/">Sean Walton</a>'
+                       "</span></p></div>")
+    assert item(before)["byline"] == "By News Example | Sean Walton"

@@ -196,11 +196,20 @@ class Bylines(PageBase):
             return node.tag in ("form", "button", "input", "label", "select", "textarea") or bool(re.search(
                 r"date|time|publish|updated|timestamp|image|photo|avatar|thumb|headshot|social|email|twitter|"
                 r"archive|rss|feed|comment|popular|follow|job|author-title|blogtitle|role|position|print|tools",
-                classes)) or bool(_HIDDEN_STYLE_RE.search(node.get("style") or ""))
+                classes)) or bool(_HIDDEN_STYLE_RE.search(node.get("style") or "")) or self._outlet_after_name(node)
 
         # Inline elements apart: a name and the outlet in two spans ('Dan Jervis-Bardy' 'The West Australian').
         text = _block_text(element, skip=dated, inline_apart=True)
         return clean_byline(text)
+
+    def _outlet_after_name(self, node: lxml_html.HtmlElement) -> bool:
+        """The outlet's name printed as an element of its own right after the writer's ('Dan Jervis-Bardy'
+        'The West Australian'): an affiliation apart from the credit line, no part of it. (Not a link: the
+        sections a post was filed in are links, 'By TPN, in <a>News</a>'.)"""
+        if len(node) or node.tag == "a" or not self.is_outlet(text_of(node)):
+            return False
+        previous = next((p for p in node.itersiblings(preceding=True) if isinstance(p.tag, str)), None)
+        return previous is not None and bool(text_of(previous))
 
     def byline(self) -> str | None:
         found = self.select("byline")
