@@ -11,13 +11,13 @@ from typing import Any
 from crawler.extractors.dates import YEAR_RE
 from crawler.extractors.text import collapse, unique
 
-__all__ = ["copyright_statement", "read_copyright"]
+__all__ = ["LINK_LABEL_RE", "copyright_statement", "read_copyright"]
 
 _YEARS_RE = re.compile(r"\b(?:1[89]|2\d)\d\d(?:\s*[–—-]\s*(?:(?:1[89]|2\d)\d\d|present))?\b")
 _LINE_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:\d|copyright)|\bcopyright\b", re.IGNORECASE)
 _RESERVED_END_RE = re.compile(r"\ball rights? reserved\b\.?", re.IGNORECASE)
 # The footer's own links printed after the statement ('Terms of Service', 'Privacy Policy', '(About Us)').
-_LINK_LABEL_RE = re.compile(r"\(?\b(?:Terms\b|Privacy\b|Contact\b|About Us\b|Advertis|Site ?map\b|Cookies?\b|"
+LINK_LABEL_RE = re.compile(r"\(?\b(?:Terms\b|Privacy\b|Contact\b|About Us\b|Advertis|Site ?map\b|Cookies?\b|"
                             r"Accessibility\b|Do Not Sell\b|View all\b|Powered by\b|Theme\b|"
                             r"Website (?:created|designed|by)\b|Home(?=\s*[|·•]))")
 # The statement's own lead-in, in the same clause as its mark ('All content © …', 'All contents ©').
@@ -58,7 +58,7 @@ def copyright_statement(text: str) -> str:
                 r"\s*all rights? reserved", text[after + separator.end():], re.IGNORECASE):
             ends.append(after + separator.start())
             break
-    if (link := _LINK_LABEL_RE.search(text, after)) is not None and text[after:link.start()].strip():
+    if (link := LINK_LABEL_RE.search(text, after)) is not None and text[after:link.start()].strip():
         ends.append(link.start())
     # a postal address after the company ('CDW LLC 200 N. Milwaukee Avenue, …', 'Inc. PO Box 21050')
     if (address := _ADDRESS_AFTER_RE.search(text, after)):
@@ -87,8 +87,10 @@ def read_copyright(line: str) -> dict[str, Any]:
     segment = next((s for s in segments if s.strip(" .,;:")), "")
     # The end of the holder's sentence: a full stop not closing an abbreviation (Inc., Co., Ltd.).
     sentence = _SENTENCE_END_RE.split(segment)[0]
-    # the sites a company publishes, listed after its name ('Alabama Live LLC [al.com, gulflive.com]')
+    # the sites a company publishes, listed after its name ('Alabama Live LLC [al.com, gulflive.com]'), and what
+    # follows its legal suffix, an address or a brand ('Future Publishing Limited Quay House, The Ambury, Bath')
     sentence = re.sub(r"\s*\[[^\]]*\]", "", sentence)
+    sentence = re.sub(r"^(.+?\b(?:Limited|Ltd\.?|LLC|Inc\.?|GmbH|PLC))\s+[A-Z].*$", r"\1", sentence)
     holders: list[str] = []
     # Names apart at ',', ';', 'and', 'or' and a '/' after a site name ('RedState.com/Salem Media'; never
     # 'CBC/Radio-Canada', one name).
@@ -108,6 +110,7 @@ def _holder_name(piece: str) -> str:
     """A holder as printed, without the punctuation around it, but with the full stop of its company
     abbreviation ('Vox Media, Inc.', 'Binkley Co.')."""
     name = _DIVISION_OF_RE.sub("", piece.strip(" ,;:"))  # 'a division of Postmedia Network Inc.'
+    name = re.sub(r"^by\s+", "", name, flags=re.IGNORECASE)  # '© 2018 by Federalist Press'
     stripped = name.rstrip(" .")
     last = stripped.rsplit(None, 1)[-1] if stripped else ""
     if name.endswith(last + ".") and _DOTTED_SUFFIX_RE.fullmatch(last):

@@ -20,6 +20,7 @@ from crawler.extractors.generic.common import (
     _words,
     describe,
 )
+from crawler.extractors.rights import LINK_LABEL_RE as _LINK_LABEL_RE
 from crawler.extractors.rights import copyright_statement, read_copyright
 from crawler.extractors.text import BLOCK_TAGS, absolute, collapse, text_of
 
@@ -171,4 +172,7 @@ class Provenance(PageBase):
         trimmed = read_copyright(copyright_statement(best[2]))
         # '©2019 All Rights Reserved | Tampa Bay Times', 'Daily Maverick © All rights reserved': the holder is
         # printed outside the statement, so the block's line is kept whole.
-        return trimmed if trimmed["holders"] else read_copyright(best[2])
+        whole = read_copyright(best[2])
+        if trimmed["holders"] or (whole["holders"] and _LINK_LABEL_RE.match(whole["holders"][0])):
+            return trimmed  # ('©2014-2018 Terms | Privacy': the footer's links are no holder)
+        return whole
