@@ -329,6 +329,13 @@ def test_by_colon_and_a_cms_login_are_not_names() -> None:
     ("Copyright © 2020 CDW LLC 200 N. Milwaukee Avenue, Vernon Hills, IL 60061", "Copyright © 2020 CDW LLC",
      ["CDW LLC"]),
     ("© 2018 by Federalist Press", "© 2018 by Federalist Press", ["Federalist Press"]),
+    ("© West Australian Newspapers Limited 2024", "© West Australian Newspapers Limited 2024",
+     ["West Australian Newspapers Limited"]),
+    # a statement at the end of a long legal paragraph, naming two holders
+    ("The marks are the property of the League and may not be reproduced without consent. " * 8
+     + "Copyright © 1999-2020 MLSE and the National Hockey League. All Rights Reserved.",
+     "Copyright © 1999-2020 MLSE and the National Hockey League. All Rights Reserved.",
+     ["MLSE", "National Hockey League"]),
     ("© 2019 Future Publishing Limited Quay House, The Ambury, Bath BA1 1UA",
      "© 2019 Future Publishing Limited Quay House, The Ambury, Bath BA1 1UA", ["Future Publishing Limited"]),
     ("©2026 Global News, a division of Corus Entertainment Inc. Corus News. All rights reserved.",

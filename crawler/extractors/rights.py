@@ -23,7 +23,8 @@ LINK_LABEL_RE = re.compile(r"\(?\b(?:Terms\b|Privacy\b|Contact\b|About Us\b|Adve
 # The statement's own lead-in, in the same clause as its mark ('All content © …', 'All contents ©').
 _LEAD_IN_RE = re.compile(r"\b(?:(?:all\s+)?(?:site\s+|website\s+)?(?:content|contents|materials?|text)|"
                          r"this\s+(?:site|website))\s*$", re.IGNORECASE)
-_ADDRESS_AFTER_RE = re.compile(r"\b(?:LLC|Inc\.?|Ltd\.?|Limited|Corp\.?|GmbH|PLC)(?=,?\s+(?:\d|P\.?\s?O\.?\s+Box\b))")
+_ADDRESS_AFTER_RE = re.compile(r"\b(?:LLC|Inc\.?|Ltd\.?|Limited|Corp\.?|GmbH|PLC)"
+                               r"(?=,?\s+(?:(?!(?:19|20)\d\d\b)\d|P\.?\s?O\.?\s+Box\b))")  # (a year is no address)
 # A full stop ending the holder's sentence: not the one of a company abbreviation (Inc., Co., Ltd.) or an initial.
 _SENTENCE_END_RE = re.compile(r"(?<!\b[A-Z])(?<!\b[Ii]nc)(?<!\bINC)(?<!\bCo)(?<!\bL[Tt][Dd])(?<!\bCorp)(?<!\bS\.A)"
                               r"(?<!\bL\.P)(?<!\bPty)\.(?=\s+[A-Z(])(?!\s+(?:Ltd|LTD|Limited|Inc|INC|LLC|Corp|GmbH|PLC)\b)")
@@ -111,6 +112,7 @@ def _holder_name(piece: str) -> str:
     abbreviation ('Vox Media, Inc.', 'Binkley Co.')."""
     name = _DIVISION_OF_RE.sub("", piece.strip(" ,;:"))  # 'a division of Postmedia Network Inc.'
     name = re.sub(r"^by\s+", "", name, flags=re.IGNORECASE)  # '© 2018 by Federalist Press'
+    name = re.sub(r"^the\s+(?=[A-Z])", "", name)  # 'MLSE and the National Hockey League' (a 'The' is the name's)
     stripped = name.rstrip(" .")
     last = stripped.rsplit(None, 1)[-1] if stripped else ""
     if name.endswith(last + ".") and _DOTTED_SUFFIX_RE.fullmatch(last):

@@ -129,9 +129,10 @@ class PageBase:
                                                                        "noscript"):
                     continue
                 # Copyright and credit lines are short: long paragraphs are not searched, but for a legal
-                # paragraph that opens with its © statement ('© 2020 Retail Insider Media Ltd. All Rights …').
+                # paragraph holding a © statement ('© 2020 Retail Insider Media Ltd. All Rights …', '… written
+                # consent of NHL Enterprises, L.P. Copyright © 1999-2020 MLSE …').
                 text, tail = element.text, element.tail
-                if text and (len(text) < 500 or text.lstrip().startswith("©")) and _TEXT_HINT_RE.search(text) \
+                if text and (len(text) < 500 or "©" in text) and _TEXT_HINT_RE.search(text) \
                         and _TEXT_HIT_RE.search(text):
                     self._hits.append((element, text))
                 if tail and len(tail) < 500 and _TEXT_HINT_RE.search(tail) and _TEXT_HIT_RE.search(tail):

@@ -158,7 +158,7 @@ class Provenance(PageBase):
                                          " or contains(@id,'footer') or contains(@class,'copyright')]"))
             # a year or 'All rights reserved' says it is the site's statement; so does the footer's own '© Holder'
             if not (YEAR_RE.search(line) or _RIGHTS_RE.search(line) or (
-                    in_footer and line.lstrip().startswith("©") and len(_words(line)) >= 2)):
+                    in_footer and "©" in line and _COPYRIGHT_LEAD_RE.search(line) and len(_words(line)) >= 2)):
                 continue
             in_article = bool(block.xpath("ancestor::article"))
             score = 2 * int(in_footer) - 2 * int(in_article) + int(bool(_COPYRIGHT_LEAD_RE.search(line)
