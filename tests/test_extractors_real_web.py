@@ -940,3 +940,14 @@ def test_the_outlets_name_printed_apart_after_the_writers_is_no_part_of_the_byli
                        'News Example | </span><span class="author-name"><a href="/author/sean/">Sean Walton</a>'
                        "</span></p></div>")
     assert item(before)["byline"] == "By News Example | Sean Walton"
+
+
+def test_a_share_list_in_the_byline_block_and_a_photographers_caption_credit_are_no_byline() -> None:
+    shared = page(body='<h1>A story</h1><section class="byline"><ul class="article-author"><li class="authors">by '
+                       '<a class="author-name" href="/users/sammy">Sammy Barker</a></li></ul>'
+                       '<ul class="share-this"><li>Share:</li><li>10</li></ul></section>')
+    assert item(shared)["byline"] == "by Sammy Barker"
+    caption = page(body='<h1>A story</h1><figure class="photo"><img src="/a.jpg"><figcaption class="caption">'
+                        '<span class="credit"><span class="tnt-byline">JO PARK, FLICKR</span></span>'
+                        "</figcaption></figure>")
+    assert item(caption)["byline"] is None

@@ -80,7 +80,7 @@ class Bylines(PageBase):
         for element in sorted(candidates, key=self.order):
             if element.tag in ("meta", "link", "script", "style", "input", "img", "body", "html", "article"):
                 continue
-            if not self._near_headline(element) or self.in_furniture(element):
+            if not self._near_headline(element) or self.in_furniture(element) or _in_caption(element):
                 continue
             classes = " ".join((element.get("class") or "", element.get("id") or "")).casefold()
             # (hCard's 'vcard' marks a byline's author, not an author card)
@@ -126,7 +126,7 @@ class Bylines(PageBase):
                     "script", "style", "title", "h1", "option", "textarea"):
                 continue
             if " ".join(own.split()).casefold() not in names or " ".join(text_of(element).split()).casefold() \
-                    not in names or self.in_furniture(element):
+                    not in names or self.in_furniture(element) or _in_caption(element):
                 continue
             line, text = element, self._byline_text(element)
             while (parent := line.getparent()) is not None and parent.tag not in ("body", "article", "main"):
@@ -195,7 +195,8 @@ class Bylines(PageBase):
             # 'author__role', 'blogtitle'), the tools beside it (Print, E-mail), and what the page hides
             return node.tag in ("form", "button", "input", "label", "select", "textarea") or bool(re.search(
                 r"date|time|publish|updated|timestamp|image|photo|avatar|thumb|headshot|social|email|twitter|"
-                r"archive|rss|feed|comment|popular|follow|job|author-title|blogtitle|role|position|print|tools",
+                r"archive|rss|feed|comment|popular|follow|job|author-title|blogtitle|role|position|print|tools|"
+                r"share",
                 classes)) or bool(_HIDDEN_STYLE_RE.search(node.get("style") or "")) or self._outlet_after_name(node)
 
         # Inline elements apart: a name and the outlet in two spans ('Dan Jervis-Bardy' 'The West Australian').
@@ -412,3 +413,8 @@ class Bylines(PageBase):
             href = link.get("href") if link is not None else None
             return {"name": BY_RE.sub("", text_of(found)), "url": absolute(self.base, href)}
         return {"name": BY_RE.sub("", _as_text(found)), "url": None}
+
+
+def _in_caption(element: lxml_html.HtmlElement) -> bool:
+    """Inside a photo's figure or caption: a byline there is the photographer's ('TSUNEAKI HIRAMATSU, FLICKR')."""
+    return next(element.iterancestors("figure", "figcaption"), None) is not None
