@@ -329,6 +329,9 @@ def test_by_colon_and_a_cms_login_are_not_names() -> None:
     ("Copyright © 2020 CDW LLC 200 N. Milwaukee Avenue, Vernon Hills, IL 60061", "Copyright © 2020 CDW LLC",
      ["CDW LLC"]),
     ("© 2018 by Federalist Press", "© 2018 by Federalist Press", ["Federalist Press"]),
+    ("Copyright © 2017 Capital Newspapers Inc., madison.com, 1901 Fish Hatchery Rd Madison, WI 53713",
+     "Copyright © 2017 Capital Newspapers Inc., madison.com, 1901 Fish Hatchery Rd Madison, WI 53713",
+     ["Capital Newspapers Inc."]),
     ("© West Australian Newspapers Limited 2024", "© West Australian Newspapers Limited 2024",
      ["West Australian Newspapers Limited"]),
     # a statement at the end of a long legal paragraph, naming two holders
@@ -951,3 +954,10 @@ def test_a_share_list_in_the_byline_block_and_a_photographers_caption_credit_are
                         '<span class="credit"><span class="tnt-byline">JO PARK, FLICKR</span></span>'
                         "</figcaption></figure>")
     assert item(caption)["byline"] is None
+
+
+def test_a_tag_clouds_article_counts_are_no_part_of_the_tags_names() -> None:
+    body = ('<h1>A story</h1><p>The council met again.</p><div class="post-tags">'
+            '<a href="/tag/cyberpunk-2077/"><span>cyberpunk 2077</span><s>5</s></a>'
+            '<a href="/tag/xbox-series-x/"><span>Xbox Series X</span><s>46</s></a></div>')
+    assert [t["name"] for t in item(page(body=body))["themes"]] == ["cyberpunk 2077", "Xbox Series X"]

@@ -91,7 +91,8 @@ def read_copyright(line: str) -> dict[str, Any]:
     # the sites a company publishes, listed after its name ('Alabama Live LLC [al.com, gulflive.com]'), and what
     # follows its legal suffix, an address or a brand ('Future Publishing Limited Quay House, The Ambury, Bath')
     sentence = re.sub(r"\s*\[[^\]]*\]", "", sentence)
-    sentence = re.sub(r"^(.+?\b(?:Limited|Ltd\.?|LLC|Inc\.?|GmbH|PLC))\s+[A-Z].*$", r"\1", sentence)
+    sentence = re.sub(r"^(.+?\b(?:Limited|Ltd\.?|LLC|Inc\.?|GmbH|PLC))(?:\s+[A-Z]|,\s*[\w-]+\.(?:com|org|net)\b).*$",
+                      r"\1", sentence)
     holders: list[str] = []
     # Names apart at ',', ';', 'and', 'or' and a '/' after a site name ('RedState.com/Salem Media'; never
     # 'CBC/Radio-Canada', one name).

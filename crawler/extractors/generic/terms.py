@@ -224,8 +224,12 @@ class Terms(PageBase):
         if isinstance(found, lxml_html.HtmlElement):
             link = found if found.tag == "a" else next(iter(found.iter("a")), None)
             href = absolute(self.base, link.get("href")) if link is not None else None
-            # '#James Mattis': the hash sign some sites print before a tag is not its name.
-            return {"name": text_of(found).lstrip("#").strip() or text_of(found), "slug": slug_of(href), "url": href}
+            # '#James Mattis': the hash sign some sites print before a tag is not its name; nor is the count of
+            # its articles a tag cloud prints in an element of its own ('<span>Xbox Series X</span><s>46</s>').
+            counts = [child for child in found if isinstance(child.tag, str) and text_of(child).isdigit()]
+            name = text_of(found) if not counts or len(counts) == len(found) else " ".join(
+                text_of(child) for child in found if child not in counts and isinstance(child.tag, str)).strip()
+            return {"name": name.lstrip("#").strip() or name, "slug": slug_of(href), "url": href}
         return {"name": _as_text(found), "slug": None, "url": None}
 
     def _labelled_blocks(self) -> dict[str, list[dict[str, str | None]]]:
