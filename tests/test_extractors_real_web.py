@@ -851,6 +851,14 @@ def test_copyright_holders_without_a_year_or_the_text_after_them(footer: str, li
     assert (found["line"], found["holders"]) == (line, holders)
 
 
+def test_a_footers_copyright_printed_as_text_without_mark_or_year_names_its_holder() -> None:
+    html = page(body="<h1>A story</h1>").replace(
+        "<p>© 2019 News Example Media &amp; Co. All rights reserved.</p>",
+        '<div class="container copyright"><div class="left"> Copyright NewsExample.com</div></div>')
+    assert item(html)["copyright"] == {"line": "Copyright NewsExample.com", "holders": ["NewsExample.com"],
+                                       "year": None}
+
+
 def test_a_copyright_link_in_the_footer_is_no_copyright_line() -> None:
     html = page(body="<h1>A story</h1>").replace(
         "<p>© 2019 News Example Media &amp; Co. All rights reserved.</p>",

@@ -157,8 +157,10 @@ class Provenance(PageBase):
             in_footer = bool(block.xpath("ancestor-or-self::footer | ancestor-or-self::*[contains(@class,'footer')"
                                          " or contains(@id,'footer') or contains(@class,'copyright')]"))
             # a year or 'All rights reserved' says it is the site's statement; so does the footer's own '© Holder'
+            # or 'Copyright Holder' printed as text (a 'Copyright/IP Policy' link is no statement)
             if not (YEAR_RE.search(line) or _RIGHTS_RE.search(line) or (
-                    in_footer and "©" in line and _COPYRIGHT_LEAD_RE.search(line) and len(_words(line)) >= 2)):
+                    in_footer and _COPYRIGHT_LEAD_RE.search(line) and len(_words(line)) >= 2
+                    and ("©" in line or _COPYRIGHT_MARK_RE.search(" ".join(_plain_texts(block)))))):
                 continue
             in_article = bool(block.xpath("ancestor::article"))
             score = 2 * int(in_footer) - 2 * int(in_article) + int(bool(_COPYRIGHT_LEAD_RE.search(line)
