@@ -859,6 +859,13 @@ def test_a_footers_copyright_printed_as_text_without_mark_or_year_names_its_hold
                                        "year": None}
 
 
+def test_the_rights_sentence_printed_as_a_block_of_its_own_after_the_statement_joins_it() -> None:
+    html = page(body="<h1>A story</h1>").replace(
+        "<p>© 2019 News Example Media &amp; Co. All rights reserved.</p>",
+        '<div class="col"><p class="copy">Copyright &copy; 2020</p><p class="copy">All rights reserved.</p></div>')
+    assert item(html)["copyright"]["line"] == "Copyright © 2020 All rights reserved."
+
+
 def test_a_copyright_link_in_the_footer_is_no_copyright_line() -> None:
     html = page(body="<h1>A story</h1>").replace(
         "<p>© 2019 News Example Media &amp; Co. All rights reserved.</p>",

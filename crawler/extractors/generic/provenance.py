@@ -171,6 +171,11 @@ class Provenance(PageBase):
         best = max(candidates, key=lambda c: (c[0], self.order(c[1])))
         self.note("copyright", f"visible: © line in {describe(best[1])}"
                   + (" (page footer)" if best[0] >= 2 else ""))
+        following = best[1].getnext()
+        if not _RIGHTS_RE.search(best[2]) and following is not None and isinstance(following.tag, str) \
+                and re.fullmatch(r"all rights? reserved\.?", text_of(following), re.IGNORECASE):
+            # its rights sentence printed as a block of its own right after it ('Copyright © 2020' 'All rights …')
+            best = (best[0], best[1], f"{best[2]} {text_of(following)}")
         trimmed = read_copyright(copyright_statement(best[2]))
         # '©2019 All Rights Reserved | Tampa Bay Times', 'Daily Maverick © All rights reserved': the holder is
         # printed outside the statement, so the block's line is kept whole.
