@@ -976,3 +976,10 @@ def test_a_tag_clouds_article_counts_are_no_part_of_the_tags_names() -> None:
             '<a href="/tag/cyberpunk-2077/"><span>cyberpunk 2077</span><s>5</s></a>'
             '<a href="/tag/xbox-series-x/"><span>Xbox Series X</span><s>46</s></a></div>')
     assert [t["name"] for t in item(page(body=body))["themes"]] == ["cyberpunk 2077", "Xbox Series X"]
+
+
+def test_a_list_of_group_labels_by_the_headline_is_the_articles_sections() -> None:
+    body = ('<ul class="c-entry-group-labels"><li class="c-entry-group-labels__item"><a href="/utah">'
+            '<span>Utah</span></a></li><li class="c-entry-group-labels__item"><a href="/business"><span>Business'
+            '</span></a></li></ul><h1>A story</h1><p>The council met again.</p>')
+    assert [t["name"] for t in item(page(body=body))["themes"]] == ["Utah", "Business"]

@@ -27,7 +27,7 @@ from crawler.extractors.rules import TERM_FIELDS
 from crawler.extractors.text import absolute, collapse, slug_of, text_of
 
 _SECTION_WORDS = frozenset({"eyebrow", "kicker", "section", "category", "categories", "subcategory", "rubric",
-                            "label", "breadcrumb", "breadcrumbs", "crumbs", "overline", "channel", "topic",
+                            "label", "labels", "breadcrumb", "breadcrumbs", "crumbs", "overline", "channel", "topic",
                             "topics", "subject"})
 _PEOPLE_WORDS = frozenset({"author", "authors", "byline", "writer", "writers", "contributor", "contributors"})
 _DATED_WORDS = frozenset({"date", "dates", "published", "dateline", "timestamp", "time"})
