@@ -275,3 +275,40 @@ def test_a_dead_workers_items_of_pages_fetched_again_are_dropped_and_the_rest_ke
     assert not (folder / "c1-w1-00001.jsonl.gz").exists()  # emptied: gone, not an empty batch
     assert count_items([(folder / "c1-w10-00000.jsonl.gz").read_bytes()]) == 4
     assert [key for _, key in stem_files(tmp_path, "c1-w1")] == ["items/globalresearch/2026/11/30/c1-w1-00000.jsonl.gz"]
+
+
+def test_a_done_fetchs_token_goes_back_with_the_next_ask_or_within_50_ms(redis_url: str) -> None:
+    """One round trip a fetch: the token of a fetch done goes back to the host's budget inside the worker's next
+    ask for that host (the script removes it before it counts), and within 50 ms when no fetch asks meanwhile."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from scrapy import Request
+    from scrapy.http import Response
+
+    from crawler.extensions.shared_crawl_redis import CrawlKeys, Scripts
+    from crawler.middlewares.shared_politeness import SharedPolitenessMiddleware
+
+    client = redis.Redis.from_url(redis_url)
+    keys = CrawlKeys("t:outlet:crawl")
+    shared = SimpleNamespace(client=client, scripts=Scripts(client), keys=keys, worker="w1", error=None,
+                             refused=False)
+    crawler = SimpleNamespace(stats=SimpleNamespace(inc_value=lambda *a, **k: None))
+    middleware = SharedPolitenessMiddleware(crawler, shared, 0.0, 1, 60.0)  # type: ignore[arg-type]
+    active, _ = keys.politeness("news.example")
+
+    async def run() -> tuple[int, int, int]:
+        first, second, third = (Request(f"https://news.example/{n}") for n in range(3))
+        await middleware.process_request(first)
+        assert client.zcard(active) == 1
+        middleware.process_response(first, Response(first.url))
+        held_after_response = client.zcard(active)  # not yet given back: it goes with the next ask
+        await asyncio.wait_for(middleware.process_request(second), 1)  # concurrency 1: only if first's went back
+        held_with_second = client.zcard(active)
+        middleware.process_response(second, Response(second.url))
+        await asyncio.sleep(0.2)  # no ask meanwhile: given back by itself
+        held_when_idle = client.zcard(active)
+        await asyncio.wait_for(middleware.process_request(third), 1)
+        return held_after_response, held_with_second, held_when_idle
+
+    assert asyncio.run(run()) == (1, 1, 0)

@@ -229,9 +229,11 @@ if redis.call('SET', KEYS[4], ARGV[1], 'NX') then return 0 end
 return -1
 """
 
-# KEYS: active, next. ARGV: delay ms, max fetches under way, token, token ttl ms.
-# 0: go; > 0: wait this many ms for the delay; -1: the host's concurrency is taken, try again shortly.
+# KEYS: active, next. ARGV: delay ms, max fetches under way, token, token ttl ms, tokens given back...
+# The tokens given back (fetches done since this worker last asked) are removed first. 0: go; > 0: wait this many ms
+# for the delay; -1: the host's concurrency is taken, try again shortly.
 _POLITE = _NOW + """
+for i = 5, #ARGV do redis.call('ZREM', KEYS[1], ARGV[i]) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end
 local nxt = tonumber(redis.call('GET', KEYS[2]) or '0')
