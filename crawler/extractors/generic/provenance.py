@@ -179,7 +179,9 @@ class Provenance(PageBase):
         trimmed = read_copyright(copyright_statement(best[2]))
         # '©2019 All Rights Reserved | Tampa Bay Times', 'Daily Maverick © All rights reserved': the holder is
         # printed outside the statement, so the block's line is kept whole.
+        if trimmed["holders"]:
+            return trimmed
         whole = read_copyright(best[2])
-        if trimmed["holders"] or (whole["holders"] and _LINK_LABEL_RE.match(whole["holders"][0])):
+        if whole["holders"] and _LINK_LABEL_RE.match(whole["holders"][0]):
             return trimmed  # ('©2014-2018 Terms | Privacy': the footer's links are no holder)
         return whole
