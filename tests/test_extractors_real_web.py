@@ -983,3 +983,22 @@ def test_a_list_of_group_labels_by_the_headline_is_the_articles_sections() -> No
             '<span>Utah</span></a></li><li class="c-entry-group-labels__item"><a href="/business"><span>Business'
             '</span></a></li></ul><h1>A story</h1><p>The council met again.</p>')
     assert [t["name"] for t in item(page(body=body))["themes"]] == ["Utah", "Business"]
+
+
+def test_a_lead_paragraph_dropped_for_its_links_is_put_back_and_the_standfirst_stays_out() -> None:
+    # Each paragraph in a group of its own, the first linking its sources: a precise main text dropped it.
+    lead = ('<p>A few months before <a href="https://news.example/a">delaying its return</a> to the office, the '
+            '<a href="https://news.example/b">department</a> gave up <a href="https://other.example/c">twelve '
+            'floors</a> of <a href="https://news.example/d">real estate</a> downtown.</p>')
+    groups = "".join(f"<section class='content-group'><div class='inline'><p>Paragraph {i} of the story says what "
+                     "happened next in the city and who paid for the long work on it.</p></div></section>"
+                     for i in range(8))
+    html = page(body=('<header><h1>A story</h1><p class="article-subtitle">Shortly before the delay, the department '
+                      'had to give up twelve floors downtown.</p></header><div class="story">'
+                      '<header class="series-header"><p>The Legislature runs from January to May, and we follow '
+                      'every turn of it for you.</p></header>'
+                      f"<section class='content-group'><div class='inline'>{lead}</div></section>{groups}</div>"))
+    body = item(html)["body"]
+    assert body.startswith("A few months before delaying its return to the office")
+    assert body.index("A few months before") < body.index("Paragraph 0 of the story")
+    assert "Shortly before the delay" not in body and "The Legislature runs" not in body

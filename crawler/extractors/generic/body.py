@@ -90,6 +90,11 @@ def _main_text(root: lxml_html.HtmlElement, url: str, *, precision: bool, fallba
     return text if isinstance(text, str) else None
 
 
+def _running_text(line: str) -> bool:
+    """Six words or more, ending a sentence, not a question: not a heading, a promoted headline or a prompt."""
+    return len(line.split()) >= 6 and bool(re.search(r"[.!:\"”’)]$", line))
+
+
 def _fill_gaps(kept: str, wide: str | None) -> str:
     """The precise main text with the lines of a wider reading that fall between its first and last lines and
     read as running text (six words or more, ending a sentence, not a question: not a heading, a promoted
@@ -100,8 +105,42 @@ def _fill_gaps(kept: str, wide: str | None) -> str:
     hits = [i for i, line in enumerate(lines) if line in own]
     if not hits:
         return kept
-    return "\n".join(line for line in lines[hits[0]:hits[-1] + 1] if line in own or (
-        len(line.split()) >= 6 and re.search(r"[.!:\"”’)]$", line.strip())))
+    return "\n".join(line for line in lines[hits[0]:hits[-1] + 1] if line in own or _running_text(line.strip()))
+
+
+def _lead_candidates(root: lxml_html.HtmlElement, kept: list[str]) -> list[str]:
+    """The running-text paragraphs of the article's container (the smallest element holding the paragraphs of the
+    precise reading's first two lines) that come before its first line and are not in it, and that paragraph's
+    whole text where the reading kept only its end: a lead paragraph precision dropped (or cut) for its links, or
+    one that sits in a group of its own. A headline's standfirst is outside that container or in a header inside it."""
+    first_p, second_p = (next((p for p in root.iter("p") if line in collapse(p.text_content())), None)
+                         for line in kept[:2])
+    if first_p is None or second_p is None or first_p is second_p:
+        return []
+    lineage = set(first_p.iterancestors())
+    container = next((a for a in second_p.iterancestors() if a in lineage), None)
+    if container is None or container.tag in ("body", "html"):
+        return []
+    own = set(kept)
+    lead: list[str] = []
+    for paragraph in container.iter("p"):
+        text = collapse(paragraph.text_content())
+        if paragraph is first_p:
+            return lead + ([text] if text != kept[0] and _running_text(text) else [])
+        if _running_text(text) and text not in own and not _in_header(paragraph, container):
+            lead.append(text)
+    return []
+
+
+def _in_header(element: lxml_html.HtmlElement, container: lxml_html.HtmlElement) -> bool:
+    """Whether a <header> (or an element classed as one) holds the element inside the container: a series or
+    section blurb printed above the article's text, not a paragraph of it."""
+    for ancestor in element.iterancestors():
+        if ancestor is container:
+            return False
+        if ancestor.tag == "header" or "header" in _class_words(ancestor.get("class") or ""):
+            return True
+    return False
 
 
 class Body(PageBase):
@@ -166,14 +205,31 @@ class Body(PageBase):
                 # (Only where it kept less than the page's paragraphs say: a second reading costs ~5 ms.)
                 text = _fill_gaps(text, _main_text(self.root, self.url, precision=False, fallbacks=False))
             blocks = [collapse(line) for line in (text or "").split("\n")]
+            lead, blocks = self._lead(blocks)
+            blocks = lead + blocks
             if blocks and title and blocks[0] == title:
                 blocks = blocks[1:]
             self.note("body", ("trafilatura main text" if found is None else
                                f"trafilatura main text (the outlet rule {self.rules.selectors['body'].expression} "
                                "matches nothing here)")
-                      + (f", {removed} furniture elements removed first" if removed else ""))
+                      + (f", {removed} furniture elements removed first" if removed else "")
+                      + (f", {len(lead)} lead paragraph(s) of its container put back" if lead else ""))
         kept = [b for b in blocks if b and not any(p.search(b) for p in self.x._boilerplate)]
         return "\n\n".join(kept) or None
+
+    def _lead(self, blocks: list[str]) -> tuple[list[str], list[str]]:
+        """The article's lead paragraphs the main text lacks (_lead_candidates), those of them a reading without
+        precision keeps too (it tells a paragraph from a caption or a credit line)."""
+        kept = [b for b in blocks if b]
+        candidates = _lead_candidates(self.root, kept) if len(kept) > 1 else []
+        if not candidates:
+            return [], blocks
+        wide = {collapse(line) for line in (_main_text(self.root, self.url, precision=False, fallbacks=False)
+                                            or "").split("\n")}
+        lead = [c for c in candidates if c in wide]
+        if lead and lead[-1].endswith(kept[0]):  # the first line's whole paragraph replaces the end it kept
+            blocks = blocks[blocks.index(kept[0]) + 1:]
+        return lead, blocks
 
     def _drop_furniture(self, within: lxml_html.HtmlElement | None = None) -> int:
         """Remove share bars, related links, promos, newsletter boxes, disclaimers and the like, by their class,
