@@ -1002,3 +1002,28 @@ def test_a_lead_paragraph_dropped_for_its_links_is_put_back_and_the_standfirst_s
     assert body.startswith("A few months before delaying its return to the office")
     assert body.index("A few months before") < body.index("Paragraph 0 of the story")
     assert "Shortly before the delay" not in body and "The Legislature runs" not in body
+
+
+def test_a_blogger_post_its_title_author_and_date() -> None:
+    # Blogger's Simple theme: the blog's name is the h1 (and `<title>` is 'Blog: Post'), the post's title an h3;
+    # the post cites a paper "by" its writer; the datePublished microdata is an <abbr> whose text is a clock time.
+    html = ('<html><head><title>The Grumpy Economist: Free Market Vaccines</title>'
+            '<meta property="og:title" content="Free Market Vaccines"></head><body>'
+            '<div id="header"><h1 class="title"><a href="https://grumpy.example/">The Grumpy Economist</a></h1></div>'
+            '<div class="blog-posts hfeed"><h2 class="date-header"><span>Monday, December 7, 2020</span></h2>'
+            '<div class="post hentry" itemscope itemtype="http://schema.org/BlogPosting">'
+            '<h3 class="post-title entry-title" itemprop="name">Free Market Vaccines</h3>'
+            '<div class="post-body entry-content" itemprop="articleBody">'
+            "<p>Who should get the vaccine first? Sell it to the highest bidder, and the disease goes away.</p>"
+            '<p>"<a href="https://papers.example/1">A vaccine auction"</a> by Romans Pancs</p>'
+            "<p>Absolutely nobody has mentioned in public the free market answer to the question of who goes first."
+            "</p></div><div class=\"post-footer\"><span class=\"post-author vcard\">Posted by <span class=\"fn\" "
+            'itemprop="author" itemscope itemtype="http://schema.org/Person"><a href="https://www.blogger.com/'
+            'profile/1" rel="author"><span itemprop="name">John H. Cochrane</span></a></span></span> '
+            '<span class="post-timestamp">at <abbr class="published" itemprop="datePublished" '
+            'title="2020-12-07T23:01:00-06:00">11:01 PM</abbr></span></div></div></div></body></html>')
+    found = item(html, "https://grumpy.example/2020/12/free-market-vaccines.html")
+    assert found["title"] == "Free Market Vaccines"
+    assert found["byline"] == "Posted by John H. Cochrane"
+    assert names(found) == ["John H. Cochrane"]
+    assert found["published"][:10] == "2020-12-07"

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from crawler.extractors.generic import GenericExtractor
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—:»·-]\s+|\s*\|\s*")
+# What joins a site's name to the article's title in a <title>, a colon right after the name too ('Blog: Post').
+_AFFIX_GAP = re.compile(r"\s*:\s+|\s+[|–—:»·-]\s+|\s*\|\s*")
 _ATTR_RE = re.compile(r"::attr\(([\w:-]+)\)\s*$")
 _TEXT_RE = re.compile(r"::text\s*$")
 _NUMERIC_DATE_RE = re.compile(r"\b(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})\b")
@@ -196,7 +198,8 @@ class PageBase:
         candidates = []
         for h1 in self.root.iter("h1"):
             text = text_of(h1)
-            if not text or len(text) > 400 or self.in_furniture(h1) or self._is_logo(text):
+            if not text or len(text) > 400 or self.in_furniture(h1) or self._is_logo(text) \
+                    or self._is_title_affix(text):
                 continue
             candidates.append(h1)
             words = set(_words(text))
@@ -234,6 +237,23 @@ class PageBase:
                     len(words & t) >= 0.9 * len(words) and len(words & t) >= 0.7 * len(t) for t in titles if t):
                 return heading
         return None
+
+    def _is_title_affix(self, text: str) -> bool:
+        """An h1 that is the part of one declared title that another declared title leaves out: the site's name
+        that `<title>` adds before or after the article's (a blog's h1 'The Grumpy Economist', `<title>` 'The Grumpy
+        Economist: Free Market Vaccines', og:title 'Free Market Vaccines')."""
+        declared = {collapse(t).casefold() for t, _ in self._meta_titles()}
+        name = collapse(text).casefold()
+        for title in declared:
+            if title != name and title.startswith(name) and (gap := _AFFIX_GAP.match(title, len(name))) \
+                    and title[gap.end():] in declared:
+                return True
+            if title != name and title.endswith(name):
+                head = title[:-len(name)]
+                gap = _AFFIX_GAP.search(head)
+                if gap is not None and gap.end() == len(head) and head[:gap.start()] in declared:
+                    return True
+        return False
 
     def _is_logo(self, text: str) -> bool:
         """An h1 that is the site's name (its logo), by og:site_name or the host: site_names() needs the headline."""

@@ -180,6 +180,8 @@ class Bylines(PageBase):
             # 'By Jemele Hill' printed after an element of its own (a linked headshot), up to its line's end
             for child in inner:
                 tail = collapse(child.tail)
+                if text_of(child):
+                    continue  # after a link with words ('"<a>A vaccine auction</a>" by Romans Pancs'): a citation
                 if tail and BYLINE_LEAD_RE.match(tail) and len(tail) <= 80 and not tail.endswith((".", "?")):
                     return inner, tail
         return None

@@ -7,6 +7,7 @@ import copy
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import TypeGuard
 
 from dateutil import parser as date_parser
 from lxml import etree
@@ -122,7 +123,7 @@ class Dates(PageBase):
         ld_keys = ("datePublished", "dateCreated") if field_name == "published" else ("dateModified",)
         for key in ld_keys:
             value = _text_value(self.sd.jsonld_value(key))
-            if value:
+            if self._reads_as_date(value):
                 return _Dated(value, f"{self.ld}.{key}")
         meta_keys = (
             ("property:article:published_time", "name:article:published_time", "property:og:published_time",
@@ -142,15 +143,20 @@ class Dates(PageBase):
              "name:sailthru.lastmodified", "http-equiv:last-modified"))
         for key in meta_keys:
             value = self.meta.get(key)
-            if value:
+            if self._reads_as_date(value):
                 return _Dated(value, f"meta {key.split(':', 1)[1]}")
         value = _text_value(self.sd.microdata_value("datePublished" if field_name == "published" else "dateModified"))
-        if value:
+        if self._reads_as_date(value):
             return _Dated(value, f"microdata {'datePublished' if field_name == 'published' else 'dateModified'}")
         value = self.parsely().get("pub_date") if field_name == "published" else None
-        if isinstance(value, str) and value:
+        if isinstance(value, str) and self._reads_as_date(value):
             return _Dated(value, "meta parsely-page (pub_date)")
         return self._visible_date(field_name)
+
+    def _reads_as_date(self, value: str | None) -> TypeGuard[str]:
+        """A declared value that is a date: not a clock time alone ('11:01 PM', the text of Blogger's
+        `<abbr itemprop="datePublished" title="2020-12-07T23:01:00-06:00">`), which must not end the search."""
+        return value is not None and value != "" and normalize_date(self.read_date(value)) is not None
 
     def _visible_date(self, field_name: str) -> _Dated | None:
         wanted = ("publish", "posted", "created") if field_name == "published" else ("updat", "modif", "edited")
