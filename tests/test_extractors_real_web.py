@@ -130,11 +130,19 @@ def test_title_is_the_printed_headline_without_the_sites_suffix() -> None:
     assert item(no_h1)["title"].endswith("A story")
 
 
-def test_numeric_dates_only_with_the_urls_date() -> None:
-    printed = '<h1>A story</h1><time>8:16 AM 01/31/2019</time>'
-    assert item(page(body=printed))["published"] == "2019-01-31T08:16:00"  # the printed time kept
-    assert item(page(body=printed.replace("AM", "PM")))["published"] == "2019-01-31T20:16:00"
-    assert item(page(body=printed), "https://news.example/a-story/")["published"] is None
+def test_numeric_dates_only_with_the_urls_date_or_when_they_read_one_way() -> None:
+    ambiguous = '<h1>A story</h1><time>8:16 AM 01/03/2019</time>'
+    url = "https://news.example/2019/01/03/a-story/"
+    assert item(page(body=ambiguous), url)["published"] == "2019-01-03T08:16:00"  # the printed time kept
+    assert item(page(body=ambiguous.replace("AM", "PM")), url)["published"] == "2019-01-03T20:16:00"
+    assert item(page(body=ambiguous), "https://news.example/a-story/")["published"] is None  # 1 March or 3 January
+    # no month 31 and a four-digit year: one reading only, no guess ('1/27/2017 by Associated Press')
+    one_way = '<h1>A story</h1><p class="meta"><span class="js-date">1/31/2019</span> by <span class="authors">' \
+              '<span class="author"><a href="/author/ap">Associated Press</a></span></span></p>'
+    found = item(page(body=one_way), "https://news.example/a-story/")
+    assert found["published"] == "2019-01-31"
+    assert found["byline"] == "by Associated Press"
+    assert item(page(body=one_way.replace("2019", "19")), "https://news.example/a-story/")["published"] is None
 
 
 def test_published_in_the_pages_local_time_when_utc_crosses_midnight() -> None:
@@ -1027,3 +1035,12 @@ def test_a_blogger_post_its_title_author_and_date() -> None:
     assert found["byline"] == "Posted by John H. Cochrane"
     assert names(found) == ["John H. Cochrane"]
     assert found["published"][:10] == "2020-12-07"
+
+
+def test_a_photos_date_in_its_caption_is_not_the_articles_and_posted_by_stays_in_the_byline() -> None:
+    html = page(body='<h1>A story</h1><div class="media"><img src="/p.jpg"><div class="media__caption">Singers on '
+                     'stage, May 27, 2016.</div></div><p>Posted by <span class="author"><a href="/author/kd">Kendall '
+                     'Deflin</a></span></p>')
+    found = item(html, "https://news.example/a-story/")
+    assert found["published"] is None
+    assert found["byline"] == "Posted by Kendall Deflin"

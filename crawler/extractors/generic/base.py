@@ -332,10 +332,11 @@ class PageBase:
         return text
 
     def _numeric_by_url(self, text: str) -> str | None:
-        """An all-numeric date (01/31/2019, 2/20/19) read the one way that gives the URL's date, else None."""
+        """An all-numeric date (01/31/2019, 2/20/19) read the one way that gives the URL's date, or, without one,
+        the only way it reads at all (1/27/2017: no month 27, and a year of four digits), else None: never guessed."""
         the_day = url_day(self.url)
         numeric = _NUMERIC_DATE_RE.search(text)
-        if the_day is None or numeric is None:
+        if numeric is None:
             return None
         a, _, b, c = numeric.groups()
         readings = []
@@ -345,7 +346,9 @@ class PageBase:
                 readings.append(date(year, int(m), int(d)))
             except ValueError:
                 continue
-        if the_day not in readings:
+        if the_day is None and len(c) == 4 and len(set(readings)) == 1:
+            the_day = readings[0]
+        if the_day is None or the_day not in readings:
             return None
         clock = re.search(r"\b([01]?\d|2[0-3]):([0-5]\d)\b(?:\s*([ap])\.?m\b\.?)?", text, re.IGNORECASE)
         if clock is None:

@@ -21,6 +21,7 @@ from crawler.extractors.generic.common import (
     _unique_links,
     _words,
     describe,
+    in_caption,
 )
 from crawler.extractors.people import BY_RE, BYLINE_LEAD_RE, JOB_TITLE_RE, clean_byline, split_names
 from crawler.extractors.structured import types_of
@@ -60,6 +61,10 @@ def _clean_name(name: str) -> str:
     return collapse(name).strip(" ,;:|")
 
 
+# The credit words a printed line ends with just before the byline's element: 'By', 'Posted by', 'Written by:'.
+_CREDIT_AT_END_RE = re.compile(r"(?:^|\s)((?:written|submitted|words|story|posted)?\s*by:?)$", re.IGNORECASE)
+
+
 class Bylines(PageBase):
     """The page's people."""
 
@@ -80,7 +85,7 @@ class Bylines(PageBase):
         for element in sorted(candidates, key=self.order):
             if element.tag in ("meta", "link", "script", "style", "input", "img", "body", "html", "article"):
                 continue
-            if not self._near_headline(element) or self.in_furniture(element) or _in_caption(element):
+            if not self._near_headline(element) or self.in_furniture(element) or in_caption(element):
                 continue
             classes = " ".join((element.get("class") or "", element.get("id") or "")).casefold()
             # (hCard's 'vcard' marks a byline's author, not an author card)
@@ -126,7 +131,7 @@ class Bylines(PageBase):
                     "script", "style", "title", "h1", "option", "textarea"):
                 continue
             if " ".join(own.split()).casefold() not in names or " ".join(text_of(element).split()).casefold() \
-                    not in names or self.in_furniture(element) or _in_caption(element):
+                    not in names or self.in_furniture(element) or in_caption(element):
                 continue
             line, text = element, self._byline_text(element)
             while (parent := line.getparent()) is not None and parent.tag not in ("body", "article", "main"):
@@ -223,14 +228,20 @@ class Bylines(PageBase):
         if element is None or not text:
             return None
         self.note("byline", f"visible: {describe(element)}" + (" (after h1)" if self.headline() is not None else ""))
-        # '<span>By </span><span class="author">Ben Andrews</span>': the 'By' printed just before the element
+        # '<span>By </span><span class="author">Ben Andrews</span>': the 'By' printed just before the element, or
+        # before the wrapper it is alone in ('1/27/2017 by <span class="authors"><span class="author">…')
+        while element.getprevious() is None and (parent := element.getparent()) is not None \
+                and parent.tag in ("span", "strong", "em", "b") and not collapse(parent.text):
+            element = parent
         before = element.getprevious()
         lead = collapse(before.tail if before is not None else element.getparent().text
                         if element.getparent() is not None else "")
         if before is not None and not lead and isinstance(before.tag, str) and len(before) == 0:
             lead = collapse(before.text)
-        if lead.casefold() in ("by", "by:") and not BY_RE.match(text):
-            return f"{lead} {text}"
+        # ('Posted by', or the end of '1/27/2017 by' whose date the byline leaves out)
+        credit = _CREDIT_AT_END_RE.search(lead)
+        if credit and not BYLINE_LEAD_RE.match(f"{text} ") and not BY_RE.match(text):
+            return f"{credit.group(1)} {text}"
         return text
 
     def _people(self, value: Any) -> list[dict[str, str | None]]:
@@ -415,8 +426,3 @@ class Bylines(PageBase):
             href = link.get("href") if link is not None else None
             return {"name": BY_RE.sub("", text_of(found)), "url": absolute(self.base, href)}
         return {"name": BY_RE.sub("", _as_text(found)), "url": None}
-
-
-def _in_caption(element: lxml_html.HtmlElement) -> bool:
-    """Inside a photo's figure or caption: a byline there is the photographer's ('TSUNEAKI HIRAMATSU, FLICKR')."""
-    return next(element.iterancestors("figure", "figcaption"), None) is not None

@@ -173,3 +173,8 @@ def _unique_links(links: Iterable[lxml_html.HtmlElement]) -> list[lxml_html.Html
             seen.add(key)
             out.append(link)
     return out
+
+
+def in_caption(element: lxml_html.HtmlElement) -> bool:
+    """Inside a photo's figure or caption: a byline there is the photographer's ('TSUNEAKI HIRAMATSU, FLICKR')."""
+    return next(element.iterancestors("figure", "figcaption"), None) is not None

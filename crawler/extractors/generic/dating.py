@@ -14,7 +14,7 @@ from lxml import etree
 
 from crawler.extractors.dates import PRINTED_DATE, normalize_date, url_day
 from crawler.extractors.generic.base import PageBase
-from crawler.extractors.generic.common import _OUTSIDE_ARTICLE, _text_value, describe
+from crawler.extractors.generic.common import _OUTSIDE_ARTICLE, _text_value, describe, in_caption
 from crawler.extractors.text import collapse, text_of
 
 _FIRST_PUBLISHED_TEXT = etree.XPath('//text()[contains(., "irst published") or contains(., "IRST PUBLISHED")]')
@@ -253,8 +253,9 @@ class Dates(PageBase):
             return None
         for element in self._around(h1, before=20, after=150):
             if not isinstance(element.tag, str) or element.tag in ("script", "style", "a", "option", "title") \
-                    or element.xpath("ancestor::a") or self.in_furniture(element):
-                continue
+                    or element.xpath("ancestor::a") or self.in_furniture(element) or in_caption(element) \
+                    or any("caption" in (a.get("class") or "") for a in (element, *element.iterancestors())):
+                continue  # (a photo's date in its caption, `<div class="media__caption">`, is not the article's)
             for piece in (element.text, element.tail):
                 text = collapse(piece)
                 if not text or len(text) > 200 or re.search(r"updat|modif|edited", text, re.IGNORECASE):
@@ -267,9 +268,9 @@ class Dates(PageBase):
 
     def _numeric_near_headline(self) -> _Dated | None:
         """An all-numeric date printed alone near the headline ('17:08 10/04/2011'), when the URL's date says
-        which way to read it (day or month first); never guessed."""
+        which way to read it (day or month first), or when it reads only one way; never guessed."""
         h1 = self.headline()
-        if h1 is None or url_day(self.url) is None:
+        if h1 is None:
             return None
         for element in self._around(h1):
             if not isinstance(element.tag, str) or element.tag in ("script", "style", "a") or len(element) > 3:
