@@ -1044,3 +1044,21 @@ def test_a_photos_date_in_its_caption_is_not_the_articles_and_posted_by_stays_in
     found = item(html, "https://news.example/a-story/")
     assert found["published"] is None
     assert found["byline"] == "Posted by Kendall Deflin"
+
+
+def test_a_byline_ends_at_its_line_break_and_leaves_out_the_section_it_was_filed_in() -> None:
+    at_the_end = page(body="<h1>A story</h1><p>The first paragraph of the story, about the city and its council.</p>"
+                           "<p>By Miss Cleo<br>Cover photo credit: variety.com</p>")
+    assert item(at_the_end)["byline"] == "By Miss Cleo"
+    assert names(item(at_the_end)) == ["Miss Cleo"]
+    filed = page(body='<h1>A story</h1><p class="author">By <a href="/author/david/" rel="author">Houses and Holes</a>'
+                      ' in <a href="/category/us-economy/">US Economy</a></p>')
+    assert item(filed)["byline"] == "By Houses and Holes"
+    one_credit = page(body='<h1>A story</h1><p class="byline">By<br><a href="/author/ann/">Ann Smith</a></p>')
+    assert item(one_credit)["byline"] == "By Ann Smith"
+
+
+def test_the_outlets_name_run_on_after_an_authors_name_is_left_out() -> None:
+    html = page(ld({"@type": "NewsArticle", "headline": "A story", "creator": "CAROL CLING LAS VEGAS REVIEW-JOURNAL",
+                    "publisher": {"@type": "Organization", "name": "Las Vegas Review-Journal"}}), "<h1>A story</h1>")
+    assert names(item(html)) == ["CAROL CLING"]

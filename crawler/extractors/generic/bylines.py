@@ -3,6 +3,7 @@ printed near the headline."""
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from html import unescape
@@ -63,6 +64,27 @@ def _clean_name(name: str) -> str:
 
 # The credit words a printed line ends with just before the byline's element: 'By', 'Posted by', 'Written by:'.
 _CREDIT_AT_END_RE = re.compile(r"(?:^|\s)((?:written|submitted|words|story|posted)?\s*by:?)$", re.IGNORECASE)
+
+
+# A link to the section or tag a post was filed in.
+_FILED_IN_RE = re.compile(r"/(?:category|categories|tag|tags|topics?|section)/", re.IGNORECASE)
+
+
+def _first_line(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """The element, or a copy of it cut at its first line break when a name stands before it: 'By Miss
+    Cleo<br>Cover photo credit: variety.com', 'Mikael Thalen<br>Infowars.com' (a credit line ends at its line's
+    end; 'By<br>Ann Smith' is one credit)."""
+    children = list(element)
+    first = next((i for i, child in enumerate(children) if child.tag == "br"), None)
+    if first is None:
+        return element
+    head = " ".join([element.text or "", *(f"{text_of(c)} {c.tail or ''}" for c in children[:first])])
+    if not re.sub(r"(?i)^(?:written |posted |words |story |submitted )?by:?", "", collapse(head)).strip():
+        return element
+    cut = copy.deepcopy(element)
+    for child in list(cut)[first:]:
+        cut.remove(child)  # (its tail goes with it)
+    return cut
 
 
 class Bylines(PageBase):
@@ -200,6 +222,8 @@ class Bylines(PageBase):
             classes = (node.get("class") or "").casefold()
             # also the writer's job title printed under the name ('author-job-title', 'author-title',
             # 'author__role', 'blogtitle'), the tools beside it (Print, E-mail), and what the page hides
+            if node.tag == "a" and _FILED_IN_RE.search(urlsplit(node.get("href") or "").path):
+                return True
             return node.tag in ("form", "button", "input", "label", "select", "textarea") or bool(re.search(
                 r"date|time|publish|updated|timestamp|image|photo|avatar|thumb|headshot|social|email|twitter|"
                 r"archive|rss|feed|comment|popular|follow|job|author-title|blogtitle|role|position|print|tools|"
@@ -207,8 +231,9 @@ class Bylines(PageBase):
                 classes)) or bool(_HIDDEN_STYLE_RE.search(node.get("style") or "")) or self._outlet_after_name(node)
 
         # Inline elements apart: a name and the outlet in two spans ('Dan Jervis-Bardy' 'The West Australian').
-        text = _block_text(element, skip=dated, inline_apart=True)
-        return clean_byline(text)
+        text = _block_text(_first_line(element), skip=dated, inline_apart=True)
+        # the sections it was filed in ('By <a>Houses and Holes</a> in <a href="/category/us-economy/">…</a>')
+        return clean_byline(re.sub(r"[\s,]+(?:filed\s+)?(?:in|under)[\s,]*$", "", text))
 
     def _outlet_after_name(self, node: lxml_html.HtmlElement) -> bool:
         """The outlet's name printed as an element of its own right after the writer's ('Dan Jervis-Bardy'
@@ -403,6 +428,12 @@ class Bylines(PageBase):
         match = re.match(r"^(?P<name>.+?)\s*(?:[.,|/–—]|\s-|\bfor\b)\s*(?P<site>[^.,|/–—]+)$", name)
         if match and len(_words(match.group("name"))) >= 2 and self.is_outlet(match.group("site")):
             return collapse(match.group("name"))
+        # with no mark between them: 'CAROL CLING LAS VEGAS REVIEW-JOURNAL' (og:site_name 'Las Vegas Review-Journal')
+        folded = name.casefold()
+        for site in self.site_names():
+            head = name[:len(name) - len(site)]
+            if len(site) > 3 and folded.endswith(" " + site.casefold()) and len(_words(head)) >= 2:
+                return collapse(head)
         return name
 
     def _profile_url(self, name: str) -> str | None:
