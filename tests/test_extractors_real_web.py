@@ -1062,3 +1062,18 @@ def test_the_outlets_name_run_on_after_an_authors_name_is_left_out() -> None:
     html = page(ld({"@type": "NewsArticle", "headline": "A story", "creator": "CAROL CLING LAS VEGAS REVIEW-JOURNAL",
                     "publisher": {"@type": "Organization", "name": "Las Vegas Review-Journal"}}), "<h1>A story</h1>")
     assert names(item(html)) == ["CAROL CLING"]
+
+
+def test_a_jsonld_block_wrapped_as_character_data_is_read() -> None:
+    block = json.dumps({"@context": "https://schema.org", "@graph": [{
+        "@type": "NewsArticle", "headline": "A story", "datePublished": "2022-03-04T18:23:00+08:00",
+        "dateModified": "2022-03-04T18:27:02+08:00"}]})
+    for wrapped in (f"<![CDATA[\n{block}\n]]>", f"//<![CDATA[\n{block}\n//]]>"):
+        found = item(page(f'<script type="application/ld+json">{wrapped}</script>', "<h1>A story</h1>"))
+        assert (found["published"], found["modified"]) == ("2022-03-04T18:23:00+08:00", "2022-03-04T18:27:02+08:00")
+
+
+def test_shareaholics_modified_time_is_a_declared_date() -> None:
+    html = page('<meta name="shareaholic:article_modified_time" content="2017-02-14T21:01:36+00:00">',
+                "<h1>A story</h1>")
+    assert item(html)["modified"] == "2017-02-14T21:01:36+00:00"

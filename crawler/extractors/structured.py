@@ -137,6 +137,9 @@ def _position(element: dict[str, Any]) -> int:
         return 0
 
 
+_CDATA_WRAP = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
+
+
 def _jsonld_blocks(root: lxml_html.HtmlElement) -> Iterator[Any]:
     for script in root.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
@@ -148,8 +151,9 @@ def _jsonld_blocks(root: lxml_html.HtmlElement) -> Iterator[Any]:
         if items is not None:
             yield from items
             continue
-        text = _SINGLE_QUOTED.sub(lambda m: m.group(1) + json.dumps(m.group(2).replace("\\'", "'")),
-                                  script.xpath("string()"))
+        # (a block wrapped as XHTML character data, '<![CDATA[ {…} ]]>' or '//<![CDATA[', is read without the wrap)
+        text = _CDATA_WRAP.sub("", script.xpath("string()"))
+        text = _SINGLE_QUOTED.sub(lambda m: m.group(1) + json.dumps(m.group(2).replace("\\'", "'")), text)
         try:
             data = json.loads(text, strict=False)
         except ValueError:

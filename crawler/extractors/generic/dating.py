@@ -135,12 +135,13 @@ class Dates(PageBase):
              "name:citation_date", "name:originalpublicationdate", "name:article.published", "name:og:pubdate",
              "property:og:article:published_time", "name:cxenseparse:recs:publishtime", "name:dc.created",
              "name:prism.publicationdate", "itemprop:datecreated", "name:created", "name:datecreated",
-             "name:published-date", "name:published_time", "name:pdate", "name:rnews:datepublished")
+             "name:published-date", "name:published_time", "name:pdate", "name:rnews:datepublished",
+             "name:shareaholic:article_published_time")
             if field_name == "published" else
             ("property:article:modified_time", "name:article:modified_time", "property:og:updated_time",
              "property:article:modified", "itemprop:dateModified", "name:lastmod", "name:dcterms.modified",
              "name:dc.date.modified", "name:last-modified", "name:lastmodifieddate", "name:article_date_updated",
-             "name:sailthru.lastmodified", "http-equiv:last-modified"))
+             "name:sailthru.lastmodified", "name:shareaholic:article_modified_time", "http-equiv:last-modified"))
         for key in meta_keys:
             value = self.meta.get(key)
             if self._reads_as_date(value):
