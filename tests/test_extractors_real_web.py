@@ -1077,3 +1077,13 @@ def test_shareaholics_modified_time_is_a_declared_date() -> None:
     html = page('<meta name="shareaholic:article_modified_time" content="2017-02-14T21:01:36+00:00">',
                 "<h1>A story</h1>")
     assert item(html)["modified"] == "2017-02-14T21:01:36+00:00"
+
+
+def test_a_byline_whose_credit_word_and_name_are_elements_of_their_own() -> None:
+    html = page(body='<h1>A story</h1><div class="views-field views-field-field-by"><strong class="views-label">By '
+                     '</strong><span class="field-content"><strong>Isaac Hurskin</strong></span></div>'
+                     '<figure><img src="/a.jpg"><div class="field--name-field-authors">© UNFPA Ukraine/Isaac Hurskin'
+                     '</div></figure>')
+    found = item(html)
+    assert found["byline"] == "By Isaac Hurskin"
+    assert names(found) == ["Isaac Hurskin"]

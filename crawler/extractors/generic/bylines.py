@@ -204,6 +204,13 @@ class Bylines(PageBase):
                 text = self._byline_text(inner)
                 if text and len(text) <= 160 and not text.endswith((".", "?", "!")):
                     return inner, text
+            # '<strong>By </strong><span><strong>Isaac Hurskin</strong></span>': the credit word in an element of
+            # its own, the name in the next, the two the whole of their line
+            if own.casefold() in ("by", "by:") and not len(inner) and (line := inner.getparent()) is not None \
+                    and len(line) == 2 and inner.getnext() is not None and line.tag not in ("body", "article", "main") \
+                    and BYLINE_LEAD_RE.match(text := self._byline_text(line)) and len(text) <= 80 \
+                    and not text.endswith((".", "?", "!")):
+                return line, text
             # 'By Jemele Hill' printed after an element of its own (a linked headshot), up to its line's end
             for child in inner:
                 tail = collapse(child.tail)
