@@ -1087,3 +1087,12 @@ def test_a_byline_whose_credit_word_and_name_are_elements_of_their_own() -> None
     found = item(html)
     assert found["byline"] == "By Isaac Hurskin"
     assert names(found) == ["Isaac Hurskin"]
+
+
+def test_a_declared_date_far_from_the_urls_month_gives_way_to_the_printed_one_in_it() -> None:
+    html = page('<meta property="article:published_time" content="2009-09-02T00:00:00-04:00">',
+                '<h1>A story</h1><p class="meta">June 17, 2014</p>')
+    assert item(html, "https://news.example/blogs/the-feed/2014/06/a-story.html")["published"][:10] == "2014-06-17"
+    # a declared date in the URL's month stays; so does one far from it when nothing printed is in that month
+    assert item(html, "https://news.example/blogs/the-feed/2009/09/a-story.html")["published"][:10] == "2009-09-02"
+    assert item(html, "https://news.example/blogs/the-feed/2012/03/a-story.html")["published"][:10] == "2009-09-02"

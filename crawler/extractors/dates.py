@@ -92,6 +92,15 @@ def normalize_date(raw: str | None, formats: Iterable[str] = ()) -> str | None:
     return first.date().isoformat()
 
 
+_URL_MONTH_RE = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/")
+
+
+def url_month(url: str) -> tuple[int, int] | None:
+    """The year and month a URL's path carries (/blogs/the-feed/2014/06/…), else None."""
+    match = _URL_MONTH_RE.search(urlsplit(url).path)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 def url_day(url: str) -> date | None:
     """The date a URL's path carries (/2019/02/20/…, /2019-02-20-…, or a compact segment /20110410/), else None."""
     path = urlsplit(url).path

@@ -12,7 +12,7 @@ from typing import TypeGuard
 from dateutil import parser as date_parser
 from lxml import etree
 
-from crawler.extractors.dates import PRINTED_DATE, normalize_date, url_day
+from crawler.extractors.dates import PRINTED_DATE, normalize_date, url_day, url_month
 from crawler.extractors.generic.base import PageBase
 from crawler.extractors.generic.common import _OUTSIDE_ARTICLE, _text_value, describe, in_caption
 from crawler.extractors.text import collapse, text_of
@@ -61,6 +61,8 @@ class Dates(PageBase):
             declared_day = normalize_date(self.read_date(found.raw))
             if printed is not None and printed_day and declared_day and printed_day[:10] != declared_day[:10]:
                 found = printed
+            elif declared_day and (near := self._printed_in_url_month(declared_day)) is not None:
+                found = near
         value = self.read_date(found.raw) if found is not None else None
         if value is None and field_name == "published":
             found = self._date_by_htmldate()
@@ -76,6 +78,22 @@ class Dates(PageBase):
             value, how = printed_day, how + " (its UTC day is not the day the page prints by the headline: that day)"
         self.note(field_name, how)
         return value
+
+    def _printed_in_url_month(self, declared_day: str) -> _Dated | None:
+        """The date printed by the headline, where the declared one is months away from the month the URL carries
+        and the printed one is in it (a blog's meta dates on every post: /2014/06/ declared 2009-09-02, 'June 17,
+        2014' printed)."""
+        month = url_month(self.url)
+        if month is None or not re.match(r"\d{4}-\d{2}", declared_day):
+            return None
+        year, number = int(declared_day[:4]), int(declared_day[5:7])
+        if abs((year * 12 + number) - (month[0] * 12 + month[1])) <= 1:
+            return None
+        printed = self._first_date_near_headline()
+        day = normalize_date(self.read_date(printed.raw) or "") if printed is not None else None
+        if printed is None or not day or (int(day[:4]), int(day[5:7])) != month:
+            return None
+        return _Dated(printed.raw, printed.how + " (the declared date is far from the URL's month)")
 
     def _printed_day_across_midnight(self, value: str) -> str | None:
         """The day printed by the headline, where a timestamp declared in UTC falls on the day before or after
