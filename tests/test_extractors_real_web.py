@@ -342,6 +342,11 @@ def test_by_colon_and_a_cms_login_are_not_names() -> None:
      ["Capital Newspapers Inc."]),
     ("© West Australian Newspapers Limited 2024", "© West Australian Newspapers Limited 2024",
      ["West Australian Newspapers Limited"]),
+    # one firm's name with a comma before its '&'; a registration number is the line's, not the holder's
+    ("© 2016 Bennett, Coleman & Co. Ltd. All rights reserved.", "© 2016 Bennett, Coleman & Co. Ltd. All rights reserved.",
+     ["Bennett, Coleman & Co. Ltd."]),
+    ("Copyright © 2017 Macro Associates ABN: 17 149 497 530.", "Copyright © 2017 Macro Associates ABN: 17 149 497 530.",
+     ["Macro Associates"]),
     # a statement at the end of a long legal paragraph, naming two holders
     ("The marks are the property of the League and may not be reproduced without consent. " * 8
      + "Copyright © 1999-2020 MLSE and the National Hockey League. All Rights Reserved.",

@@ -25,6 +25,11 @@ _LEAD_IN_RE = re.compile(r"\b(?:(?:all\s+)?(?:site\s+|website\s+)?(?:content|con
                          r"this\s+(?:site|website))\s*$", re.IGNORECASE)
 _ADDRESS_AFTER_RE = re.compile(r"\b(?:LLC|Inc\.?|Ltd\.?|Limited|Corp\.?|GmbH|PLC)"
                                r"(?=,?\s+(?:(?!(?:19|20)\d\d\b)\d|P\.?\s?O\.?\s+Box\b))")  # (a year is no address)
+# A company's registration number printed after its name: part of the statement's sentence, not of the holder's
+# name ('Macro Associates ABN: 17 149 497 530', 'Bauer Consumer Media Ltd, company number: 01176085').
+_REGISTRATION_RE = re.compile(r"\s*[,(]?\s*\b(?:ABN|ACN|CIN|CRN|VAT(?: No\.?| number)?|"
+                              r"Company (?:No\.?|number|registration)|Reg(?:istered|istration)?\.? (?:No\.?|number))"
+                              r"\s*:?\s*[A-Z]{0,3}\s*\d[\d ]{4,}", re.IGNORECASE)
 # A full stop ending the holder's sentence: not the one of a company abbreviation (Inc., Co., Ltd.) or an initial.
 _SENTENCE_END_RE = re.compile(r"(?<!\b[A-Z])(?<!\b[Ii]nc)(?<!\bINC)(?<!\bCo)(?<!\bL[Tt][Dd])(?<!\bCorp)(?<!\bS\.A)"
                               r"(?<!\bL\.P)(?<!\bPty)\.(?=\s+[A-Z(])(?!\s+(?:Ltd|LTD|Limited|Inc|INC|LLC|Corp|GmbH|PLC)\b)")
@@ -91,6 +96,7 @@ def read_copyright(line: str) -> dict[str, Any]:
     # the sites a company publishes, listed after its name ('Alabama Live LLC [al.com, gulflive.com]'), and what
     # follows its legal suffix, an address or a brand ('Future Publishing Limited Quay House, The Ambury, Bath')
     sentence = re.sub(r"\s*\[[^\]]*\]", "", sentence)
+    sentence = _REGISTRATION_RE.split(sentence, maxsplit=1)[0]
     sentence = re.sub(r"^(.+?\b(?:Limited|Ltd\.?|LLC|Inc\.?|GmbH|PLC))(?:\s+[A-Z]|,\s*[\w-]+\.(?:com|org|net)\b).*$",
                       r"\1", sentence)
     holders: list[str] = []
@@ -104,6 +110,11 @@ def read_copyright(line: str) -> dict[str, Any]:
             holders[-1] = f"{holders[-1]}, {piece}"  # "Acme, Inc." is one holder
         elif piece and not YEAR_RE.fullmatch(piece):
             holders.append(piece)
+    # 'Bennett, Coleman & Co. Ltd.', 'Skadden, Arps, Slate, Meagher & Flom': surnames before a name with '&' are
+    # one firm's name, not holders of their own
+    for i in range(len(holders) - 1, 0, -1):
+        if " & " in holders[i] and len(holders[i - 1].split()) == 1 and "." not in holders[i - 1]:
+            holders[i - 1:i + 1] = [f"{holders[i - 1]}, {holders[i]}"]
     years = YEAR_RE.findall(line)
     return {"line": line, "holders": unique(holders), "year": int(years[-1]) if years else None}
 
