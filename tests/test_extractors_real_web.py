@@ -1101,3 +1101,15 @@ def test_a_declared_date_far_from_the_urls_month_gives_way_to_the_printed_one_in
     # a declared date in the URL's month stays; so does one far from it when nothing printed is in that month
     assert item(html, "https://news.example/blogs/the-feed/2009/09/a-story.html")["published"][:10] == "2009-09-02"
     assert item(html, "https://news.example/blogs/the-feed/2012/03/a-story.html")["published"][:10] == "2009-09-02"
+
+
+def test_a_links_words_after_its_icon_stay_in_the_body() -> None:
+    # trafilatura, favouring precision, deleted the empty icon span with the words after it
+    sentence = ('<p>The reality is, when decisions were brought into local control, <a href="https://x.example/a.pdf" '
+                'class="js-external-link"><span class="icon-external-link"><svg><use href="#i"></use></svg></span>they '
+                'became far more polarized</a>. This should not be terribly surprising to anyone at<span> </span>all.</p>')
+    others = "".join(f"<p>Paragraph {n} of the story tells what the district did next and why it took so long.</p>"
+                     for n in range(6))
+    body = item(page(body="<h1>A story</h1>" + sentence + others))["body"]
+    assert "local control, they became far more polarized. This should" in body
+    assert "anyone at all." in body

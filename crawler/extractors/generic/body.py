@@ -74,6 +74,24 @@ def _drop_promo_links(root: lxml_html.HtmlElement, url: str) -> int:
     return len(doomed)
 
 
+# Inline elements an icon leaves empty once its picture is gone (`<a><span class="icon"><svg>…</svg></span>text</a>`).
+_ICON_HOLDERS = ("span", "i", "b", "em", "strong", "svg")
+
+
+def _drop_empty_inline(root: lxml_html.HtmlElement) -> None:
+    """Remove the pictures (svg), and the inline elements with no text in them that text follows, keeping it.
+    trafilatura, favouring precision, deletes empty elements with the text that follows them (htmlprocessing
+    .prune_html: `keep_tail=False`): a link opening with an icon lost its words ('<a><span class="icon-external-link">
+    <svg/></span>they became far more polarized</a>')."""
+    for element in reversed(list(root.iter(_ICON_HOLDERS))):  # (an icon's svg before its span)
+        if element.tag == "svg":
+            _remove(element)  # (trafilatura removes every svg: no other change to what it reads)
+        elif not len(element) and not (element.text or "").strip() and (element.tail or "").strip() \
+                and next(element.iterancestors("p", "a"), None) is not None:  # (in running text, not a meta line)
+            element.tail = (element.text or "") + element.tail  # ('about<span> </span>President' keeps its space)
+            _remove(element)
+
+
 def _main_text(root: lxml_html.HtmlElement, url: str, *, precision: bool, fallbacks: bool | None = None
                ) -> str | None:
     """trafilatura's main text of the page (its tree, furniture already removed): favouring precision and fast
@@ -192,6 +210,7 @@ class Body(PageBase):
         else:
             # No body rule, or one that matches nothing here (an older markup of the outlet): the main text.
             removed = self._drop_furniture() + _drop_promo_links(self.root, self.url)
+            _drop_empty_inline(self.root)
             text = _main_text(self.root, self.url, precision=True)
             # Precision drops the odd caption, credit and promo line, and, on some pages, most of the article
             # (a paywalled feature, a story stack of sections): a text much shorter than the page's paragraphs
