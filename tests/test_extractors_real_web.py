@@ -1113,3 +1113,15 @@ def test_a_links_words_after_its_icon_stay_in_the_body() -> None:
     body = item(page(body="<h1>A story</h1>" + sentence + others))["body"]
     assert "local control, they became far more polarized. This should" in body
     assert "anyone at all." in body
+
+
+def test_a_logo_h1_sharing_words_only_with_the_titles_site_part_is_not_the_headline() -> None:
+    html = ('<html><head><title>REPORT | Exiles beaten by Cambridge United - News - Newport County</title>'
+            '<meta property="og:title" content="REPORT | Exiles beaten by Cambridge United"></head><body>'
+            '<div class="site-header"><h1 class=""> Newport County AFC</h1></div><div class="news-header-title">'
+            '<h2 class="h1">REPORT | Exiles beaten by Cambridge United</h2></div><div class="article-body">'
+            "<p>The Exiles were beaten at home on Saturday by a late goal from the visitors after a long siege.</p>"
+            "<p>The manager said afterwards that his side had deserved at least a point from the afternoon.</p>"
+            "</div></body></html>")
+    assert item(html, "https://club.example/news/2020/october/report/")["title"] == \
+        "REPORT | Exiles beaten by Cambridge United"

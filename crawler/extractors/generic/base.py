@@ -219,7 +219,10 @@ class PageBase:
                 chosen = inside[0]
             elif len(candidates) == 1:
                 chosen = candidates[0]
-        if chosen is not None and titles and not any(set(_words(text_of(chosen))) & t for t in titles if t):
+        # (against the titles that name the article alone where there are any: a <title> adds the site's name,
+        # which a logo h1 shares: 'Newport County AFC' against '… - News - Newport County')
+        declared = [set(_words(_title_core(t))) for t, how in self._meta_titles() if how != "<title>"] or titles
+        if chosen is not None and titles and not any(set(_words(text_of(chosen))) & t for t in declared if t):
             # an h1 sharing no word with the title ('Read', a section's name): the heading that is the title
             titled = self._titled_heading(titles)
             chosen = titled if titled is not None else chosen
