@@ -1125,3 +1125,11 @@ def test_a_logo_h1_sharing_words_only_with_the_titles_site_part_is_not_the_headl
             "</div></body></html>")
     assert item(html, "https://club.example/news/2020/october/report/")["title"] == \
         "REPORT | Exiles beaten by Cambridge United"
+
+
+def test_a_source_credit_line_ends_its_name_at_a_date_printed_after_it() -> None:
+    html = page(body='<h1>A story</h1><div class="caption-text">SOURCE: <strong><a href="https://hypebot.example/">'
+                     'HYPEBOT</a></strong><br><time datetime="January 30, 2017">January 30, 2017</time><br>'
+                     '<a href="#">Sign in</a> to view read count</div>')
+    source = item(html)["original_source"]
+    assert source["name"] == "HYPEBOT" and source["url"] == "https://hypebot.example/"

@@ -115,7 +115,10 @@ class Provenance(PageBase):
         link = (external or links or [None])[0]
         rest = re.split(r"(?<!\b[A-Z])\.\s+(?=[A-Z])", rest)[0]  # its first sentence ('… 2018. This article is …')
         when = _DATE_TAIL_RE.search(rest)
-        name = collapse(rest[: when.start()] if when else rest)
+        # a date inside the line ends the name too ('SOURCE: HYPEBOT January 30, 2017 Sign in to view read count':
+        # the line's next lines, run together), without being the original's date
+        inside = None if when else re.search(rf"[\s,(]*(?:on\s+)?(?:{PRINTED_DATE})", rest)
+        name = collapse(rest[: when.start()] if when else rest[: inside.start()] if inside else rest)
         # 'originally appeared on Scientific American and was published October 15, 2018'
         name = re.sub(r"\s*,?\s+and\s+(?:was|is|were)\s+(?:first\s+|originally\s+)?published(?:\s+on)?\s*$", "", name,
                       flags=re.IGNORECASE)
