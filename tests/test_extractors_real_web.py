@@ -1133,3 +1133,14 @@ def test_a_source_credit_line_ends_its_name_at_a_date_printed_after_it() -> None
                      '<a href="#">Sign in</a> to view read count</div>')
     source = item(html)["original_source"]
     assert source["name"] == "HYPEBOT" and source["url"] == "https://hypebot.example/"
+
+
+def test_an_affiliation_joined_to_the_name_by_a_comma_stays_in_the_byline() -> None:
+    tail = page(body='<h1>A story</h1><div class="publisher"><div class="author">By <div class="split"><span>J Vignesh'
+                     '</span></div></div>, ET Bureau<span>|</span></div>')
+    assert item(tail)["byline"] == "By J Vignesh, ET Bureau"
+    spans = page(ld({"@type": "NewsArticle", "headline": "A story", "author": {"@type": "Person", "name": "Ann Lee"},
+                     "publisher": {"@type": "Organization", "name": "Associated Press"}}),
+                 '<h1>A story</h1><div class="article-byline"><span class="byline-name">Ann Lee </span>,&nbsp;'
+                 '<span class="byline-credit">Associated Press</span></div>')
+    assert item(spans)["byline"] == "Ann Lee, Associated Press"

@@ -62,6 +62,9 @@ def _clean_name(name: str) -> str:
     return collapse(name).strip(" ,;:|")
 
 
+# An affiliation after a comma, up to the line's end or a separator: ', ET Bureau', ', Associated Press |'.
+_AFFILIATION_AFTER_RE = re.compile(r"^,\s*((?:[A-Z][\w.&'-]*)(?:\s+(?:[A-Z][\w.&'-]*|of|for|the|and)){0,4})"
+                                   r"\s*(?:[|·•]|$)")
 # The credit words a printed line ends with just before the byline's element: 'By', 'Posted by', 'Written by:'.
 _CREDIT_AT_END_RE = re.compile(r"(?:^|\s)((?:written|submitted|words|story|posted)?\s*by:?)$", re.IGNORECASE)
 
@@ -249,7 +252,8 @@ class Bylines(PageBase):
         if len(node) or node.tag == "a" or not self.is_outlet(text_of(node)):
             return False
         previous = next((p for p in node.itersiblings(preceding=True) if isinstance(p.tag, str)), None)
-        return previous is not None and bool(text_of(previous))
+        # (joined to the name by a comma it is the credit line's affiliation: 'ANDREW TAYLOR, Associated Press')
+        return previous is not None and bool(text_of(previous)) and collapse(previous.tail) != ","
 
     def byline(self) -> str | None:
         found = self.select("byline")
@@ -260,6 +264,10 @@ class Bylines(PageBase):
         if element is None or not text:
             return None
         self.note("byline", f"visible: {describe(element)}" + (" (after h1)" if self.headline() is not None else ""))
+        # the affiliation printed right after the element in the same line ('By <div>J Vignesh</div>, ET Bureau |')
+        affiliation = _AFFILIATION_AFTER_RE.match(collapse(element.tail))
+        if affiliation and not text.endswith(affiliation.group(1)):
+            text = f"{text}, {affiliation.group(1)}"
         # '<span>By </span><span class="author">Ben Andrews</span>': the 'By' printed just before the element, or
         # before the wrapper it is alone in ('1/27/2017 by <span class="authors"><span class="author">…')
         while element.getprevious() is None and (parent := element.getparent()) is not None \
