@@ -1144,3 +1144,9 @@ def test_an_affiliation_joined_to_the_name_by_a_comma_stays_in_the_byline() -> N
                  '<h1>A story</h1><div class="article-byline"><span class="byline-name">Ann Lee </span>,&nbsp;'
                  '<span class="byline-credit">Associated Press</span></div>')
     assert item(spans)["byline"] == "Ann Lee, Associated Press"
+
+
+def test_the_authors_own_links_in_the_byline_block_are_no_part_of_it() -> None:
+    html = page(body='<h1>A story</h1><div class="post-author"><h4>admin</h4><div class="author-links">'
+                     '<a class="author-link-posts" href="/author/admin/">Author archive</a></div></div>')
+    assert item(html)["byline"] == "admin"
