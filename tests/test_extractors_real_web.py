@@ -1150,3 +1150,13 @@ def test_the_authors_own_links_in_the_byline_block_are_no_part_of_it() -> None:
     html = page(body='<h1>A story</h1><div class="post-author"><h4>admin</h4><div class="author-links">'
                      '<a class="author-link-posts" href="/author/admin/">Author archive</a></div></div>')
     assert item(html)["byline"] == "admin"
+
+
+def test_an_outlet_declared_as_the_author_with_no_byline_printed_is_no_author() -> None:
+    html = page(ld({"@type": "NewsArticle", "headline": "A story", "author": {"@type": "Person", "name": "News Example"}}),
+                "<h1>A story</h1>")
+    assert item(html)["authors"] == []
+    printed = page(ld({"@type": "NewsArticle", "headline": "A story", "author": {"@type": "Organization",
+                                                                                 "name": "News Example"}}),
+                   '<h1>A story</h1><p class="byline">By News Example</p>')
+    assert names(item(printed)) == ["News Example"]

@@ -146,6 +146,9 @@ class Bylines(PageBase):
         names = {" ".join(_clean_name(p["name"] or "").split()).casefold() for p in declared}
         names |= {" ".join(text_of(a).split()).casefold() for a in _REL_AUTHOR(self.root)}
         names.discard("")
+        # (the outlet declared as the author: its name printed alone is its logo, not a credit; a 'By …' line
+        # crediting it is read by _by_line_near_headline)
+        names = {n for n in names if not self.is_outlet(n)}
         if not names:
             return None
         h1 = self.headline()
@@ -378,9 +381,11 @@ class Bylines(PageBase):
         printed_people = [p for p in printed if not self.is_outlet(p["name"] or "")] or printed
         kept = declared
         dropped = False
+        # ... and an outlet declared as the author with no byline printed is no author either: the labelling guide
+        # (the site is the author only where the page credits it as the writer, in print)
         if declared and all(self.is_outlet(p["name"] or "") or (how.startswith("meta") and _ORG_NAME_RE.search(
-                p["name"] or "")) for p in declared) and printed_people \
-                and not all(self.is_outlet(p["name"] or "") for p in printed_people):
+                p["name"] or "")) for p in declared) and (not printed_people or not all(
+                    self.is_outlet(p["name"] or "") for p in printed_people)):
             # (a meta author naming a publication, 'GQ Magazine', 'UPROXX Media', under a byline naming a person)
             kept, dropped = [], True
         linked_people = [p for p in (self._person(a) for a in _unique_links(links))
