@@ -113,6 +113,17 @@ def _running_text(line: str) -> bool:
     return len(line.split()) >= 6 and bool(re.search(r"[.!:\"”’)]$", line))
 
 
+def _running_words(root: lxml_html.HtmlElement) -> int:
+    """The words of the page's running text: its paragraphs, and the list items that read as paragraphs (a
+    numbered list of points, eight words or more each: menus and link lists are shorter)."""
+    words = sum(len((p.text_content() or "").split()) for p in root.iter("p"))
+    for item in root.iter("li"):
+        count = len((item.text_content() or "").split())
+        if count >= 8 and next(item.iterancestors("p", "li"), None) is None and item.find(".//p") is None:
+            words += count
+    return words
+
+
 def _fill_gaps(kept: str, wide: str | None) -> str:
     """The precise main text with the lines of a wider reading that fall between its first and last lines and
     read as running text (six words or more, ending a sentence, not a question: not a heading, a promoted
@@ -215,7 +226,7 @@ class Body(PageBase):
             # Precision drops the odd caption, credit and promo line, and, on some pages, most of the article
             # (a paywalled feature, a story stack of sections): a text much shorter than the page's paragraphs
             # is read again without it.
-            paragraph_words = sum(len((p.text_content() or "").split()) for p in self.root.iter("p"))
+            paragraph_words = _running_words(self.root)
             if len((text or "").split()) < _RECALL_BELOW * paragraph_words:
                 text = _main_text(self.root, self.url, precision=False)
             elif text and len(text.split()) < _FILL_BELOW * paragraph_words:
