@@ -442,6 +442,10 @@ def test_language_from_the_text_when_the_page_declares_none_and_declared_tags_in
     # A declared ISO 639-2 code or locale is given in BCP 47's standard form.
     assert item(page().replace('lang="en"', 'lang="eng"'))["language"] == "en"
     assert item(page().replace('lang="en"', 'lang="en_gb"'))["language"] == "en-GB"
+    # A language's name declared for its tag is that language's tag; anything else is kept as the page said it.
+    assert item(page('<meta name="language" content="English">').replace(' lang="en"', ""))["language"] == "en"
+    assert item(page().replace('lang="en"', 'lang="Français"'))["language"] == "fr"
+    assert item(page().replace('lang="en"', 'lang="x-foo"'))["language"] == "x-foo"
 
 
 def test_the_byline_as_printed_without_job_title_tools_or_age_and_with_its_parts_apart() -> None:

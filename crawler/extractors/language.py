@@ -21,13 +21,18 @@ _MIN_PROBABILITY = 0.95
 
 
 def standard_language(tag: str | None) -> str | None:
-    """A declared language tag in BCP 47's standard form, or the tag as given when it is none
-    ('english', 'x-foo' are kept: what the page said, not a guess)."""
+    """A declared language tag in BCP 47's standard form; a language's name declared instead of its tag
+    ('English', 'Français': the language in its own or in English words) as that language's tag, looked up in
+    langcodes' names (language_data), not guessed; else the tag as given ('x-foo' is kept: what the page said)."""
     if not tag:
         return tag
     try:
         return str(langcodes.standardize_tag(tag.strip().replace("_", "-")))
     except (LanguageTagError, ValueError):
+        pass
+    try:
+        return str(langcodes.find(tag.strip()))
+    except LookupError:
         return tag.replace("_", "-")
 
 
