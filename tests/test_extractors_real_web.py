@@ -1177,3 +1177,9 @@ def test_an_articles_running_text_counts_its_list_points_not_its_menus() -> None
                       f"</li></ol><ul class='menu'><li><a href='/a'>News</a></li><li><a href='/b'>Sport and more</a>"
                       f"</li></ul><ul><li><p>{ten}</p></li></ul></body></html>")
     assert _running_words(root) == 10 + 10 + 12 + 12 + 10  # (a paragraph inside a list item counted once)
+
+
+def test_a_category_name_escaped_twice_by_the_site_is_read_once_more() -> None:
+    html = page(body='<div class="breadcrumb"><a href="/">Home</a> › <a href="/category/life/">Life Style</a> › '
+                     '<a href="/category/health/">Health &amp;amp; Fitness</a></div><h1>A story</h1>')
+    assert [t["name"] for t in item(html)["themes"]] == ["Life Style", "Health & Fitness"]

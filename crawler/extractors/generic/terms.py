@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -98,7 +99,9 @@ class Terms(PageBase):
                 sources.append(how)
         seen: set[str] = set()
         themes = []
-        for term in found_terms:
+        for listed in found_terms:
+            # (a name escaped twice by the site, 'Health &amp;amp; Fitness' in its markup, read once more)
+            term = {**listed, "name": unescape(listed["name"] or "")} if "&" in (listed["name"] or "") else listed
             key = (term["name"] or "").casefold().rstrip(" :»›>")
             # the site's home page, in any language ('Home', 'Homepage :', 'Головна'): a link to the site's root
             home = key in ("home", "homepage") or (term["url"] is not None and _same_site(term["url"], self.url)
