@@ -11,7 +11,7 @@ round's pair, then the medians and the difference per part. The parts are the cr
 (text.parse_html), the Global Research extractor on the parsed page, the body's paragraphs (text.paragraphs),
 NormalizePipeline.process_item, FurniturePipeline's work (normalized_paragraphs, Furniture.add_paragraphs,
 strip_furniture), the scheduler's disk queue (the dqclass SpillingScheduler uses: push and pop of a page's request),
-the CDXJ index line, and Scrapy's handling of a callback's output at CONCURRENT_ITEMS
+the CDXJ index line, the item's batch line (its JSON), and Scrapy's handling of a callback's output at CONCURRENT_ITEMS
 (scrapy.utils.asyncio._parallel_asyncio, as Scraper calls it).
 """
 
@@ -47,6 +47,7 @@ def _timed(work: Callable[[], Any], pages: int, repeat: int = 3) -> float:
 
 def measure(pages: int) -> dict[str, float]:
     import scrapy
+    from itemadapter import ItemAdapter
     from scrapy.utils.asyncio import _parallel_asyncio
     from scrapy.utils.misc import load_object
 
@@ -108,6 +109,14 @@ def measure(pages: int) -> dict[str, float]:
                          length=20000, offset=n * 20000, filename="c-00000.warc.gz", record_id=f"<urn:uuid:{n}>")
                for n, (url, _) in enumerate(html)]
     concurrent_items = settings.getint("CONCURRENT_ITEMS")
+    datas = [dict(ItemAdapter(item)) for item in items]
+    try:
+        from pipelines.items.item_writer import item_line
+    except ImportError:  # a tree from before item_line: its JSON encoder, as its process_item called it
+        from pipelines.items.item_writer import _LINE_JSON  # type: ignore[attr-defined]
+
+        def item_line(data: dict[str, Any]) -> bytes:
+            return bytes(_LINE_JSON.encode(data).encode("utf-8") + b"\n")
 
     async def one_item() -> Any:
         yield items[0]
@@ -130,6 +139,7 @@ def measure(pages: int) -> dict[str, float]:
             "FurniturePipeline's work": _timed(furniture_all, pages),
             "disk queue push+pop": _timed(queue_all, pages),
             "cdxj_line": _timed(lambda: [cdxj_line(entry) for entry in entries], pages),
+            "item batch line (ItemWriterPipeline's JSON)": _timed(lambda: [item_line(data) for data in datas], pages),
             "a callback's output (at CONCURRENT_ITEMS)": _timed(lambda: loop.run_until_complete(outputs()), pages),
         }
     finally:

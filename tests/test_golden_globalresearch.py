@@ -105,3 +105,76 @@ def test_the_authors_own_originally_published_line_wins_over_the_template_footer
         f'{credit}<div class="copyright">The original source of this article is Global Research</div>', 1)
     source = item_from_page(html.encode("utf-8"), page_url(expected))["original_source"]
     assert source["name"] == name and source["url"] == url and str(source["published"]).startswith(day)
+
+
+# Pages built to tell the one-walk queries (globalresearch._Blocks) from the XPaths they stand for: blocks nested in
+# blocks of the same class, the scope itself classed like a block, comments between siblings, unclassed children.
+_QUERY_PAGES = [
+    """<html><body><div id="singleArticle" class="post-info title catAndTag copyright grDate">
+       <div class="post-info"><div class="author">A</div><div class="post-info"><div class="author">B</div>
+         <div class="grDate">Global Research, 1 May 2020</div><!-- c --><?pi x?><div>Sputnik 2 May 2020</div></div>
+         <div class="grDate">Global Research, 3 May 2020</div>text<div class="x">Tail 4 May 2020</div></div>
+       <div class="title"><h3 class="subtitle">S1</h3><div class="title"><h2>H1</h2><h3 class="subtitle x">S2</h3>
+         </div><h2>H0</h2></div>
+       <div class="catAndTag"><div>Region: <a href="/r">R</a></div><div class="catAndTag"><div>Theme:</div></div>
+         <p>no div</p><div class="other">In-depth Report:</div></div>
+       <div class="post"><section><div class="my-content">body one</div></section></div>
+       <div itemprop="articleBody"><div class="copyright">C1</div></div><div class="copyright x">C2</div>
+     </div></body></html>""",
+    """<html><body><div id="singleArticle"><div class="post-info"><div class="grDate">Global Research, 1 May
+       2020</div><!-- only a comment after it --></div><div class="content">not below a post</div>
+       <div class="post content"><div class="content">below a post</div></div>
+       <div class="title">text <h2 class="x">H</h2></div></div></body></html>""",
+    """<html><body><div class="post-info"><div class="author">root scope</div></div><div class="title"><h2>T</h2>
+       </div><div class="catAndTag"><div>Theme:</div></div><div class="post"><div class="content">b</div></div>
+       </body></html>""",
+    """<html><body><div id="singleArticle"><div class="post-info"><div class="grDate">Global Research, 1 May 2020
+       </div><!-- c --><?pi x?><div><a href="https://sputniknews.com/a">Sputnik</a> 13 December 2016</div></div>
+       </div></body></html>""",
+    "<html><body><p>nothing classed</p></body></html>",
+    """<html><head><!-- c --><link rel="canonical"><link rel="Canonical" href="/no"><link rel="canonical"
+       href=" https://www.globalresearch.ca/a/1 "></head><body><link rel="canonical" href="/body"></body></html>""",
+    """<html><head><title>t</title></head><body><link rel="canonical" href="/body-only"></body></html>""",
+]
+
+
+@pytest.mark.parametrize("html", _QUERY_PAGES + [p.read_text(encoding="utf-8", errors="replace")
+                                                 for p in sorted(FIXTURES.glob("*.html"))[:6]])
+def test_one_walk_queries_return_what_their_xpaths_return(html: str) -> None:
+    from lxml import etree
+
+    from crawler.extractors import globalresearch as gr
+    from crawler.extractors.text import parse_html
+
+    root = parse_html(html)
+    for scope in filter(lambda s: s is not None, (root.get_element_by_id("singleArticle", None), root)):
+        blocks = gr._Blocks(scope)
+
+        def xpath(query: str, scope: etree._Element = scope) -> list[etree._Element]:
+            return list(etree.XPath(query)(scope))
+
+        assert blocks.classed("grDate") == xpath('.//div[contains(@class,"grDate")]')
+        assert blocks.classed("copyright") == xpath('.//div[contains(@class,"copyright")]')
+        assert blocks.child_divs("catAndTag") == xpath('.//div[contains(@class,"catAndTag")]/div')
+        assert blocks.child_divs("post-info", "grDate") == xpath(
+            './/div[contains(@class,"post-info")]/div[contains(@class,"grDate")]')
+        assert [blocks.first_child_div("post-info", "author")] == (
+            xpath('.//div[contains(@class,"post-info")]/div[contains(@class,"author")]')[:1] or [None])
+        assert [h for h in blocks.h3s if "subtitle" in (h.get("class") or "") and blocks.in_div_classed(h, "title")] \
+            == xpath('.//div[@class="title"]/h3[contains(@class,"subtitle")]')
+        assert [h for h in blocks.h2s if blocks.in_div_classed(h, "title")] == xpath('.//div[@class="title"]/h2')
+        assert [d for d, cls in blocks.divs if d.get("itemprop") == "articleBody"
+                or ("content" in cls and gr._below_post(d, scope))] == xpath(
+            './/div[@itemprop="articleBody"] | .//div[contains(@class,"post")]//div[contains(@class,"content")]')
+    head_links = etree.XPath('/html/head/link[@rel="canonical"]/@href')(root)
+    assert gr._head_canonical(root) == (str(head_links[0]).strip() if head_links else None)
+    # The whole extractor on the page, as the XPaths read it: the header's source line (following-sibling::*[1]).
+    article = root.get_element_by_id("singleArticle", None)
+    scope = article if article is not None else root
+    line = next(iter(etree.XPath('.//div[contains(@class,"post-info")]/div[contains(@class,"grDate")]'
+                                 "/following-sibling::*[1]")(scope)), None)
+    source = gr._header_source(gr._Blocks(scope), "https://www.globalresearch.ca/")
+    if line is None or (line.get("class") or "").strip() or not gr._DATE_TAIL_RE.search(gr.text_of(line)):
+        assert source is None
+    else:
+        assert source is not None and source["published"] == gr._DATE_TAIL_RE.search(gr.text_of(line))["date"]

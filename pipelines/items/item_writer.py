@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
-import json
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
@@ -36,14 +36,20 @@ from pipelines.archive.extension import ArchiveExtension, archive_closing
 from pipelines.archive.manifest import COVERAGE_FIELDS
 from pipelines.storage.spool import OPEN_SUFFIX
 
-__all__ = ["BatchStream", "ItemWriterPipeline", "items_key"]
+__all__ = ["BatchStream", "ItemWriterPipeline", "item_line", "items_key"]
 
 logger = logging.getLogger(__name__)
 
 
-_LINE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-"""json.dumps(item, ensure_ascii=False, separators=(",", ":")), its encoder made once rather than per item."""
-_COVERAGE_STATS = tuple((name, f"items/coverage/{name}") for name in COVERAGE_FIELDS)
+
+def item_line(data: dict[str, Any]) -> bytes:
+    """The item's batch line: json.dumps(data, ensure_ascii=False, separators=(",", ":")) in UTF-8, and a newline.
+
+    orjson writes those very bytes for what an item holds (strings, whole numbers, lists, mappings, null; every
+    string escape as json's: tests/test_item_writer.py compares them) at a seventh of the standard encoder's CPU
+    (~15 against ~95 µs for bench's 17 KB items); a string that is not Unicode text (a lone surrogate) fails either
+    way, as an error of that item."""
+    return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def items_key(outlet: str, crawl_id: str, seq: int, when: datetime) -> str:
@@ -101,6 +107,10 @@ class ItemWriterPipeline:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="item-writer")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._failed: str | None = None
+        # Items written with each field present, counted here and added to the stats (items/coverage/*, which the
+        # manifest reads) when the batches close: 18 calls into Scrapy's stats an item cost ~30 µs, its stats
+        # collector wrapping every attribute read.
+        self._coverage = dict.fromkeys(COVERAGE_FIELDS, 0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ItemWriterPipeline:
@@ -117,7 +127,7 @@ class ItemWriterPipeline:
 
     async def process_item(self, item: Any) -> Any:
         data = dict(ItemAdapter(item))  # read, never changed: no deep copy (asdict's) to serialize it
-        line = _LINE_JSON.encode(data).encode("utf-8") + b"\n"
+        line = item_line(data)
         self._loop = asyncio.get_running_loop()
         if self._failed is not None:
             raise DropItem(f"not written ({self._failed}): {data.get('url')}")
@@ -129,15 +139,20 @@ class ItemWriterPipeline:
             self._failed = exc.strerror or str(exc)
             self.archive.write_failed("items", exc)
             raise DropItem(f"not written ({self._failed}): {data.get('url')}") from None
-        inc = self.crawler.stats.inc_value  # (looked up once: Scrapy's stats wrap every attribute read)
-        for name, stat in _COVERAGE_STATS:
+        coverage = self._coverage
+        for name in COVERAGE_FIELDS:
             if data.get(name) not in (None, "", [], {}):
-                inc(stat)
-        inc("items/written")
+                coverage[name] += 1
+        self.crawler.stats.inc_value("items/written")
         return item
 
     async def close(self) -> None:
         """Close the open batch (archive_closing): its file goes to the spool like every other."""
+        inc = self.crawler.stats.inc_value
+        for name, count in self._coverage.items():
+            if count:
+                inc(f"items/coverage/{name}", count)
+        self._coverage = dict.fromkeys(COVERAGE_FIELDS, 0)
         if self._loop is not None:
             await self._loop.run_in_executor(self._thread, self._abandon if self._failed else self._roll)
         self._thread.shutdown(wait=True)
