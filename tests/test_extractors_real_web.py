@@ -1183,3 +1183,10 @@ def test_a_category_name_escaped_twice_by_the_site_is_read_once_more() -> None:
     html = page(body='<div class="breadcrumb"><a href="/">Home</a> › <a href="/category/life/">Life Style</a> › '
                      '<a href="/category/health/">Health &amp;amp; Fitness</a></div><h1>A story</h1>')
     assert [t["name"] for t in item(html)["themes"]] == ["Life Style", "Health & Fitness"]
+
+
+def test_a_page_whose_html_tag_is_self_closed_is_read_as_a_browser_reads_it() -> None:
+    # (cracked.com's pages open '<html … />': libxml2 ended the document there, an empty page)
+    found = item(page(body="<h1>A story</h1>").replace('<html lang="en">', '<!DOCTYPE html>\n<html lang="en" />'))
+    assert found["title"] == "A story" and "The council met on Thursday" in found["body"]
+    assert found["language"] == "en"

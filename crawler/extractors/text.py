@@ -47,6 +47,7 @@ def _parser() -> lxml_html.HTMLParser:
 
 _PARSER = _parser()
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_SELF_CLOSED_HTML = re.compile(r"<html\b([^>]*?)\s*/>", re.IGNORECASE)
 
 
 def parse_html(html: Html) -> lxml_html.HtmlElement:
@@ -57,6 +58,10 @@ def parse_html(html: Html) -> lxml_html.HtmlElement:
     cleaned = html.replace("\x00", "") if "\x00" in html else html
     # lxml refuses str input that carries an XML encoding declaration.
     cleaned = _XML_DECLARATION.sub("", cleaned)
+    # '<html lang="en" />' (a page written as XHTML, cracked.com's): libxml2 ends the document there and gives
+    # an empty page, where a browser reads on; the tag is read as the start tag it is meant to be
+    if (closed := _SELF_CLOSED_HTML.search(cleaned, 0, 4096)) is not None:
+        cleaned = f"{cleaned[:closed.start()]}<html{closed.group(1)}>{cleaned[closed.end():]}"
     if not cleaned or cleaned.isspace():  # (strip() would copy the page to say so)
         cleaned = "<html></html>"
     return lxml_html.document_fromstring(cleaned, parser=_PARSER)
