@@ -1190,3 +1190,9 @@ def test_a_page_whose_html_tag_is_self_closed_is_read_as_a_browser_reads_it() ->
     found = item(page(body="<h1>A story</h1>").replace('<html lang="en">', '<!DOCTYPE html>\n<html lang="en" />'))
     assert found["title"] == "A story" and "The council met on Thursday" in found["body"]
     assert found["language"] == "en"
+
+
+def test_the_writers_social_handle_is_no_part_of_the_byline() -> None:
+    html = page(body='<h1>A story</h1><p class="byline">Oliver Gettell • <a href="https://twitter.com/ogettell">'
+                     "@ogettell</a></p>")
+    assert item(html)["byline"] == "Oliver Gettell"

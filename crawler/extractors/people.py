@@ -96,4 +96,6 @@ def clean_byline(text: str) -> str:
     text = re.sub(r"[\s|,·•]*(?:\S+@\S+\.\w+|\d[\d,.]*\s+views?)\b(?=\s*(?:[|,·•]|$))", "",
                   _BYLINE_TAIL_RE.sub("", text))
     text = re.sub(r"\s+\.$", "", text)  # 'By <a>Wesley Yin-Poole</a>.': the full stop after the link
+    # nor the writer's social handle ('Oliver Gettell • @ogettell', 'by Brian (@NE_Brian)')
+    text = re.sub(r"[\s|,·•]*\(?@\w{1,30}\)?(?=\s*(?:[|,·•]|$))", "", text)
     return _BYLINE_TAIL_RE.sub("", collapse(text).strip(" |·•,"))
