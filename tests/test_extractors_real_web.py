@@ -1196,3 +1196,16 @@ def test_the_writers_social_handle_is_no_part_of_the_byline() -> None:
     html = page(body='<h1>A story</h1><p class="byline">Oliver Gettell • <a href="https://twitter.com/ogettell">'
                      "@ogettell</a></p>")
     assert item(html)["byline"] == "Oliver Gettell"
+
+
+def test_a_headline_printed_cut_short_is_the_declared_title_whole() -> None:
+    html = page('<meta property="og:title" content="AI investments in UAE to touch Dh33 billion in 2017">',
+                "<h1>AI investments in UAE to touch Dh33 billion in...</h1>")
+    assert item(html)["title"] == "AI investments in UAE to touch Dh33 billion in 2017"
+
+
+def test_the_text_size_tools_in_the_byline_block_are_no_part_of_it() -> None:
+    html = page(body='<h1>A story</h1><div class="byline clearfix"><div class="author-info"><span class="title">Ann '
+                     'Smith</span></div><div class="text-control"><span class="text">Text size</span><span '
+                     'class="text-size"><a href="#">A</a> <a href="#">A</a></span></div></div>')
+    assert item(html)["byline"] == "Ann Smith"

@@ -281,6 +281,14 @@ class PageBase:
             titles = self._meta_titles()
             text = text_of(h1)
             matched = next((how for t, how in titles if collapse(t).casefold() == text.casefold()), None)
+            # a headline printed cut short ('AI investments in UAE to touch Dh33 billion in...'): the declared title
+            # it begins, whole
+            cut = text.rstrip(" .…") if text.endswith(("...", "…")) else None
+            whole = next(((collapse(t), how) for t, how in titles if cut and len(cut) >= 20
+                          and collapse(t).casefold().startswith(cut.casefold()) and len(collapse(t)) > len(cut)), None)
+            if whole is not None:
+                self.note("title", f"{whole[1]} (the headline printed cut short in {describe(h1)})")
+                return self._strip_site(whole[0]) if whole[1] == "<title>" else whole[0]
             self.note("title", f"visible: {describe(h1)}" + (f" (= {matched})" if matched else
                                                            " (the printed headline; meta titles differ)"))
             return text

@@ -239,7 +239,7 @@ class Bylines(PageBase):
                 return True
             return node.tag in ("form", "button", "input", "label", "select", "textarea") or bool(re.search(
                 r"date|time|publish|updated|timestamp|image|photo|avatar|thumb|headshot|social|email|twitter|"
-                r"archive|rss|feed|comment|popular|follow|author-links|link-posts|job|author-title|blogtitle|role|position|print|tools|"
+                r"archive|rss|feed|comment|popular|follow|author-links|link-posts|text-size|text-control|font-size|job|author-title|blogtitle|role|position|print|tools|"
                 r"share",
                 classes)) or bool(_HIDDEN_STYLE_RE.search(node.get("style") or "")) or self._outlet_after_name(node)
 
