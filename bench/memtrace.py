@@ -1,6 +1,7 @@
 """Where a crawl's memory goes, in (a) plain Scrapy and (c) our full crawl: RSS over time, or the Python heap.
 
     python -m bench.memtrace [--n 20000] [--runs a,c] [--every 500] [--malloc-trim]   RSS over the crawl
+                             [--set MEMORY_TRIM_INTERVAL=0]   a setting of the crawl changed (JSON values)
     python -m bench.memtrace --heap [--n 5000] [--at 4500]                   tracemalloc's top sites
 
 Investigations, not measurements (bench.run measures). The RSS trace samples, every --every responses, the
@@ -30,14 +31,17 @@ from bench.run import OUT, REPO_ROOT, RUNS, common_settings
 MB = 1024.0
 
 
-def crawl(key: str, n: int, base_url: str, tag: str, extra: list[str]) -> dict[str, Any]:
-    """One crawl of run `key` (bench.run's RUNS) through bench.child, as bench.run starts it; its marks."""
+def crawl(key: str, n: int, base_url: str, tag: str, extra: list[str],
+          changed: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One crawl of run `key` (bench.run's RUNS) through bench.child, as bench.run starts it, with the settings
+    `changed`; its marks."""
     spec = RUNS[key]
     work = OUT / "runs" / f"memtrace-{tag}-{key}-{n}"
     shutil.rmtree(work, ignore_errors=True)  # an archive left there would make this crawl an incremental one
     work.mkdir(parents=True)
     settings = common_settings(work / "crawl.log")
     settings.update(spec.settings)
+    settings.update(changed or {})
     if spec.kind == "project":
         settings["ARCHIVE_URI"] = str(work / "archive")
         settings["SCHEDULER_SPILL_DIR"] = str(work)
@@ -48,6 +52,12 @@ def crawl(key: str, n: int, base_url: str, tag: str, extra: list[str]) -> dict[s
     data: dict[str, Any] = json.loads(out.read_text())
     print(f"({key}) N={n}: {data['stats'].get('response_received_count', 0)} responses, "
           f"{data['stats'].get('item_scraped_count', 0)} items; result in {out.relative_to(REPO_ROOT)}")
+    trims = {k: v for k, v in data["stats"].items() if k.startswith("memory/")}
+    if trims:  # crawler/extensions/memory.py: what its malloc_trim calls cost and gave back
+        cpu = data["marks"]["end"]["cpu"] - data["marks"]["start"]["cpu"]
+        print(f"  malloc_trim: {trims.get('memory/trims', 0)} calls, {trims.get('memory/trim_cpu_seconds', 0):.3f} "
+              f"CPU s ({100 * trims.get('memory/trim_cpu_seconds', 0) / cpu:.3f}% of the crawl's {cpu:.0f} s), "
+              f"{trims.get('memory/trim_released_kb', 0) / MB:.0f} MB handed back in all")
     marks: dict[str, Any] = data["marks"]
     return marks
 
@@ -79,6 +89,17 @@ def print_trace(marks: dict[str, Any], step_mb: float) -> None:
           f"{marks['end']['maxrss_kb'] / MB:.0f} MB once the crawl ended (files closed, index sorted, manifest)")
 
 
+def setting_arg(text: str) -> tuple[str, Any]:
+    """NAME=VALUE: the value as JSON when it parses (0, 5.0, false, "x"), else as the text itself."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"--set wants NAME=VALUE, not {text!r}")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=None, help="articles in the replica (default 20000; 5000 --heap)")
@@ -89,19 +110,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--malloc-trim", action="store_true",
                         help="RSS trace with glibc's malloc_trim at each sample: the C heap's free pages handed back")
     parser.add_argument("--at", type=int, default=4500, help="--heap: the snapshot at this many responses")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting of the crawls, its value read as JSON when it parses (repeatable)")
     opts = parser.parse_args(argv)
+    changed = dict(setting_arg(text) for text in opts.set)
     n = opts.n or (5000 if opts.heap else 20000)
     keys = [k.strip() for k in opts.runs.split(",") if k.strip()]
     with ReplicaProcess(n, OUT) as replica:
         for key in keys:
             if opts.heap:
-                marks = crawl(key, n, replica.base_url, "heap", ["--tracemalloc-at", str(opts.at)])
+                marks = crawl(key, n, replica.base_url, "heap", ["--tracemalloc-at", str(opts.at)], changed)
                 print(f"({key}): {marks['tracemalloc_total_mb']:.1f} MB traced at response {opts.at} of N={n}")
                 for row in marks["tracemalloc"][:20]:
                     print(f"  {row['size_mb']:6.2f} MB {row['count']:7d}  {row['where'][:200]}")
             else:
                 trim = ["--malloc-trim"] if opts.malloc_trim else []
-                marks = crawl(key, n, replica.base_url, "rss", ["--rss-trace", "--rss-every", str(opts.every), *trim])
+                marks = crawl(key, n, replica.base_url, "rss", ["--rss-trace", "--rss-every", str(opts.every), *trim],
+                              changed)
                 print_trace(marks, opts.step)
     return 0
 

@@ -3,7 +3,7 @@
 Every 200 response of a crawl, and every payload of the outlet's earlier crawls, has an entry: held in memory it
 grew with the crawl and with the archive's history (bench/RESULTS.md). SQLite (the standard library's) keeps
 it in a scratch file, keyed by the 20 bytes of the SHA-1 (a digest of another algorithm by its text), with a
-few MB of page cache; the file is private to the crawl (no journal, no fsync: it is rebuilt from the indexes by
+page cache of 512 KiB; the file is private to the crawl (no journal, no fsync: it is rebuilt from the indexes by
 the next crawl) and removed with the table. One lock: the WARC writer's thread and the start's reader share it.
 
 In front of the file, two things of bounded size spare a crawl most of its SQLite round trips (a lookup and a
@@ -54,6 +54,7 @@ def _key(digest: str) -> bytes:
 _FILTER_BITS = 23  # 2**23 bits, 1 MiB: one false "maybe" in ~40,000 lookups at 100,000 digests, ~1 in 40 at 1M
 _FILTER_MASK = (1 << _FILTER_BITS) - 1
 _PENDING_MAX = 512  # captures held before they are written to the file together
+_CACHE_KIB = 512  # SQLite's page cache
 
 
 def _filter_bits(key: bytes) -> tuple[int, int, int]:
@@ -70,7 +71,10 @@ class Payloads:
             folder.mkdir(parents=True, exist_ok=True)
         self._dir = Path(tempfile.mkdtemp(prefix="outlet-archive-payloads-", dir=folder))
         self._db = sqlite3.connect(self._dir / "payloads.sqlite", check_same_thread=False, isolation_level=None)
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-4096", "temp_store=FILE"):
+        # A page cache of 512 KiB, not 4 MiB: the cache filled up with the table (4.4 MB at 40,000 captures, the
+        # crawl's RSS growing with it), while the file's pages stay in the system's cache and the filter spares most
+        # lookups: 200,000 captures added and 28,571 found cost the same CPU either way (2.8 s and 0.6 s).
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", f"cache_size=-{_CACHE_KIB}", "temp_store=FILE"):
             self._db.execute(f"PRAGMA {pragma}")
         self._db.execute("CREATE TABLE captures (digest BLOB PRIMARY KEY, url TEXT, date TEXT, record_id TEXT,"
                          " filename TEXT, offset INTEGER, length INTEGER) WITHOUT ROWID")
