@@ -11,6 +11,7 @@ stays: requisites share the outlet's download slots, delay and concurrency. Requ
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
@@ -44,7 +45,8 @@ class RequisiteScheduler:
         self.max_bytes = settings.getint("REQUISITES_MAX_BYTES")
         self.css_depth = settings.getint("REQUISITES_CSS_DEPTH")
         self.stats = stats
-        self.seen: set[str] = set()
+        # each URL's SHA-1 (20 bytes, not the URL's ~100): the set grows with the crawl, and a collision is never met
+        self.seen: set[bytes] = set()
         self.bytes = 0
 
     def of_page(self, urls: list[str], page_url: str, callback: Callable[[Response], Iterator[scrapy.Request]],
@@ -93,7 +95,8 @@ class RequisiteScheduler:
                 # A crawl of a mirror (-a base_url) archives what the mirror serves: its asset hosts are not it.
                 self.stats.inc_value("requisites/skipped/not_mirrored")
                 continue
-            if fetch_url in self.seen:
+            digest = hashlib.sha1(fetch_url.encode("utf-8"), usedforsecurity=False).digest()
+            if digest in self.seen:
                 continue
             if added >= self.per_page:
                 self.stats.inc_value("requisites/skipped/page_budget")
@@ -101,7 +104,7 @@ class RequisiteScheduler:
             if len(self.seen) >= self.max_count or self.bytes >= self.max_bytes:
                 self.stats.inc_value("requisites/skipped/crawl_budget")
                 continue
-            self.seen.add(fetch_url)
+            self.seen.add(digest)
             added += 1
             self.stats.inc_value("requisites/scheduled")
             yield scrapy.Request(

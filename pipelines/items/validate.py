@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -24,7 +25,8 @@ class ValidatePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.seen: set[str] = set()
+        # each URL's SHA-1 (20 bytes, not the URL's ~100): the set grows with the crawl, and a collision is never met
+        self.seen: set[bytes] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
@@ -47,7 +49,8 @@ class ValidatePipeline:
         if since and published and published[:10] < since.isoformat():
             raise self._drop("before_since", f"published {published[:10]}, before since={since}: {where}")
         url = str(adapter["url"])
-        if url in self.seen:
+        digest = hashlib.sha1(url.encode("utf-8"), usedforsecurity=False).digest()
+        if digest in self.seen:
             raise self._drop("duplicate", f"already archived in this crawl: {url}")
-        self.seen.add(url)
+        self.seen.add(digest)
         return item
