@@ -66,7 +66,11 @@ def _clean_name(name: str) -> str:
 _AFFILIATION_AFTER_RE = re.compile(r"^,\s*((?:[A-Z][\w.&'-]*)(?:\s+(?:[A-Z][\w.&'-]*|of|for|the|and)){0,4})"
                                    r"\s*(?:[|·•]|$)")
 # The credit words a printed line ends with just before the byline's element: 'By', 'Posted by', 'Written by:'.
-_CREDIT_AT_END_RE = re.compile(r"(?:^|\s)((?:written|submitted|words|story|posted)?\s*by:?)$", re.IGNORECASE)
+_CREDIT_WORD = r"(?:written|submitted|words|story|posted)"
+"""The word a credit's 'by' may follow: 'Written by', 'Posted by'."""
+_CREDIT_AT_END_RE = re.compile(rf"(?:^|\s)({_CREDIT_WORD}?\s*by:?)$", re.IGNORECASE)
+# A credit's words alone, with no name: 'By', 'Written by:'.
+_CREDIT_ALONE_RE = re.compile(rf"^(?:{_CREDIT_WORD}\s+)?by:?$", re.IGNORECASE)
 
 
 # A link to the section or tag a post was filed in.
@@ -82,7 +86,7 @@ def _first_line(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     if first is None:
         return element
     head = " ".join([element.text or "", *(f"{text_of(c)} {c.tail or ''}" for c in children[:first])])
-    if not re.sub(r"(?i)^(?:written |posted |words |story |submitted )?by:?", "", collapse(head)).strip():
+    if not collapse(head) or _CREDIT_ALONE_RE.match(collapse(head)):
         return element
     cut = copy.deepcopy(element)
     for child in list(cut)[first:]:
@@ -356,7 +360,7 @@ class Bylines(PageBase):
         printed: list[dict[str, str | None]] = []
         if element is not None and byline_text:
             # 'By Ann Smith | Politics reporter | The Outlet': the names come before the first bar.
-            lead = re.sub(r"^\s*(?:written|submitted|words|story|posted)\s+", "", byline_text.split("|", 1)[0],
+            lead = re.sub(rf"^\s*{_CREDIT_WORD}\s+", "", byline_text.split("|", 1)[0],
                           flags=re.IGNORECASE)
             linked: dict[str, str | None] = {}
             for a in element.iter("a"):
