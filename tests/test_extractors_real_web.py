@@ -1209,3 +1209,10 @@ def test_the_text_size_tools_in_the_byline_block_are_no_part_of_it() -> None:
                      'Smith</span></div><div class="text-control"><span class="text">Text size</span><span '
                      'class="text-size"><a href="#">A</a> <a href="#">A</a></span></div></div>')
     assert item(html)["byline"] == "Ann Smith"
+
+
+def test_an_author_linked_twice_once_with_a_job_title_is_one_author() -> None:
+    html = page(body='<h1>A story</h1><header class="author-info"><a rel="author" href="/bradley-barth/author/3635/">'
+                     'Bradley Barth, Senior Reporter</a></header><div class="bio"><a rel="author" '
+                     'href="/bradley-barth/author/3635/">Bradley Barth</a></div>')
+    assert names(item(html)) == ["Bradley Barth"]

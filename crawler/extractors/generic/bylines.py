@@ -59,6 +59,10 @@ def _clean_name(name: str) -> str:
     # 'Rachel Metz - AP Technology Writers' (a spaced dash: never 'Benit-Gbaffou')
     name = re.split(r"\s+[|/–—-]\s+|\s*\|\s*", name)[0]
     name = BY_RE.sub("", name)
+    # 'Bradley Barth, Senior Reporter' (a link's text): the job title after the comma is no part of the name
+    head, comma, tail = name.rpartition(",")
+    if comma and head.strip() and JOB_TITLE_RE.fullmatch(tail.strip()):
+        name = head
     return collapse(name).strip(" ,;:|")
 
 
@@ -424,8 +428,12 @@ class Bylines(PageBase):
         for a in links:
             urls.setdefault(text_of(a).casefold(), absolute(self.base, a.get("href")))
         out = []
+        named: set[str] = set()
         for person in chosen:
             name = self._without_outlet(_clean_name(person["name"] or ""))
+            if name.casefold() in named:
+                continue  # (one person linked twice: 'Bradley Barth, Senior Reporter' and 'Bradley Barth')
+            named.add(name.casefold())
             out.append({"name": name, "url": person.get("url") or urls.get(name.casefold())
                         or self._profile_url(name)})
         return out
