@@ -1216,3 +1216,10 @@ def test_an_author_linked_twice_once_with_a_job_title_is_one_author() -> None:
                      'Bradley Barth, Senior Reporter</a></header><div class="bio"><a rel="author" '
                      'href="/bradley-barth/author/3635/">Bradley Barth</a></div>')
     assert names(item(html)) == ["Bradley Barth"]
+
+
+def test_the_headline_repeated_in_an_author_box_is_no_byline() -> None:
+    html = page(body='<h1>A story</h1><div class="post_home_author_text_container">A story</div><p><em><a href="/i.jpg">'
+                     '<img src="/i.jpg"></a>By Gini Dietrich</em></p>')
+    found = item(html)
+    assert found["byline"] == "By Gini Dietrich" and names(found) == ["Gini Dietrich"]

@@ -134,6 +134,8 @@ class Bylines(PageBase):
                 continue  # a sentence about the author ('Neil Clark is a journalist.'): a bio, not a byline
             if best is not None and (element in best[0].iterdescendants()):
                 continue  # nested inside the one already chosen
+            if text.casefold() == (self._headline_text() or "").casefold():
+                continue  # the headline repeated in the author's box ('Latest post: …'), no credit
             if best is None or self.order(element) < self.order(best[0]):
                 best = (element, text)
         plain = self._by_line_near_headline()
