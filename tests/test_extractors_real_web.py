@@ -1223,3 +1223,16 @@ def test_the_headline_repeated_in_an_author_box_is_no_byline() -> None:
                      '<img src="/i.jpg"></a>By Gini Dietrich</em></p>')
     found = item(html)
     assert found["byline"] == "By Gini Dietrich" and names(found) == ["Gini Dietrich"]
+
+
+def test_an_author_list_byline_without_its_footnote_marks_show_more_toggle_or_popup_links() -> None:
+    names_html = "".join(f'<li class="c-article-author-list__item"><a href="#author-{n}">{name}</a>'
+                         + ('<sup class="u-js-hide"><a href="#Aff0">0</a></sup>' if n == 0 else "") + sep + "</li>"
+                         for n, (name, sep) in enumerate([("Xiaoying You", ", "), ("Mariana Lenharo", " &amp; ")]))
+    html = page(body=f'<h1>A story</h1><div class="c-article-author-list-container"><span>By</span><ul '
+                     f'class="c-article-author-list">{names_html}<li class="c-article-author-list__show-more">'
+                     '&hellip;</li><li class="c-article-author-list__item"><a href="#author-2">Jeff Tollefson</a></li>'
+                     "</ul></div>")
+    found = item(html)
+    assert found["byline"] == "By Xiaoying You, Mariana Lenharo & Jeff Tollefson"
+    assert found["authors"] == [{"name": n, "url": None} for n in ("Xiaoying You", "Mariana Lenharo", "Jeff Tollefson")]

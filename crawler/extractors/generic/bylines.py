@@ -123,7 +123,7 @@ class Bylines(PageBase):
             classes = " ".join((element.get("class") or "", element.get("id") or "")).casefold()
             # (hCard's 'vcard' marks a byline's author, not an author card)
             if re.search(r"bio|about|avatar|image|photo|img|desc|social|email|follow|contact|tips|more|box|"
-                         r"(?<!v)card|list|archive|footer|popup|tooltip|pic", classes):
+                         r"(?<!v)card|(?<!author-)list|archive|footer|popup|tooltip|pic", classes):
                 continue
             text = self._byline_text(element)
             if text and re.search(r"\S@\S+\.\w|\bcan be reached\b", text) and not BYLINE_LEAD_RE.match(text):
@@ -245,11 +245,11 @@ class Bylines(PageBase):
             classes = (node.get("class") or "").casefold()
             # also the writer's job title printed under the name ('author-job-title', 'author-title',
             # 'author__role', 'blogtitle'), the tools beside it (Print, E-mail), and what the page hides
-            if node.tag == "a" and _FILED_IN_RE.search(urlsplit(node.get("href") or "").path):
-                return True
+            if node.tag == "sup" or (node.tag == "a" and _FILED_IN_RE.search(urlsplit(node.get("href") or "").path)):
+                return True  # (an affiliation's footnote mark, 'Xiaoying You<sup>0</sup>', is no part of it either)
             return node.tag in ("form", "button", "input", "label", "select", "textarea") or bool(re.search(
                 r"date|time|publish|updated|timestamp|image|photo|avatar|thumb|headshot|social|email|twitter|"
-                r"archive|rss|feed|comment|popular|follow|author-links|link-posts|text-size|text-control|font-size|job|author-title|blogtitle|role|position|print|tools|"
+                r"archive|rss|feed|comment|popular|follow|author-links|link-posts|text-size|text-control|font-size|show-more|job|author-title|blogtitle|role|position|print|tools|"
                 r"share",
                 classes)) or bool(_HIDDEN_STYLE_RE.search(node.get("style") or "")) or self._outlet_after_name(node)
 
@@ -370,7 +370,8 @@ class Bylines(PageBase):
                           flags=re.IGNORECASE)
             linked: dict[str, str | None] = {}
             for a in element.iter("a"):
-                if text_of(a) and a.get("href"):
+                # (not a link within the page, '#author-1': a popup of the author's note, no profile page)
+                if text_of(a) and a.get("href") and not a.get("href", "").startswith("#"):
                     # by the link's text, and by the name in it ('Meg Kinnard / Associated Press')
                     for key in (text_of(a), _clean_name(text_of(a))):
                         linked.setdefault(key.casefold(), absolute(self.base, a.get("href")))
