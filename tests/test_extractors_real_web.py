@@ -342,6 +342,11 @@ def test_by_colon_and_a_cms_login_are_not_names() -> None:
      ["Capital Newspapers Inc."]),
     ("© West Australian Newspapers Limited 2024", "© West Australian Newspapers Limited 2024",
      ["West Australian Newspapers Limited"]),
+    # the rights sentence after one short sentence naming the company; 'its licensors' is no holder
+    ("Copyright© Mediacorp 2022. Mediacorp Pte Ltd. All rights reserved. <a>Terms</a>",
+     "Copyright© Mediacorp 2022. Mediacorp Pte Ltd. All rights reserved.", ["Mediacorp"]),
+    ("© 2011 SportingNews.com, its licensors. All rights reserved.",
+     "© 2011 SportingNews.com, its licensors. All rights reserved.", ["SportingNews.com"]),
     # one firm's name with a comma before its '&'; a registration number is the line's, not the holder's
     ("© 2016 Bennett, Coleman & Co. Ltd. All rights reserved.", "© 2016 Bennett, Coleman & Co. Ltd. All rights reserved.",
      ["Bennett, Coleman & Co. Ltd."]),

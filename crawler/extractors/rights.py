@@ -70,7 +70,10 @@ def copyright_statement(text: str) -> str:
     if (address := _ADDRESS_AFTER_RE.search(text, after)):
         ends.append(address.end())
     for sentence in _SENTENCE_END_RE.finditer(text, after):
-        if not re.match(r"\s*all rights? reserved", text[sentence.end():], re.IGNORECASE):
+        # the rights sentence right after it, or after one short sentence naming the company ('Copyright© Mediacorp
+        # 2022. Mediacorp Pte Ltd. All rights reserved.', '… LLC. A Florida Corporation. All rights reserved.')
+        if not re.match(r"\s*(?:[^.!?]{1,40}?(?:Ltd|Inc|LLC|Corp|Co|Limited|[Cc]orporation|[Cc]ooperation|GmbH|PLC)"
+                        r"\.?\s+)?all rights? reserved", text[sentence.end():], re.IGNORECASE):
             ends.append(sentence.start() + 1)
             break
     return collapse(text[:min(ends)]).rstrip(" ,;:-–—")
@@ -106,6 +109,8 @@ def read_copyright(line: str) -> dict[str, Any]:
                                                     sentence)):
         if holders and piece[:1].islower() and len(piece.split()) >= 3:
             break  # what follows the holders ('…, company number: 01176085 registered office …')
+        if re.match(r"(?:its|their|our|his|her|respective)\b", piece):
+            continue  # 'SportingNews.com, its licensors': not a name
         if holders and _COMPANY_SUFFIX_RE.fullmatch(piece):
             holders[-1] = f"{holders[-1]}, {piece}"  # "Acme, Inc." is one holder
         elif piece and not YEAR_RE.fullmatch(piece):
