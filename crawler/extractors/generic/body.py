@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
@@ -227,15 +228,22 @@ class Body(PageBase):
             # (a paywalled feature, a story stack of sections): a text much shorter than the page's paragraphs
             # is read again without it.
             paragraph_words = _running_words(self.root)
+            wide: list[str | None] = []  # the reading without precision, read once if at all (~5 ms)
+
+            def read_wide() -> str | None:
+                if not wide:
+                    wide.append(_main_text(self.root, self.url, precision=False, fallbacks=False))
+                return wide[0]
+
             if len((text or "").split()) < _RECALL_BELOW * paragraph_words:
                 text = _main_text(self.root, self.url, precision=False)
             elif text and len(text.split()) < _FILL_BELOW * paragraph_words:
                 # Precision also drops lines inside the article (a list of dated entries, a short paragraph):
                 # the running text that reading without it finds between the first and last lines it kept.
                 # (Only where it kept less than the page's paragraphs say: a second reading costs ~5 ms.)
-                text = _fill_gaps(text, _main_text(self.root, self.url, precision=False, fallbacks=False))
+                text = _fill_gaps(text, read_wide())
             blocks = [collapse(line) for line in (text or "").split("\n")]
-            lead, blocks = self._lead(blocks)
+            lead, blocks = self._lead(blocks, read_wide)
             blocks = lead + blocks
             if blocks and title and blocks[0] == title:
                 blocks = blocks[1:]
@@ -247,15 +255,14 @@ class Body(PageBase):
         kept = [b for b in blocks if b and not any(p.search(b) for p in self.x._boilerplate)]
         return "\n\n".join(kept) or None
 
-    def _lead(self, blocks: list[str]) -> tuple[list[str], list[str]]:
+    def _lead(self, blocks: list[str], read_wide: Callable[[], str | None]) -> tuple[list[str], list[str]]:
         """The article's lead paragraphs the main text lacks (_lead_candidates), those of them a reading without
         precision keeps too (it tells a paragraph from a caption or a credit line)."""
         kept = [b for b in blocks if b]
         candidates = _lead_candidates(self.root, kept) if len(kept) > 1 else []
         if not candidates:
             return [], blocks
-        wide = {collapse(line) for line in (_main_text(self.root, self.url, precision=False, fallbacks=False)
-                                            or "").split("\n")}
+        wide = {collapse(line) for line in (read_wide() or "").split("\n")}
         lead = [c for c in candidates if c in wide]
         if lead and lead[-1].endswith(kept[0]):  # the first line's whole paragraph replaces the end it kept
             blocks = blocks[blocks.index(kept[0]) + 1:]
