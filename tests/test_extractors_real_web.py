@@ -1088,9 +1088,9 @@ def test_a_jsonld_block_wrapped_as_character_data_is_read() -> None:
 
 
 def test_shareaholics_modified_time_is_a_declared_date() -> None:
-    html = page('<meta name="shareaholic:article_modified_time" content="2017-02-14T21:01:36+00:00">',
-                "<h1>A story</h1>")
-    assert item(html)["modified"] == "2017-02-14T21:01:36+00:00"
+    html = page('<meta name="shareaholic:article_modified_time" content="2019-02-14T21:01:36+00:00">',
+                "<h1>A story</h1>")  # (published 2019-01-31, the URL's date)
+    assert item(html)["modified"] == "2019-02-14T21:01:36+00:00"
 
 
 def test_a_byline_whose_credit_word_and_name_are_elements_of_their_own() -> None:
@@ -1241,3 +1241,14 @@ def test_an_author_list_byline_without_its_footnote_marks_show_more_toggle_or_po
     found = item(html)
     assert found["byline"] == "By Xiaoying You, Mariana Lenharo & Jeff Tollefson"
     assert found["authors"] == [{"name": n, "url": None} for n in ("Xiaoying You", "Mariana Lenharo", "Jeff Tollefson")]
+
+
+def test_a_modification_declared_long_before_the_publication_is_none() -> None:
+    def modified(declared: str) -> str | None:
+        html = page('<meta property="article:published_time" content="2014-06-17T10:00:00-04:00">'
+                    f'<meta property="article:modified_time" content="{declared}">', "<h1>A story</h1>")
+        return item(html)["modified"]
+
+    assert modified("2012-12-03T00:00:00-05:00") is None  # the blog's date on every post, not an update
+    assert modified("2014-06-16T23:00:00-04:00") == "2014-06-16T23:00:00-04:00"  # a scheduled post: as stated
+    assert modified("2014-06-18T09:00:00-04:00") == "2014-06-18T09:00:00-04:00"

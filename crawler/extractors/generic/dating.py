@@ -17,6 +17,8 @@ from crawler.extractors.generic.base import PageBase
 from crawler.extractors.generic.common import _OUTSIDE_ARTICLE, _text_value, describe, in_caption
 from crawler.extractors.text import collapse, text_of
 
+# A modification declared this many days before the publication is no modification of the article.
+_MODIFIED_BEFORE_DAYS = 30
 _FIRST_PUBLISHED_TEXT = etree.XPath('//text()[contains(., "irst published") or contains(., "IRST PUBLISHED")]')
 _FIRST_PUBLISHED_RE = re.compile(
     rf"^\s*first published(?:\s+on)?\s*:?\s*(?:[A-Za-z]+day,?\s+)?(?P<date>(?:{PRINTED_DATE})"
@@ -78,6 +80,22 @@ class Dates(PageBase):
             value, how = printed_day, how + " (its UTC day is not the day the page prints by the headline: that day)"
         self.note(field_name, how)
         return value
+
+    def modified(self, published: str | None) -> str | None:
+        """The last modification, unless it comes more than _MODIFIED_BEFORE_DAYS days before the publication: a
+        blog's metadata date on every post, not an update of this one (gq's 2014 post declaring 2012-12-03). A
+        scheduled post's modification a little before its publication is kept as stated."""
+        modified = self.date("modified")
+        published_day, modified_day = (normalize_date(value or "") or "" for value in (published, modified))
+        if len(published_day) >= 10 and len(modified_day) >= 10:
+            try:
+                early = date.fromisoformat(published_day[:10]) - date.fromisoformat(modified_day[:10])
+            except ValueError:
+                return modified
+            if early > timedelta(days=_MODIFIED_BEFORE_DAYS):
+                self.note("modified", f"none: the declared one is {early.days} days before the publication")
+                return None
+        return modified
 
     def _printed_in_url_month(self, declared_day: str) -> _Dated | None:
         """The date printed by the headline, where the declared one is months away from the month the URL carries

@@ -27,7 +27,7 @@ class Page(Bylines, Dates, Terms, Provenance, Body):
         self.note("url", "link rel=canonical" if canonical else "meta og:url" if url != self.url else "the page's URL")
         title = self.title()
         published = self.date("published")
-        modified = self.date("modified")
+        modified = self.modified(published)
         return {
             "url": url,
             "article_id": self.article_id(url),
