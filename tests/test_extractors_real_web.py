@@ -1252,3 +1252,10 @@ def test_a_modification_declared_long_before_the_publication_is_none() -> None:
     assert modified("2012-12-03T00:00:00-05:00") is None  # the blog's date on every post, not an update
     assert modified("2014-06-16T23:00:00-04:00") == "2014-06-16T23:00:00-04:00"  # a scheduled post: as stated
     assert modified("2014-06-18T09:00:00-04:00") == "2014-06-18T09:00:00-04:00"
+
+
+def test_a_link_to_the_folder_the_article_lies_in_is_its_section_not_part_of_the_byline() -> None:
+    html = page(body='<h1>A story</h1><div class="author"><a href="/archives/by_author/50786/">ELLE.com&nbsp;</a> '
+                     '<span>&nbsp;|&nbsp;</span><span><h2 class="blogLink"><a href="/2019/01/">Life &amp; Love News</a>'
+                     "</h2></span></div>")
+    assert item(html)["byline"] == "ELLE.com"  # (URL: https://news.example/2019/01/31/a-story/)

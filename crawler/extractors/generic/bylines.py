@@ -245,7 +245,7 @@ class Bylines(PageBase):
             classes = (node.get("class") or "").casefold()
             # also the writer's job title printed under the name ('author-job-title', 'author-title',
             # 'author__role', 'blogtitle'), the tools beside it (Print, E-mail), and what the page hides
-            if node.tag == "sup" or (node.tag == "a" and _FILED_IN_RE.search(urlsplit(node.get("href") or "").path)):
+            if node.tag == "sup" or (node.tag == "a" and self._section_link(node.get("href") or "")):
                 return True  # (an affiliation's footnote mark, 'Xiaoying You<sup>0</sup>', is no part of it either)
             return node.tag in ("form", "button", "input", "label", "select", "textarea") or bool(re.search(
                 r"date|time|publish|updated|timestamp|image|photo|avatar|thumb|headshot|social|email|twitter|"
@@ -257,6 +257,15 @@ class Bylines(PageBase):
         text = _block_text(_first_line(element), skip=dated, inline_apart=True)
         # the sections it was filed in ('By <a>Houses and Holes</a> in <a href="/category/us-economy/">…</a>')
         return clean_byline(re.sub(r"[\s,]+(?:filed\s+)?(?:in|under)[\s,]*$", "", text))
+
+    def _section_link(self, href: str) -> bool:
+        """A link to the section or tag the post was filed in: a category or tag page, or a folder the article's
+        own address lies in ('/news/lifestyle/' for '/news/lifestyle/passive-aggressive-…/')."""
+        path = urlsplit(absolute(self.base, href) or "").path
+        if _FILED_IN_RE.search(path):
+            return True
+        own = urlsplit(self.url).path
+        return len(path.strip("/")) > 0 and path.endswith("/") and own.startswith(path) and own != path
 
     def _outlet_after_name(self, node: lxml_html.HtmlElement) -> bool:
         """The outlet's name printed as an element of its own right after the writer's ('Dan Jervis-Bardy'
