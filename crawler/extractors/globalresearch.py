@@ -7,6 +7,7 @@ pipelines.items.normalize turns them into the item's normal form.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -180,11 +181,13 @@ class _Blocks:
 
     def child_divs(self, parent_part: str, part: str | None = None) -> list[lxml_html.HtmlElement]:
         """.//div[contains(@class, parent_part)]/div[contains(@class, part)] (any div when part is None)"""
-        return [div for div, cls in self.divs
-                if (part is None or part in cls) and self.in_div(div, parent_part)]
+        return list(self._child_divs(parent_part, part))
 
     def first_child_div(self, parent_part: str, part: str) -> lxml_html.HtmlElement | None:
-        return next((div for div, cls in self.divs if part in cls and self.in_div(div, parent_part)), None)
+        return next(self._child_divs(parent_part, part), None)
+
+    def _child_divs(self, parent_part: str, part: str | None) -> Iterator[lxml_html.HtmlElement]:
+        return (div for div, cls in self.divs if (part is None or part in cls) and self.in_div(div, parent_part))
 
 
 def _head_canonical(root: lxml_html.HtmlElement) -> str | None:

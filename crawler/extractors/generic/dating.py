@@ -107,11 +107,15 @@ class Dates(PageBase):
         year, number = int(declared_day[:4]), int(declared_day[5:7])
         if abs((year * 12 + number) - (month[0] * 12 + month[1])) <= 1:
             return None
-        printed = self._first_date_near_headline()
-        day = normalize_date(self.read_date(printed.raw) or "") if printed is not None else None
+        printed, day = self._printed_day()
         if printed is None or not day or (int(day[:4]), int(day[5:7])) != month:
             return None
         return _Dated(printed.raw, printed.how + " (the declared date is far from the URL's month)")
+
+    def _printed_day(self) -> tuple[_Dated | None, str | None]:
+        """The first date printed by the headline, and the day it reads as (normalized), or (None, None)."""
+        printed = self._first_date_near_headline()
+        return printed, (normalize_date(self.read_date(printed.raw) or "") if printed is not None else None)
 
     def _printed_day_across_midnight(self, value: str) -> str | None:
         """The day printed by the headline, where a timestamp declared in UTC falls on the day before or after
@@ -119,8 +123,7 @@ class Dates(PageBase):
         declared: published on the 12th where it was written, 18:07 in California)."""
         if not re.search(r"T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]00:?00)$", value):
             return None
-        printed = self._first_date_near_headline()
-        day = normalize_date(self.read_date(printed.raw) or "") if printed is not None else None
+        _, day = self._printed_day()
         if not day or len(day) < 10:
             return None
         try:
