@@ -181,7 +181,9 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
     server = Scrapyd(url, home, moto, replica, base_url)
     try:
         wait_for_scrapyd(proc, url, home)
-        deploy = subprocess.run([str(BIN / "scrapyd-deploy"), "production", "-v", "r1"], cwd=ROOT,
+        # --debug: setup.py's own output, which scrapyd-deploy otherwise discards, in the message if the build fails
+        # (one fresh-clone run in four failed here with "exit status 1" and nothing else).
+        deploy = subprocess.run([str(BIN / "scrapyd-deploy"), "production", "-v", "r1", "--debug"], cwd=ROOT,
                                 env={**env, "SCRAPYD_USERNAME": USER, "SCRAPYD_PASSWORD": PASSWORD,
                                      "SCRAPYD_URL": server.url}, capture_output=True, text=True,
                                 timeout=120, check=False)
