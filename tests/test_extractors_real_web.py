@@ -1259,3 +1259,43 @@ def test_a_link_to_the_folder_the_article_lies_in_is_its_section_not_part_of_the
                      '<span>&nbsp;|&nbsp;</span><span><h2 class="blogLink"><a href="/2019/01/">Life &amp; Love News</a>'
                      "</h2></span></div>")
     assert item(html)["byline"] == "ELLE.com"  # (URL: https://news.example/2019/01/31/a-story/)
+
+
+
+def test_a_post_written_without_paragraphs_keeps_the_text_after_its_lead_picture() -> None:
+    # A 2010 blog post (Engadget's Blogsmith markup): its text in one <div> between <br>s, after a comment and the
+    # lead picture's <div>. trafilatura, handed our tree, lost the text after the comment and the picture's empty
+    # <div> (its own parser drops comments; its pruning drops an empty element with the text after it).
+    lead = ('Streaming TV to phones is nice, but we enjoy watching TV on the TV, and the company had plenty of that '
+            'to talk about today. Version 1.9 of its <a href="https://tv.example/tag/tv/">TV guide</a> software will '
+            '<a href="https://tv.example/2009/05/a/">finally add</a> a guide that fills the screen, and <a href='
+            '"https://tv.example/2008/12/b/">many of our suggestions</a> made it in. Beyond a fresh coat of paint, the '
+            'real meat is in the new recording features.')
+    second = ("New updates include support for external storage, chapters on recordings, and an undelete button to "
+              "bring back recordings removed by mistake. About the only thing we can find missing from the new "
+              "software is any sort of support for conflict resolution across boxes, but it is otherwise robust, with "
+              "each box handling up to four streams at once and seven connected devices per home.")
+    html = ('<html><head><title>T</title></head><body><div class="post"><h4 class="post_title">Set-top boxes get a '
+            'new guide, external storage and more</h4><div class="post_info"><span class="caption">By <a href="/editor'
+            '/jane-doe" rel="author">Jane Doe</a> posted <span class="post_time">Aug 18th 2010 7:30PM</span></span>'
+            '</div><div class="post_body"><!-- start --><div style="text-align: center;"><a href="https://tv.example/'
+            '2010/08/18/boxes/"><img src="https://tv.example/media/boxes.jpg" alt="" /></a></div>\n'
+            f'{lead} <br />\n<br />\n{second} <br />\n<br />\n<div style="text-align: center;"><img src="https://'
+            'tv.example/media/a.jpg" alt="" /><img src="https://tv.example/media/b.jpg" alt="" /></div><!-- end -->'
+            '<div class="clear"></div></div><!-- end post_body --><div class="post_footer"><a href="/tips/">Tip us'
+            '</a></div></div></body></html>')
+    body = item(html, "https://tv.example/2010/08/18/boxes/")["body"]
+    assert "Streaming TV to phones is nice" in body, body
+    assert "software will finally add a guide" in body and "seven connected devices per home." in body
+
+
+def test_a_paragraph_split_by_an_html_comment_is_read_whole() -> None:
+    # React's server rendering puts `<!-- -->` between text pieces ('Jane Doe<!-- --> can be reached at …').
+    # trafilatura, handed our tree, lost the text after the comment and with it the paragraph.
+    others = "".join(f"<p>Paragraph {n} of the story tells what the district did next and why it took so long.</p>"
+                     for n in range(8))
+    html = page(body="<h1>A story</h1><p>The plan was approved by six votes to three, and the cost will be borne by "
+                     "the county.</p><p>The vote, said <!-- -->Jane Doe<!-- -->, who chairs the council, came after a "
+                     "<!-- -->long<!-- --> night.</p>" + others)
+    body = item(html)["body"]
+    assert "The vote, said Jane Doe, who chairs the council, came after a long night." in body, body

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.extractors.generic.base import PageBase
@@ -77,19 +78,28 @@ def _drop_promo_links(root: lxml_html.HtmlElement, url: str) -> int:
 
 # Inline elements an icon leaves empty once its picture is gone (`<a><span class="icon"><svg>…</svg></span>text</a>`).
 _ICON_HOLDERS = ("span", "i", "b", "em", "strong", "svg")
+# Blocks that hold no text (a picture's `<div><a><img></a></div>`) where running text goes on after them.
+_EMPTY_HOLDERS = ("div", "center", "p", "figure", "section")
 
 
-def _drop_empty_inline(root: lxml_html.HtmlElement) -> None:
-    """Remove the pictures (svg), and the inline elements with no text in them that text follows, keeping it.
-    trafilatura, favouring precision, deletes empty elements with the text that follows them (htmlprocessing
+def _drop_empty_elements(root: lxml_html.HtmlElement) -> None:
+    """Remove the pictures (svg), the HTML comments, and the elements with no text in them that text follows,
+    keeping that text. trafilatura deletes empty elements with the text that follows them (htmlprocessing
     .prune_html: `keep_tail=False`): a link opening with an icon lost its words ('<a><span class="icon-external-link">
-    <svg/></span>they became far more polarized</a>')."""
+    <svg/></span>they became far more polarized</a>'), and a post written without <p> its first paragraph, the text
+    after the lead picture's `<div><a><img></a></div>`. It loses the text after a comment too when it is handed a
+    tree (its own parser drops comments as it reads a page; ours keeps them)."""
+    etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)  # (their text goes, their tails stay)
     for element in reversed(list(root.iter(_ICON_HOLDERS))):  # (an icon's svg before its span)
         if element.tag == "svg":
             _remove(element)  # (trafilatura removes every svg: no other change to what it reads)
         elif not len(element) and not (element.text or "").strip() and (element.tail or "").strip() \
                 and next(element.iterancestors("p", "a"), None) is not None:  # (in running text, not a meta line)
             element.tail = (element.text or "") + element.tail  # ('about<span> </span>President' keeps its space)
+            _remove(element)
+    for element in list(root.iter(_EMPTY_HOLDERS)):
+        tail = element.tail or ""
+        if len(tail.split()) >= 6 and not element.text_content().strip():  # (words, not the space between blocks)
             _remove(element)
 
 
@@ -222,7 +232,7 @@ class Body(PageBase):
         else:
             # No body rule, or one that matches nothing here (an older markup of the outlet): the main text.
             removed = self._drop_furniture() + _drop_promo_links(self.root, self.url)
-            _drop_empty_inline(self.root)
+            _drop_empty_elements(self.root)
             text = _main_text(self.root, self.url, precision=True)
             # Precision drops the odd caption, credit and promo line, and, on some pages, most of the article
             # (a paywalled feature, a story stack of sections): a text much shorter than the page's paragraphs
