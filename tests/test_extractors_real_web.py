@@ -1299,3 +1299,23 @@ def test_a_paragraph_split_by_an_html_comment_is_read_whole() -> None:
                      "<!-- -->long<!-- --> night.</p>" + others)
     body = item(html)["body"]
     assert "The vote, said Jane Doe, who chairs the council, came after a long night." in body, body
+
+
+def test_a_tag_cloud_in_a_widget_is_no_category_of_the_article() -> None:
+    # WordPress marks the footer widget's tag cloud rel=tag, as it marks the post's own tags; a blog whose post
+    # sits in its main 'widget Blog' (Blogger) keeps the post's labels.
+    cloud = "".join(f'<a href="/topic/t{n}/" class="ctc-tag" rel="tag">Topic {n}</a> ({n})\n' for n in range(30))
+    html = page(body='<h1>A story</h1><p class="tags">Tags: <a href="/tag/budget/" rel="tag">Budget</a>, '
+                     '<a href="/tag/council/" rel="tag">Council</a></p>').replace(
+        '<footer class="site-footer">', f'<section id="footer-widgets"><div id="ctc-3" class="widget ctc">'
+                                        f'<h3>Categories</h3><div class="ctc">{cloud}</div></div></section>'
+                                        '<footer class="site-footer">')
+    assert [t["name"] for t in item(html)["themes"]] == ["Budget", "Council"]
+    blogger = ('<html><head><title>The county approves the plan</title></head><body><div class="widget Blog" id="Blog1"><div class="post">'
+               '<h3 class="post-title">The county approves the plan</h3><div class="post-body"><p>The plan was approved by six votes to '
+               'three after a long night of debate in the council chamber.</p><p>It will cost the county more than '
+               'it had said, and the vote was close.</p></div><div class="post-footer-line">Labels: <a href="/search'
+               '/label/Commentary" rel="tag">Commentary</a>, <a href="/search/label/pandemic" rel="tag">pandemic</a>'
+               '</div></div></div></body></html>')
+    assert [t["name"] for t in item(blogger, "https://blog.example/2020/10/a-post.html")["themes"]] == \
+        ["Commentary", "pandemic"]

@@ -37,6 +37,9 @@ _MENU_WORDS = frozenset({"nav", "navigation", "menu", "navbar", "masthead", "sea
 _FILED_IN_RE = re.compile(r"(?:\b(?:posted|filed|published)\s+(?:in|under)|,\s*in|^\s*in|\bcategor(?:y|ies))\s*:?\s*$",
                           re.IGNORECASE)
 _TAG_CLASS_RE = re.compile(r"tags|topic|keyword|subject|post-categor|entry-categor")
+# Class words of a block of the site's own beside or below every article: a sidebar, a widget (WordPress's tag
+# cloud and category list mark their links rel=tag, as an article's tags are).
+_SITE_BLOCK_WORDS = frozenset({"sidebar", "widget", "widgets"})
 _SECTION_CLASS_RE = re.compile(r"eyebrow|kicker|section|categor|rubric|label|crumb|topic|overline|channel|"
                                r"subject")
 # A link to one of the site's tag pages: /tag/<slug>/, /tags/<slug>, /topic/<slug>, /keyword/<slug>.
@@ -223,6 +226,18 @@ class Terms(PageBase):
                 return True
         return False
 
+    def _in_site_block(self, element: lxml_html.HtmlElement, h1: lxml_html.HtmlElement | None) -> bool:
+        """Whether an element sits in a sidebar or a widget that does not hold the headline (a blog's main
+        'widget Blog' holds the post itself)."""
+        shared = set(h1.iterancestors()) if h1 is not None else set()
+        for ancestor in element.iterancestors():
+            if ancestor in shared:
+                return False
+            names = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}"
+            if _SITE_BLOCK_WORDS.intersection(_class_words(names)):
+                return True
+        return False
+
     def _term(self, found: Any) -> dict[str, str | None]:
         if isinstance(found, lxml_html.HtmlElement):
             link = found if found.tag == "a" else next(iter(found.iter("a")), None)
@@ -297,8 +312,9 @@ class Terms(PageBase):
         return how, terms
 
     def _tags(self) -> tuple[str, list[dict[str, str | None]]]:
-        tags = [a for a in _REL_TAG(self.root) if text_of(a) and not a.xpath(_OUTSIDE_ARTICLE)]
         h1 = self.headline()
+        tags = [a for a in _REL_TAG(self.root) if text_of(a) and not a.xpath(_OUTSIDE_ARTICLE)
+                and not self._in_site_block(a, h1)]
         if tags:
             # rel=tag marks WordPress's category links too ('category tag'): the tag pages' links join them.
             how, more = self._tag_page_links(h1)
