@@ -1319,3 +1319,22 @@ def test_a_tag_cloud_in_a_widget_is_no_category_of_the_article() -> None:
                '</div></div></div></body></html>')
     assert [t["name"] for t in item(blogger, "https://blog.example/2020/10/a-post.html")["themes"]] == \
         ["Commentary", "pandemic"]
+
+
+def test_a_headline_printed_in_a_classed_div_wins_over_a_teaser_of_it_cut_short() -> None:
+    # No h1: the headline in `<div class="news_detail_title">`; a list of stories after the article carries a teaser
+    # of this one cut short ('… in...') over another story's date. That teaser was taken for the headline, and the
+    # date under it for the day the page prints; the 'Filed on' line's words, once its date was cut, for a byline.
+    title = "AI investments in UAE to touch Dh33 billion in 2017"
+    html = (f'<html><head><title>{title} - Gulf Times</title><meta property="og:title" content="{title}">'
+            '<meta itemprop="datePublished" content="2017-10-01T14:39:05Z"></head><body>'
+            f'<div><div class="news_detail_title"> {title} </div><div class="author"></div>'
+            '<div class="author_detail"> Filed on October 1, 2017 </div></div><div class="story">'
+            "<p>Investment in artificial intelligence in the country will reach a new high this year, a study said "
+            "on Sunday, as companies spend more on automation.</p><p>The study, by a consultancy, polled a hundred "
+            "firms across the region about their plans for the next two years.</p></div>"
+            '<div class="rail"><h3><a href="/business/local">Local Business</a></h3><h2><a href="/business/local/ai">'
+            'AI investments in UAE to touch Dh33 billion in...</a></h2><h4>30 September 2017</h4></div></body></html>')
+    found = item(html, "https://gulf.example/business/local/ai-investments-in-uae-to-touch-dh33-billion-in-2017")
+    assert found["published"].startswith("2017-10-01"), found["published"]
+    assert found["byline"] is None and found["authors"] == []

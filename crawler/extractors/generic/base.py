@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—:»·-]\s+|\s*\|\s*")
 # What joins a site's name to the article's title in a <title>, a colon right after the name too ('Blog: Post').
+# The class of an element printing a headline outside h1-h4 (`<div class="news_detail_title">`).
+_TITLE_CLASS_RE = re.compile(r"title|headline", re.IGNORECASE)
 _AFFIX_GAP = re.compile(r"\s*:\s+|\s+[|–—:»·-]\s+|\s*\|\s*")
 _ATTR_RE = re.compile(r"::attr\(([\w:-]+)\)\s*$")
 _TEXT_RE = re.compile(r"::text\s*$")
@@ -233,10 +235,18 @@ class PageBase:
         return chosen
 
     def _titled_heading(self, titles: list[set[str]]) -> lxml_html.HtmlElement | None:
-        """The h2-h4 heading that is the declared title, near enough word for word."""
+        """The heading that is the declared title: an h2-h4 or an element classed as a title or headline
+        (`<div class="news_detail_title">`) printing it word for word, else the first h2-h4 near enough to it
+        that is not cut short ('… touch Dh33 billion in...', a teaser of the story in a list of others)."""
+        declared = {collapse(t).casefold() for t, _ in self._meta_titles()}
+        for heading in self.root.iter("h2", "h3", "h4", "div", "span", "p"):
+            if (heading.tag in ("h2", "h3", "h4") or _TITLE_CLASS_RE.search(heading.get("class") or "")) \
+                    and text_of(heading).casefold() in declared and not self.in_furniture(heading):
+                return heading
         for heading in self.root.iter("h2", "h3", "h4"):
-            words = set(_words(text_of(heading)))
-            if len(words) >= 3 and not self.in_furniture(heading) and any(
+            text = text_of(heading)
+            words = set(_words(text))
+            if len(words) >= 3 and not text.endswith(("...", "…")) and not self.in_furniture(heading) and any(
                     len(words & t) >= 0.9 * len(words) and len(words & t) >= 0.7 * len(t) for t in titles if t):
                 return heading
         return None

@@ -77,6 +77,9 @@ _CREDIT_AT_END_RE = re.compile(rf"(?:^|\s)({_CREDIT_WORD}?\s*by:?)$", re.IGNOREC
 _CREDIT_ALONE_RE = re.compile(rf"^(?:{_CREDIT_WORD}\s+)?by:?$", re.IGNORECASE)
 
 
+# The words a date line leaves once its date is cut: 'Filed on', 'Posted', 'Last updated at'.
+_DATE_WORDS_ALONE_RE = re.compile(r"(?:(?:last\s+)?(?:filed|posted|published|updated|modified|created)(?:\s+(?:on|at))?"
+                                  r"\s*:?\s*)+", re.IGNORECASE)
 # A link to the section or tag a post was filed in.
 _FILED_IN_RE = re.compile(r"/(?:category|categories|tag|tags|topics?|section)/", re.IGNORECASE)
 
@@ -130,6 +133,8 @@ class Bylines(PageBase):
                 continue  # 'Lauren Saria can be reached at …': the closing contact line, not the byline
             if not text or len(text) > 160 or len(_words(text)) < 1 or text.startswith("©"):
                 continue  # (a photo credit, '© UNFPA Ukraine/Isaac Hurskin', is no byline)
+            if _DATE_WORDS_ALONE_RE.fullmatch(text):
+                continue  # the words of a date line whose date is cut ('Filed on October 1, 2017'), no name
             if text.endswith((".", "!", "?")) and len(_words(text)) > 4 and not BYLINE_LEAD_RE.match(text):
                 continue  # a sentence about the author ('Neil Clark is a journalist.'): a bio, not a byline
             if best is not None and (element in best[0].iterdescendants()):
