@@ -1338,3 +1338,27 @@ def test_a_headline_printed_in_a_classed_div_wins_over_a_teaser_of_it_cut_short(
     found = item(html, "https://gulf.example/business/local/ai-investments-in-uae-to-touch-dh33-billion-in-2017")
     assert found["published"].startswith("2017-10-01"), found["published"]
     assert found["byline"] is None and found["authors"] == []
+
+
+@pytest.mark.parametrize("meta_line", [
+    '<ul class="article-header__meta"><li>Dave Turner</li><li>27 January 2017</li></ul>',
+    "<p><strong>Dave Turner</strong><br> Daily Example<br> January 27, 2017</p>",
+    '<div class="meta"><span><a href="/category/music/">Music</a></span> &nbsp; <div class="clear"></div>Dave Turner '
+    "&nbsp; Jan 27, 2017 &nbsp; | &nbsp; 6:45PM</div>",
+])
+def test_a_name_printed_beside_the_date_under_the_headline_is_the_byline(meta_line: str) -> None:
+    # No credit word, no byline class, no author metadata: the name is known by where it stands, on the date's
+    # line just under the headline.
+    found = item(page(body=f"<h1>A story</h1>{meta_line}"))
+    assert found["byline"] == "Dave Turner" and names(found) == ["Dave Turner"]
+
+
+@pytest.mark.parametrize("meta_line", [
+    '<ul class="meta"><li>Share This</li><li>27 January 2017</li></ul>',
+    '<ul class="meta"><li>Breaking News</li><li>27 January 2017</li></ul>',
+    '<ul class="meta"><li>News Example</li><li>27 January 2017</li></ul>',
+    "<p>Read More &nbsp; January 27, 2017</p>",
+])
+def test_no_byline_from_words_beside_the_date_that_are_no_name(meta_line: str) -> None:
+    found = item(page(body=f"<h1>A story</h1>{meta_line}"))
+    assert found["byline"] is None and found["authors"] == []

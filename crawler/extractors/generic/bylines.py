@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
+from crawler.extractors.dates import PRINTED_DATE
 from crawler.extractors.generic.base import PageBase
 from crawler.extractors.generic.common import (
     _PROFILE_PATH_RE,
@@ -80,8 +81,46 @@ _CREDIT_ALONE_RE = re.compile(rf"^(?:{_CREDIT_WORD}\s+)?by:?$", re.IGNORECASE)
 # The words a date line leaves once its date is cut: 'Filed on', 'Posted', 'Last updated at'.
 _DATE_WORDS_ALONE_RE = re.compile(r"(?:(?:last\s+)?(?:filed|posted|published|updated|modified|created)(?:\s+(?:on|at))?"
                                   r"\s*:?\s*)+", re.IGNORECASE)
+# A date printed alone on its line or item ('27 January 2017', 'November 16, 2013', 'Jul 17, 2020 | 6:45PM').
+_DATE_ALONE_RE = re.compile(rf"\s*(?:on\s+)?(?:{PRINTED_DATE})(?:,?\s*(?:at\s+|[|·•-]\s*)?\d{{1,2}}:\d{{2}}\s*"
+                            r"(?:[ap]\.?m\.?)?)?\s*", re.IGNORECASE)
+# A run of text that is a name (two to four capitalized words) and then a date ('Marjorie Dannenfelser   Jul 17,
+# 2020'), the two apart by spaces or a bar.
+_NAME_THEN_DATE_RE = re.compile(rf"((?:[A-Z][\w'’.-]*\s+){{1,3}}[A-Z][\w'’.-]*)\s*[|·•–-]?\s+(?:{PRINTED_DATE})",
+                                re.UNICODE)
+# Words no name is made of: the page's tools and labels, months and days.
+_NOT_NAME_WORDS = frozenset({
+    "share", "comments", "comment", "news", "home", "read", "more", "print", "email", "follow", "updated",
+    "published", "posted", "breaking", "video", "photo", "photos", "opinion", "editorial", "subscribe", "sign",
+    "log", "menu", "search", "advertisement", "sponsored", "listen", "watch", "live", "latest", "top", "story",
+    "stories", "minute", "minutes", "min", "by", "and", "the", "of", "in", "on", "at", "new",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+})
+_UI_WORDS_RE = re.compile(r"[@#©®™:/]|\.(?:com|org|net)\b", re.IGNORECASE)
 # A link to the section or tag a post was filed in.
 _FILED_IN_RE = re.compile(r"/(?:category|categories|tag|tags|topics?|section)/", re.IGNORECASE)
+
+
+def _br_lines(element: lxml_html.HtmlElement) -> list[tuple[lxml_html.HtmlElement, str]]:
+    """An element's lines between <br>s, each with the child that prints it whole, else the element."""
+    lines: list[tuple[lxml_html.HtmlElement, list[str], list[lxml_html.HtmlElement]]] = [(element, [element.text or ""],
+                                                                                          [])]
+    for child in element:
+        if child.tag == "br":
+            lines.append((element, [child.tail or ""], []))
+            continue
+        if isinstance(child.tag, str):
+            lines[-1][1].append(text_of(child))
+            lines[-1][2].append(child)
+        lines[-1][1].append(child.tail or "")
+    found = []
+    for holder, pieces, children in lines:
+        text = collapse(" ".join(pieces))
+        whole = [c for c in children if text_of(c) == text]
+        found.append((whole[0] if whole else holder, text))
+    return found
 
 
 def _first_line(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
@@ -148,6 +187,8 @@ class Bylines(PageBase):
             best = plain  # a printed 'By …' line before any classed byline (which may name only the outlet)
         if best is None:
             best = self._byline_by_name()
+        if best is None:
+            best = self._name_beside_date()
         self._byline = best if best is not None else (None, "")
         return self._byline
 
@@ -185,6 +226,45 @@ class Bylines(PageBase):
             if text and len(text) <= 160:
                 return line, text
         return None
+
+    def _name_beside_date(self) -> tuple[lxml_html.HtmlElement, str] | None:
+        """A name printed beside the article's date just after the headline, where no credit word, class or
+        metadata says it is the byline: the items of a meta line ('<li>Dave Turner</li><li>27 January 2017</li>'),
+        the lines of one element ('<strong>Mikael Thalen</strong><br>Infowars.com<br>November 16, 2013'), or one
+        run of text ('Marjorie Dannenfelser   Jul 17, 2020 | 6:45PM'). A name is two to four capitalized words
+        (_looks_like_name), none of them a word of the page's tools or of a date, and not the outlet's name."""
+        h1 = self.headline()
+        if h1 is None:
+            return None
+        for element in self._around(h1, before=0, after=60):
+            if element.tag == "p" and len(text_of(element).split()) >= 12:
+                return None  # the article's text has begun: a byline comes before it
+            if not isinstance(element.tag, str) or element.tag in ("script", "style", "a", "h1") \
+                    or self.in_furniture(element) or in_caption(element):
+                continue
+            # one run of text: the name, then the date
+            for piece in (element.text, element.tail):
+                run = _NAME_THEN_DATE_RE.match(collapse(piece))
+                if run and self._printed_name(run.group(1)):
+                    parent = element.getparent()
+                    return (parent if piece is element.tail and parent is not None else element), run.group(1)
+            # lines apart by <br>, or the items of a short meta line: a name line before the date line
+            lines = _br_lines(element) if any(child.tag == "br" for child in element) else []
+            if not lines and _DATE_ALONE_RE.fullmatch(text_of(element)) and (parent := element.getparent()) \
+                    is not None and len(parent) <= 5:
+                items = [child for child in parent if isinstance(child.tag, str) and child.tag != "br"]
+                lines = [(item, text_of(item)) for item in items[:items.index(element) + 1]]
+            dated = next((i for i, (_, line) in enumerate(lines) if _DATE_ALONE_RE.fullmatch(line)), None)
+            for holder, line in lines[:dated or 0]:
+                if self._printed_name(line) and not holder.xpath("ancestor-or-self::a") \
+                        and holder.tag not in ("h2", "h3", "h4", "h5", "h6"):  # (a section's heading in a rail)
+                    return holder, line
+        return None
+
+    def _printed_name(self, text: str) -> bool:
+        words = text.split()
+        return _looks_like_name(text) and not _UI_WORDS_RE.search(text) and not self.is_outlet(text) \
+            and not any(w.casefold().strip(".,") in _NOT_NAME_WORDS for w in words)
 
     def _credit_around(self, parent: lxml_html.HtmlElement, inner: lxml_html.HtmlElement, names: set[str]) -> bool:
         """Whether what `parent` prints besides `inner` belongs to the same credit line: credit words ('By',
