@@ -305,6 +305,12 @@ def test_by_colon_and_a_cms_login_are_not_names() -> None:
     # the holder printed outside the statement: the block's line is kept whole
     ("©2019 All Rights Reserved | Tampa Bay Times", "©2019 All Rights Reserved | Tampa Bay Times",
      ["Tampa Bay Times"]),
+    # nothing but years and rights after the mark: the name before it; a full stop after the years
+    ("Daily Maverick © All rights reserved", "Daily Maverick © All rights reserved", ["Daily Maverick"]),
+    ("Digital Music News ©2016 All Rights Reserved", "Digital Music News ©2016 All Rights Reserved",
+     ["Digital Music News"]),
+    ("© Copyright 2001-2020. The Media Line Ltd. All Rights Reserved.",
+     "© Copyright 2001-2020. The Media Line Ltd. All Rights Reserved.", ["The Media Line Ltd."]),
     # 'a division of', 'or', a site's '/': names apart; L.P. keeps its stop, LLC takes none; one name with a '/'
     ("© 2024 National Post, a division of Postmedia Network Inc. All rights reserved.",
      "© 2024 National Post, a division of Postmedia Network Inc. All rights reserved.",

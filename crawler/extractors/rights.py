@@ -83,14 +83,16 @@ def read_copyright(line: str) -> dict[str, Any]:
     """`© 2019 Sputnik. All rights reserved` → holders ['Sputnik'], year 2019.
 
     The holder is what follows the © and the years, up to 'All rights reserved', a '|' or '·', or the end of
-    its sentence; when nothing follows them ('©2019 All Rights Reserved | Tampa Bay Times'), the part after.
+    its sentence; when nothing follows them ('©2019 All Rights Reserved | Tampa Bay Times'), the part after, and
+    when nothing is after them either, the name before the mark ('Daily Maverick © All rights reserved').
     Names are split on commas and 'and', never on '&' (Johnson & Johnson), and 'Acme, Inc.' stays one holder.
     """
     mark = re.search(r"©|&copy;|\(c\)|\bcopyright\b", line, re.IGNORECASE)
     rest = line[mark.start():] if mark else line
     rest = re.sub(r"^(?:\s*(?:copyright\b|©|&copy;|\(c\)|[,:|-]))+\s*", "", rest, flags=re.IGNORECASE)
     rest = _YEARS_RE.sub(" ", rest)
-    rest = re.sub(r"^(?:\s*(?:copyright\b|©|&copy;|\(c\)|[,:|·-]))+\s*", "", rest, flags=re.IGNORECASE)
+    # (and the full stop after the years: '© Copyright 2001-2020. The Media Line Ltd.')
+    rest = re.sub(r"^(?:\s*(?:copyright\b|©|&copy;|\(c\)|[.,:|·-]))+\s*", "", rest, flags=re.IGNORECASE)
     segments = [collapse(s) for s in re.split(r"\s*(?:\ball rights reserved\b\.?|[|·•])\s*", rest,
                                               flags=re.IGNORECASE)]
     segment = next((s for s in segments if s.strip(" .,;:")), "")
@@ -120,6 +122,11 @@ def read_copyright(line: str) -> dict[str, Any]:
     for i in range(len(holders) - 1, 0, -1):
         if " & " in holders[i] and len(holders[i - 1].split()) == 1 and "." not in holders[i - 1]:
             holders[i - 1:i + 1] = [f"{holders[i - 1]}, {holders[i]}"]
+    before = collapse(line[:mark.start()]).strip(" |·•,:–—-") if mark else ""
+    if not holders and before and len(before.split()) <= 6 and not _LINE_MARK_RE.search(before):
+        # nothing but the years and the rights after the mark: the name before it ('Daily Maverick © All rights
+        # reserved', 'Digital Music News ©2016')
+        holders = [_holder_name(before)]
     years = YEAR_RE.findall(line)
     return {"line": line, "holders": unique(holders), "year": int(years[-1]) if years else None}
 
