@@ -1368,3 +1368,16 @@ def test_a_name_printed_beside_the_date_under_the_headline_is_the_byline(meta_li
 def test_no_byline_from_words_beside_the_date_that_are_no_name(meta_line: str) -> None:
     found = item(page(body=f"<h1>A story</h1>{meta_line}"))
     assert found["byline"] is None and found["authors"] == []
+
+
+@pytest.mark.parametrize(("closing", "source"), [
+    ("<p>Staying in touch by phone will give us strength to weather this difficult passage.” (IANS)</p>", "IANS"),
+    ("<p> <em>— The Associated Press <br/></em> </p>", "The Associated Press"),
+    # an abbreviation in brackets inside or at the end of a sentence names no source
+    ("<p>The figures, the officials said, come from the World Health Organization (WHO).</p>", None),
+    ("<p>The officials said the agency would publish its own figures on Friday (WHO)</p>", None),
+])
+def test_a_wire_credited_at_the_end_of_the_text_is_the_original_source(closing: str, source: str | None) -> None:
+    found = item(page(body="<h1>A story</h1><p>The plan was approved by six votes to three, and the cost will be "
+                           f"borne by the county.</p>{closing}"))["original_source"]
+    assert (found or {}).get("name") == source

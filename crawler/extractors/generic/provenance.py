@@ -11,6 +11,7 @@ from lxml import html as lxml_html
 from crawler.extractors.dates import PRINTED_DATE, YEAR_RE
 from crawler.extractors.generic.base import PageBase
 from crawler.extractors.generic.common import (
+    _OUTSIDE_ARTICLE,
     _as_text,
     _block_text,
     _host,
@@ -39,6 +40,9 @@ _CREDIT_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
 # agencies" cites, it does not republish).
 _SOURCE_LINE_RE = re.compile(r"^\s*(?:(?:source|original source|via)\s*:|via\s+(?=\S+(?:\s+\S+){0,3}\s*$))"
                              r"\s*(?P<rest>.+)$", re.IGNORECASE)
+# A wire credited at the end of a story: '… the last sentence.” (IANS)', or a line '— The Associated Press'.
+_WIRE_CLOSING_RE = re.compile(r"[.!?”\"’']\s*\((?P<name>[A-Z]{2,6})\)\s*$")
+_WIRE_LINE_RE = re.compile(r"\s*[—–-]+\s*(?P<name>(?:The\s+)?[A-Z][\w.&’'-]*(?:\s+[A-Z][\w.&’'-]*){0,3})\s*")
 _COPYRIGHT_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:1[89]|2\d)\d\d|\bcopyright\b", re.IGNORECASE)
 _COPYRIGHT_LEAD_RE = re.compile(r"^\s*(?:copyright\b\s*)?(?:©|\(c\))|^\s*copyright\b", re.IGNORECASE)
 _RIGHTS_RE = re.compile(r"\ball rights reserved\b", re.IGNORECASE)
@@ -57,7 +61,7 @@ class Provenance(PageBase):
             for f in found:
                 element = f if isinstance(f, lxml_html.HtmlElement) else None
                 return self._credit(element, _as_text(f), "outlet rule")
-        credit = self._credit_line()
+        credit = self._credit_line() or self._wire_credit()
         if credit is not None:
             return credit
         if canonical and not _same_site(canonical, self.url):
@@ -94,6 +98,27 @@ class Provenance(PageBase):
                 self.credit_element = element
                 return credit
         return None
+
+    def _wire_credit(self) -> dict[str, Any] | None:
+        """The wire that provided the story, credited at the end of its text: a paragraph closing on the wire's
+        name in brackets after its last sentence ('… will give us strength.” (IANS)'), or a last line of its own
+        naming it after a dash ('— The Associated Press'). An abbreviation in brackets inside a sentence ('the World
+        Health Organization (WHO).') names no source."""
+        h1 = self.headline()
+        found: tuple[lxml_html.HtmlElement, str] | None = None
+        for paragraph in self.root.iter("p"):
+            if (h1 is not None and self.order(paragraph) < self.order(h1)) or paragraph.xpath(_OUTSIDE_ARTICLE):
+                continue
+            text = collapse(paragraph.text_content())
+            closing = _WIRE_CLOSING_RE.search(text) if len(text.split()) >= 8 else None
+            line = _WIRE_LINE_RE.fullmatch(text)
+            match = closing or line
+            if match is not None:
+                found = (paragraph, match.group("name"))
+        if found is None:
+            return None
+        self.note("original_source", f"visible: the wire credited at the end of the text, in {describe(found[0])}")
+        return {"name": found[1], "url": None, "published": None}
 
     def _credit(self, element: lxml_html.HtmlElement | None, text: str, how: str) -> dict[str, Any] | None:
         rest: str | None = None
