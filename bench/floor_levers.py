@@ -11,14 +11,18 @@ round's pair, then the medians and the difference per part. The parts are the cr
 (text.parse_html), the Global Research extractor on the parsed page, the body's paragraphs (text.paragraphs),
 NormalizePipeline.process_item, FurniturePipeline's work (normalized_paragraphs, Furniture.add_paragraphs,
 strip_furniture), the scheduler's disk queue (the dqclass SpillingScheduler uses: push and pop of a page's request),
-the CDXJ index line, the item's batch line (its JSON), and Scrapy's handling of a callback's output at CONCURRENT_ITEMS
-(scrapy.utils.asyncio._parallel_asyncio, as Scraper calls it).
+the CDXJ index line, the item's batch line (its JSON), Scrapy's handling of a callback's output at CONCURRENT_ITEMS
+(scrapy.utils.asyncio._parallel_asyncio, as Scraper calls it), the page's gzip body through the tree's compression
+middleware (whichever DOWNLOADER_MIDDLEWARES puts in HttpCompressionMiddleware's place), the item's WARC metadata
+record (WarcWriter._write_metadata: JSON, gzip member, write), the batch line's gzip (BatchStream.write: its sync
+flush too) and the page's exchange (WarcWriter._write_exchange: response and request records, index line).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import json
 import shutil
 import statistics
@@ -28,8 +32,11 @@ import tempfile
 import time
 from collections.abc import Callable
 from copy import deepcopy
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,10 +55,13 @@ def _timed(work: Callable[[], Any], pages: int, repeat: int = 3) -> float:
 def measure(pages: int) -> dict[str, float]:
     import scrapy
     from itemadapter import ItemAdapter
+    from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
     from scrapy.utils.asyncio import _parallel_asyncio
+    from scrapy.utils.conf import build_component_list
     from scrapy.utils.misc import load_object
 
     import crawler.extractors.text as text
+    from bench.replica import GZIP_LEVEL as REPLICA_GZIP_LEVEL
     from bench.replica import article_meta, render_article
     from crawler.extractors.globalresearch import extract
     from crawler.extractors.page import read_page
@@ -59,7 +69,10 @@ def measure(pages: int) -> dict[str, float]:
     from crawler.schedulers.spilling import SpillingScheduler
     from pipelines.archive.cdxj import CdxjEntry, cdxj_line
     from pipelines.archive.furniture import Furniture, normalized_paragraphs, strip_furniture
+    from pipelines.items.item_writer import BatchStream
     from pipelines.items.normalize import NormalizePipeline
+    from pipelines.warc.records import LeveledWARCWriter
+    from pipelines.warc.writer import Exchange, WarcWriter
     from tests.crawl_runner import project_crawler
 
     html = [(article_meta(i).url, render_article(i, pages)) for i in range(pages)]
@@ -118,6 +131,58 @@ def measure(pages: int) -> dict[str, float]:
         def item_line(data: dict[str, Any]) -> bytes:
             return bytes(_LINE_JSON.encode(data).encode("utf-8") + b"\n")
 
+    gzipped = [gzip.compress(page.encode("utf-8"), REPLICA_GZIP_LEVEL) for _, page in html]
+    mw_crawler = project_crawler()
+    mw_crawler._apply_settings()
+    # The tree's own compression middleware: Scrapy's, or whatever the tree's settings put in its place.
+    compression = next(cls.from_crawler(mw_crawler) for name in build_component_list(
+        mw_crawler.settings.getwithbase("DOWNLOADER_MIDDLEWARES")) if issubclass(cls := load_object(name),
+                                                                               HttpCompressionMiddleware))
+
+    def gunzip_all() -> None:
+        for (url, _), body in zip(html, gzipped, strict=True):
+            request = scrapy.Request(url)
+            response = scrapy.http.Response(url, body=body, request=request, headers={
+                "Content-Encoding": "gzip", "Content-Type": "text/html; charset=utf-8"})
+            compression.process_response(request, response)
+
+    warc = WarcWriter(project_crawler(), 1 << 40, settings.getint("WARC_GZIP_LEVEL"))
+    warc._file = Path(scratch, "metadata.warc.gz").open("wb")  # noqa: SIM115 - closed at the end, below
+    warc._writer = LeveledWARCWriter(warc._file, gzip=True, warc_version="1.1", level=warc.gzip_level)
+    item_datas = [dict(ItemAdapter(item)) for item in items]
+
+    def metadata_all() -> None:
+        for data in item_datas:
+            warc._write_metadata(data["url"], "<urn:uuid:1>", data)
+
+    # A page's exchange as the capture hands it to the writer: its gzip body, the replica's headers.
+    exchanges = [Exchange(
+        url=url, method="GET", request_target=urlsplit(url).path, request_headers=[
+            ("Host", urlsplit(url).netloc), ("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"),
+            ("Accept-Language", "en"), ("User-Agent", settings["USER_AGENT"]), ("Accept-Encoding", "gzip, deflate")],
+        request_body=b"", protocol="HTTP/1.1", status=200, reason="OK", response_headers=[
+            ("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip"),
+            ("Content-Length", str(len(body))), ("Date", "Mon, 30 Nov 2026 22:00:00 GMT")],
+        body=body, ip_address="127.0.0.1", started_at=datetime(2026, 11, 30, 22, tzinfo=UTC))
+        for (url, _), body in zip(html, gzipped, strict=True)]
+    warc._loaded = True  # no earlier crawls to look up
+    warc._path = Path(scratch, "exchange.warc.gz")
+    warc._index_lines = Path(scratch, "index.cdxj").open("w", encoding="utf-8")  # noqa: SIM115 - closed below
+    exchange_rounds = iter(range(1 << 30))
+
+    def exchanges_all() -> None:
+        # Each pass its own bodies (a digest seen before would make a revisit, not a response record).
+        salt = f"<!-- {next(exchange_rounds)} -->".encode()
+        for exchange in exchanges:
+            warc._write_exchange(replace(exchange, body=exchange.body + salt))
+
+    batch = BatchStream(Path(scratch, "batch.jsonl.gz"), settings.getint("ITEMS_GZIP_LEVEL"))
+    lines = [item_line(data) for data in item_datas]
+
+    def batch_all() -> None:
+        for line in lines:
+            batch.write(line)
+
     async def one_item() -> Any:
         yield items[0]
 
@@ -141,9 +206,16 @@ def measure(pages: int) -> dict[str, float]:
             "cdxj_line": _timed(lambda: [cdxj_line(entry) for entry in entries], pages),
             "item batch line (ItemWriterPipeline's JSON)": _timed(lambda: [item_line(data) for data in datas], pages),
             "a callback's output (at CONCURRENT_ITEMS)": _timed(lambda: loop.run_until_complete(outputs()), pages),
+            "response gunzip (the compression middleware)": _timed(gunzip_all, pages),
+            "WARC metadata record (JSON, member, write)": _timed(metadata_all, pages),
+            "batch line's gzip (write + sync flush)": _timed(batch_all, pages),
+            "WARC exchange (response + request records, index line)": _timed(exchanges_all, pages),
         }
     finally:
         loop.close()
+        warc._file.close()
+        warc._index_lines.close()
+        batch.close()
         queue.close()
         shutil.rmtree(scratch, ignore_errors=True)
     return out

@@ -153,6 +153,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.redirect_guard.RedirectGuardMiddleware": 700,
     # Last before the wire: a shared crawl's per-host budget in Redis (REDIS_URL; off without it).
     "crawler.middlewares.shared_politeness.SharedPolitenessMiddleware": 990,
+    # Scrapy's HttpCompressionMiddleware in its place, gzip inflated by zlib-ng in one call (same bodies and bounds).
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.compression.CompressionMiddleware": 590,
 }
 # Scrapy's HTTP/1.1 handler, noting when each fetch begins (WARC-Date).
 DOWNLOAD_HANDLERS = {

@@ -132,6 +132,9 @@ _QUERY_PAGES = [
        </div><!-- c --><?pi x?><div><a href="https://sputniknews.com/a">Sputnik</a> 13 December 2016</div></div>
        </div></body></html>""",
     "<html><body><p>nothing classed</p></body></html>",
+    """<html><body><div id="singleArticle" itemprop="headline" class="copyright"><!-- c --><p class="x copyright">
+       <span itemprop="name">n</span><span class="copyright-2">C</span></p><h1><a itemprop="headline">H1</a></h1>
+       <h2 itemprop="headline">H2</h2><div class="Copyright">not this case</div></div></body></html>""",
     """<html><head><!-- c --><link rel="canonical"><link rel="Canonical" href="/no"><link rel="canonical"
        href=" https://www.globalresearch.ca/a/1 "></head><body><link rel="canonical" href="/body"></body></html>""",
     """<html><head><title>t</title></head><body><link rel="canonical" href="/body-only"></body></html>""",
@@ -166,6 +169,8 @@ def test_one_walk_queries_return_what_their_xpaths_return(html: str) -> None:
         assert [d for d, cls in blocks.divs if d.get("itemprop") == "articleBody"
                 or ("content" in cls and gr._below_post(d, scope))] == xpath(
             './/div[@itemprop="articleBody"] | .//div[contains(@class,"post")]//div[contains(@class,"content")]')
+        assert [gr._headline(scope)] == (xpath('.//*[@itemprop="headline"]')[:1] or [None])
+        assert gr._copyright_lines(scope) == xpath('.//*[contains(@class,"copyright")]')
     head_links = etree.XPath('/html/head/link[@rel="canonical"]/@href')(root)
     assert gr._head_canonical(root) == (str(head_links[0]).strip() if head_links else None)
     # The whole extractor on the page, as the XPaths read it: the header's source line (following-sibling::*[1]).

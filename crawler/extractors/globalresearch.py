@@ -89,7 +89,10 @@ def extract(html: Html, url: str, evidence: dict[str, str] | None = None) -> dic
     base = base_url(root, url)
     # In the head, where it belongs (a walk of the head, not of the page); anywhere else only when not there.
     canonical = absolute(base, _head_canonical(root) or _first(root, '//link[@rel="canonical"]/@href'))
-    meta = Meta(root)
+    # Global Research prints its meta tags in <head>, the itemprop ones too (all 45 corpus pages; none in <body>):
+    # the head's are read, not a walk of the whole page (~130 µs of bench's 80 KB pages).
+    head = root.find("head")
+    meta = Meta(head if head is not None else root)
     blocks = _Blocks(scope)
 
     published = (meta.first("property:article:published_time") or _gr_date(blocks)
@@ -218,7 +221,7 @@ def _article_id(url: str) -> str | None:
 def _title(root: lxml_html.HtmlElement, article: lxml_html.HtmlElement | None, blocks: _Blocks,
            meta: Meta) -> str | None:
     if article is not None:
-        headline = _text_or_none(_first_el(article, './/*[@itemprop="headline"]'))
+        headline = _text_or_none(_headline(article))
         if headline:
             return headline
     # .//div[@class="title"]/h2 of the scope (the article, else the page)
@@ -360,7 +363,7 @@ def _body(blocks: _Blocks) -> str | None:
     if content is None:
         return None
     # The footer lines (source, copyright) sit inside the body's block: their paragraphs are left out.
-    footer = {element for line in _all(content, './/*[contains(@class,"copyright")]') for element in line.iter()}
+    footer = {element for line in _copyright_lines(content) for element in line.iter()}
     copyright_class = "copyright" in (content.get("class") or "") or any(
         "copyright" in (a.get("class") or "") for a in content.iterancestors())
     kept: list[str] = []
@@ -369,6 +372,19 @@ def _body(blocks: _Blocks) -> str | None:
             continue
         kept.append(text)
     return "\n\n".join(kept) or None
+
+
+def _headline(article: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+    """.//*[@itemprop="headline"], the first: the walk stops there, at the article's top (the XPath gathered every
+    match of the whole article first, ~55 µs on bench's pages, against ~2)."""
+    return next((element for element in article.iterdescendants(etree.Element)
+                 if element.get("itemprop") == "headline"), None)
+
+
+def _copyright_lines(content: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """.//*[contains(@class,"copyright")] (~19 µs on bench's article bodies, the XPath ~30)."""
+    return [element for element in content.iterdescendants(etree.Element)
+            if "copyright" in (element.get("class") or "")]
 
 
 def _below_post(element: lxml_html.HtmlElement, scope: lxml_html.HtmlElement) -> bool:

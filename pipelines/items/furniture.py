@@ -65,7 +65,8 @@ class FurniturePipeline:
         return self._state
 
     async def process_item(self, item: Any) -> Any:
-        state = await self._loaded()
+        # Read once, at the first item; after it, no lock to take per item.
+        state = self._state if self._state is not None else await self._loaded()
         adapter = ItemAdapter(item)
         body = adapter.get("body")
         paragraphs = normalized_paragraphs(body)  # once, for learning and stripping

@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import heapq
 import itertools
-import json
 import logging
 import os
 import platform
@@ -41,6 +40,7 @@ from pipelines.archive.cdxj import CdxjEntry, cdxj_line
 from pipelines.archive.extension import ArchiveExtension, ArchiveWriteError, archive_closing
 from pipelines.archive.payloads import Capture, Payloads
 from pipelines.storage.spool import OPEN_SUFFIX, Publisher
+from pipelines.warc.metadata_json import metadata_json
 from pipelines.warc.records import LeveledWARCWriter, WireHeaders, sha1_digest
 
 __all__ = ["ITEM_URI_PREFIX", "Exchange", "WarcWriter", "payload_digest", "warc_key"]
@@ -48,9 +48,6 @@ __all__ = ["ITEM_URI_PREFIX", "Exchange", "WarcWriter", "payload_digest", "warc_
 logger = logging.getLogger(__name__)
 
 
-
-_METADATA_JSON = json.JSONEncoder(ensure_ascii=False)
-"""json.dumps(item, ensure_ascii=False), its encoder made once rather than per item."""
 
 INDEX_SORT_CHUNK = 2_000
 """Index lines (~450 bytes each) sorted in memory at a time: beyond it, sorted runs on disk are merged. 2,000 lines
@@ -324,7 +321,7 @@ class WarcWriter:
     def _write_metadata(self, url: str, concurrent_to: str, item: dict[str, Any]) -> None:
         writer = self._ensure_file()
         assert self._file is not None
-        payload = _METADATA_JSON.encode(item).encode("utf-8")
+        payload = metadata_json(item)  # json.dumps(item, ensure_ascii=False)'s bytes
         # Not the page's own URI: pywb indexes metadata records and would replay this JSON in place of the page.
         record = writer.create_warc_record(
             ITEM_URI_PREFIX + url, "metadata", payload=BytesIO(payload), length=len(payload),
