@@ -1381,3 +1381,13 @@ def test_a_wire_credited_at_the_end_of_the_text_is_the_original_source(closing: 
     found = item(page(body="<h1>A story</h1><p>The plan was approved by six votes to three, and the cost will be "
                            f"borne by the county.</p>{closing}"))["original_source"]
     assert (found or {}).get("name") == source
+
+
+def test_the_outlet_declared_beside_a_person_is_no_author() -> None:
+    # JSON-LD's author list naming the publisher again after the writer; the guide: the site is an author only where
+    # the page credits it as the writer.
+    declared = ld({"@type": "NewsArticle", "headline": "A story", "author": [
+        {"@type": "Person", "name": "John Smith"}, {"@type": "Organization", "name": "News Example"}]})
+    assert names(item(page(head=declared, body="<h1>A story</h1>"))) == ["John Smith"]
+    printed = page(head=declared, body="<h1>A story</h1><p class=\"byline\">By John Smith and News Example</p>")
+    assert names(item(printed)) == ["John Smith", "News Example"]

@@ -493,6 +493,11 @@ class Bylines(PageBase):
                     self.is_outlet(p["name"] or "") for p in printed_people)):
             # (a meta author naming a publication, 'GQ Magazine', 'UPROXX Media', under a byline naming a person)
             kept, dropped = [], True
+        # ... nor is an outlet declared beside a person (JSON-LD's author list naming the publisher again), unless
+        # the byline prints it
+        if any(not self.is_outlet(p["name"] or "") for p in kept) and not any(
+                self.is_outlet(p["name"] or "") for p in printed):
+            kept = [p for p in kept if not self.is_outlet(p["name"] or "")]
         linked_people = [p for p in (self._person(a) for a in _unique_links(links))
                          if not self.is_outlet(p["name"] or "")]
         chosen: list[dict[str, str | None]]
