@@ -1391,3 +1391,22 @@ def test_the_outlet_declared_beside_a_person_is_no_author() -> None:
     assert names(item(page(head=declared, body="<h1>A story</h1>"))) == ["John Smith"]
     printed = page(head=declared, body="<h1>A story</h1><p class=\"byline\">By John Smith and News Example</p>")
     assert names(item(printed)) == ["John Smith", "News Example"]
+
+
+def test_an_author_link_to_all_their_posts_gives_the_name_alone() -> None:
+    html = page(body='<h1>A story</h1><div class="author-box"><h2>Okogba</h2><a class="author-link" '
+                     'href="/author/kyno/" rel="author">View all posts by Okogba <span>&rarr;</span></a></div>')
+    found = item(html)["authors"]
+    assert found == [{"name": "Okogba", "url": "https://news.example/author/kyno/"}]
+
+
+def test_a_forums_topic_links_are_no_tags() -> None:
+    # /topics/<thread>/ is the tag path's shape too; a thread's link prints a headline or a question, not a term
+    threads = "".join(f'<li><a href="/community/topics/{slug}.2087{n}/">{text}</a></li>' for n, (slug, text) in enumerate([
+        ("project-memex", "Project Memex is Darpa's search engine for the Dark Web"),
+        ("online-security", "What online security measures do you use?"),
+        ("facebook-wont-load", "Facebook won't load on my laptop any more"),
+        ("reddit-executive", "Yet another female executive is departing Reddit")]))
+    html = page(body=f'<h1>A story</h1><div><a href="/tag/malware/">malware</a> <a href="/tag/kaspersky/">kaspersky'
+                     f'</a></div><div class="col-1-3"><ul>{threads}</ul></div>')
+    assert [t["name"] for t in item(html)["themes"]] == ["malware", "kaspersky"]

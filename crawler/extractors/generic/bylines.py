@@ -78,6 +78,9 @@ _CREDIT_AT_END_RE = re.compile(rf"(?:^|\s)({_CREDIT_WORD}?\s*by:?)$", re.IGNOREC
 _CREDIT_ALONE_RE = re.compile(rf"^(?:{_CREDIT_WORD}\s+)?by:?$", re.IGNORECASE)
 
 
+# The words of a link to an author's other posts before the name ('View all posts by', 'More articles by').
+_ALL_POSTS_BY_RE = re.compile(r"^\s*(?:view|see|read|more|browse)\s+(?:all\s+|more\s+)?(?:of\s+)?(?:the\s+)?"
+                              r"(?:posts|articles|stories|entries|contributions)\s+(?:by|from)\s+", re.IGNORECASE)
 # The words a date line leaves once its date is cut: 'Filed on', 'Posted', 'Last updated at'.
 _DATE_WORDS_ALONE_RE = re.compile(r"(?:(?:last\s+)?(?:filed|posted|published|updated|modified|created)(?:\s+(?:on|at))?"
                                   r"\s*:?\s*)+", re.IGNORECASE)
@@ -101,6 +104,12 @@ _NOT_NAME_WORDS = frozenset({
 _UI_WORDS_RE = re.compile(r"[@#©®™:/]|\.(?:com|org|net)\b", re.IGNORECASE)
 # A link to the section or tag a post was filed in.
 _FILED_IN_RE = re.compile(r"/(?:category|categories|tag|tags|topics?|section)/", re.IGNORECASE)
+
+
+def _link_name(text: str) -> str:
+    """The name an author's link prints, without its 'By' or the words of a link to the author's other posts
+    ('View all posts by Okogba →')."""
+    return BY_RE.sub("", _ALL_POSTS_BY_RE.sub("", text)).strip(" →»›>")
 
 
 def _br_lines(element: lxml_html.HtmlElement) -> list[tuple[lxml_html.HtmlElement, str]]:
@@ -589,5 +598,5 @@ class Bylines(PageBase):
         if isinstance(found, lxml_html.HtmlElement):
             link = found if found.tag == "a" else next(iter(found.iter("a")), None)
             href = link.get("href") if link is not None else None
-            return {"name": BY_RE.sub("", text_of(found)), "url": absolute(self.base, href)}
+            return {"name": _link_name(text_of(found)), "url": absolute(self.base, href)}
         return {"name": BY_RE.sub("", _as_text(found)), "url": None}

@@ -395,7 +395,9 @@ class Terms(PageBase):
                 continue  # (the raw path decides; only candidates are resolved)
             href = absolute(self.base, a.get("href"))
             name = text_of(a)
-            if not href or not name or len(name) >= 60 or not _TAG_PATH_RE.search(urlsplit(href).path) \
+            # (a tag is a term: a forum's /topics/<thread>/ link prints a headline or a question)
+            if not href or not name or len(name) >= 60 or len(name.split()) > 6 or name.endswith(("?", "!")) \
+                    or not _TAG_PATH_RE.search(urlsplit(href).path) \
                     or not _same_site(href, self.url) or self.order(a) < start:
                 continue
             if a.xpath("ancestor::nav | ancestor::aside") or self._in_menu(a) or not region.intersection(
