@@ -305,6 +305,9 @@ def test_by_colon_and_a_cms_login_are_not_names() -> None:
     # the holder printed outside the statement: the block's line is kept whole
     ("©2019 All Rights Reserved | Tampa Bay Times", "©2019 All Rights Reserved | Tampa Bay Times",
      ["Tampa Bay Times"]),
+    # the holder after the rights sentence, and the theme's credit after it no part of the name
+    ("Copyright © 2017. All Rights Reserved. BizPacReview — Built by <a>WPDevelopers</a>.",
+     "Copyright © 2017. All Rights Reserved. BizPacReview", ["BizPacReview"]),
     # nothing but years and rights after the mark: the name before it; a full stop after the years
     ("Daily Maverick © All rights reserved", "Daily Maverick © All rights reserved", ["Daily Maverick"]),
     ("Digital Music News ©2016 All Rights Reserved", "Digital Music News ©2016 All Rights Reserved",

@@ -18,7 +18,8 @@ _LINE_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:\d|copyright)|\bcopyright\b", 
 _RESERVED_END_RE = re.compile(r"\ball rights? reserved\b\.?", re.IGNORECASE)
 # The footer's own links printed after the statement ('Terms of Service', 'Privacy Policy', '(About Us)').
 LINK_LABEL_RE = re.compile(r"\(?\b(?:Terms\b|Privacy\b|Contact\b|About Us\b|Advertis|Site ?map\b|Cookies?\b|"
-                            r"Accessibility\b|Do Not Sell\b|View all\b|Powered by\b|Theme\b|"
+                            r"Accessibility\b|Do Not Sell\b|View all\b|Theme\b|"
+                            r"(?:Powered|Built|Designed|Developed|Hosted) by\b|"
                             r"Website (?:created|designed|by)\b|Home(?=\s*[|·•]))")
 # The statement's own lead-in, in the same clause as its mark ('All content © …', 'All contents ©').
 _LEAD_IN_RE = re.compile(r"\b(?:(?:all\s+)?(?:site\s+|website\s+)?(?:content|contents|materials?|text)|"

@@ -209,7 +209,10 @@ class Provenance(PageBase):
         # printed outside the statement, so the block's line is kept whole.
         if trimmed["holders"]:
             return trimmed
-        whole = read_copyright(best[2])
+        line = best[2]
+        if (label := _LINK_LABEL_RE.search(line, 1)) is not None and line[:label.start()].strip():
+            line = line[:label.start()].rstrip(" —–-|·•")  # ('… BizPacReview — Built by WPDevelopers.')
+        whole = read_copyright(line)
         if whole["holders"] and _LINK_LABEL_RE.match(whole["holders"][0]):
             return trimmed  # ('©2014-2018 Terms | Privacy': the footer's links are no holder)
         return whole
