@@ -1413,3 +1413,24 @@ def test_a_forums_topic_links_are_no_tags() -> None:
     html = page(body=f'<h1>A story</h1><div><a href="/tag/malware/">malware</a> <a href="/tag/kaspersky/">kaspersky'
                      f'</a></div><div class="col-1-3"><ul>{threads}</ul></div>')
     assert [t["name"] for t in item(html)["themes"]] == ["malware", "kaspersky"]
+
+
+def test_a_pagers_and_a_pictures_links_by_the_headline_are_no_section() -> None:
+    html = page(body='<div class="sci-section"><a href="/2011/04/older-story.html">Previous Article</a> '
+                     '<a href="/2011/04/newer-story.html">Next Article</a></div><h1>A story</h1>'
+                     '<div class="overline"><a href="/assets/2011/04/picture.jpg">Enlarge Image</a></div>'
+                     '<p class="tags"><a href="/tag/evolution/" rel="tag">Evolution</a></p>')
+    assert [t["name"] for t in item(html)["themes"]] == ["Evolution"]
+
+
+def test_a_blogs_name_in_its_h1_gives_way_to_the_post_title_whatever_its_colons() -> None:
+    # Blogger's 2011 template: the post's own title carries a colon, which hid the ' - The Brain Dump' the <title>
+    # adds; the blog's name in the h1, the post's title in an h3.
+    title = "Gavin King unveils the Java successor: The Ceylon Project"
+    html = (f'<html><head><title>{title} - The Brain Dump</title><meta property="og:title" content="{title}"></head><body>'
+            '<div class="header"><h1 class="title"><a href="https://blog.example/">The Brain Dump</a></h1></div>'
+            f'<div class="post"><h3 class="post-title entry-title">{title}</h3><div class="post-body">'
+            "<p>Gavin King presented his new language at a conference in Beijing this week, to a full room.</p>"
+            "<p>The slides say what the language keeps from Java and what it leaves behind, point by point.</p>"
+            "</div></div></body></html>")
+    assert item(html, "https://blog.example/2011/04/ceylon.html")["title"] == title

@@ -263,8 +263,8 @@ class PageBase:
                 return True
             if title != name and title.endswith(name):
                 head = title[:-len(name)]
-                gap = _AFFIX_GAP.search(head)
-                if gap is not None and gap.end() == len(head) and head[:gap.start()] in declared:
+                gap = next((g for g in _AFFIX_GAP.finditer(head) if g.end() == len(head)), None)  # (the last one)
+                if gap is not None and head[:gap.start()] in declared:
                     return True
         return False
 

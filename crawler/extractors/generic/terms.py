@@ -37,6 +37,11 @@ _MENU_WORDS = frozenset({"nav", "navigation", "menu", "navbar", "masthead", "sea
 _FILED_IN_RE = re.compile(r"(?:\b(?:posted|filed|published)\s+(?:in|under)|,\s*in|^\s*in|\bcategor(?:y|ies))\s*:?\s*$",
                           re.IGNORECASE)
 _TAG_CLASS_RE = re.compile(r"tags|topic|keyword|subject|post-categor|entry-categor")
+# A link beside the headline that is no section: a pager's ('Previous Article', 'Next post', 'Older') or a
+# picture's ('Enlarge Image', its href the image file).
+_NOT_SECTION_RE = re.compile(r"^(?:previous|prev|next|older|newer)\b|\b(?:enlarge|view)\s+(?:image|photo|picture)",
+                             re.IGNORECASE)
+_MEDIA_PATH_RE = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|mp4|mp3|pdf)$", re.IGNORECASE)
 # Class words of a block of the site's own beside or below every article: a sidebar, a widget (WordPress's tag
 # cloud and category list mark their links rel=tag, as an article's tags are).
 _SITE_BLOCK_WORDS = frozenset({"sidebar", "widget", "widgets"})
@@ -171,7 +176,8 @@ class Terms(PageBase):
             terms = [self._term(a) for a in links if len(text_of(a)) < 60]
             terms = [t for t in terms if t["url"] and (t["name"] or "").casefold() != "home"
                      and urlsplit(t["url"] or "").path.strip("/") and t["url"] != self.url
-                     and not _is_profile_url(t["url"])]
+                     and not _is_profile_url(t["url"]) and not _NOT_SECTION_RE.search(t["name"] or "")
+                     and not _MEDIA_PATH_RE.search(urlsplit(t["url"] or "").path)]
             if terms and not any(b in block.iterancestors() or block in b.iterancestors() for b, _ in found):
                 found.append((block, terms))
         if not found:
