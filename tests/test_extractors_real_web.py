@@ -1434,3 +1434,18 @@ def test_a_blogs_name_in_its_h1_gives_way_to_the_post_title_whatever_its_colons(
             "<p>The slides say what the language keeps from Java and what it leaves behind, point by point.</p>"
             "</div></div></body></html>")
     assert item(html, "https://blog.example/2011/04/ceylon.html")["title"] == title
+
+
+def test_an_authors_note_in_the_text_names_where_the_piece_first_appeared() -> None:
+    long_text = "".join(f"<li>Blog {n} is worth reading for its takes on the trade, and for how often it is "
+                        "right about which campaigns will work and which will fail.</li>" for n in range(6))
+    note = ('<em>Gini Dietrich is founder of <a href="https://agency.example/">Arment Dietrich, Inc.</a> and blogs at '
+            '<a href="https://spinsucks.example/nine-blogs/">Spin Sucks</a>, where a version of this article '
+            "originally appeared.</em>")
+    video = ('<center><video src="/clip.mp4"></video><br> Source: <a href="https://commons.example/File:clip.gif">'
+             "Wikipedia user Bensaccount</a></center>")
+    html = page(body=f'<h1>A story</h1><div class="article">{video}<ol>{long_text}</ol>{note}</div>')
+    found = item(html)["original_source"]
+    assert found == {"name": "Spin Sucks", "url": "https://spinsucks.example/nine-blogs/", "published": None}
+    assert item(page(body=f'<h1>A story</h1><div class="article">{video}<ol>{long_text}</ol></div>'))[
+        "original_source"] is None

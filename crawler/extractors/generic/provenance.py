@@ -32,6 +32,9 @@ _CREDIT_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"(?:by|from|with permission (?:of|from))\s+(?P<rest>.+)$",
     r"^\s*(?:republished|reprinted) (?:with permission )?(?:from|by)\s+(?P<rest>.+)$",
     r"^\s*the original source of this article is\s+(?P<rest>.+)$",
+    # '… and blogs at Spin Sucks, where a version of this article originally appeared.' (the source before 'where')
+    r"^.*?\b(?:at|on|in)\s+(?P<rest>[^,.]{2,60}),\s+where\s+(?:a\s+(?:version|form)\s+of\s+)?this\s+"
+    r"(?:article|story|piece|post|column)\s+(?:was\s+)?(?:originally|first)\s+(?:appeared|published|ran|posted)\b",
     # 'EDITORS NOTE: This NRA-ILA column is republished with permission.'
     r"^\s*(?:[\w'’ ]{2,20}:\s*)?this (?P<rest>.{2,60}?) (?:article|story|piece|post|column|report|op-ed|"
     r"commentary|essay) (?:was |is )?(?:republished|reprinted|syndicated)\b",
@@ -82,16 +85,21 @@ class Provenance(PageBase):
             element = hit
             while element is not None and element.tag not in BLOCK_TAGS:
                 element = element.getparent()
-            if element is None or element in seen or element.tag in ("body", "html"):
+            if element is None or element.tag in ("body", "html"):
+                continue
+            text = _block_text(element)
+            if len(text) > 400 and hit is not element and len(text_of(hit)) <= 400 \
+                    and any(p.match(text_of(hit)) for p in _CREDIT_PATTERNS):
+                # an author's note set inside the text's own block ('<em>… where a version of this article
+                # originally appeared.</em>'); not a 'Source:' line there, a picture's credit
+                element, text = hit, text_of(hit)
+            if element in seen or len(text) > 400:
                 continue
             seen.add(element)
             # not in the site's menus or header (a <header> left open around the whole page is no site header)
             if element.xpath("ancestor::nav") or any(
                     _plain_text_length(header) * 3 < self.plain_length()
                     for header in element.xpath("ancestor::header[not(ancestor::article)]")):
-                continue
-            text = _block_text(element)
-            if len(text) > 400:
                 continue
             credit = self._credit(element, text, f"visible: credit line in {describe(element)}")
             if credit is not None:
@@ -137,7 +145,10 @@ class Provenance(PageBase):
                 rest = text
             else:
                 rest = match.group("rest")
-        link = (external or links or [None])[0]
+        # (the link printing the source's name, where there are others: 'founder of <a>Agency</a> and blogs at
+        # <a>Spin Sucks</a>, where …')
+        named = [a for a in external if rest is not None and collapse(text_of(a)) == collapse(rest).strip(" .,;:")]
+        link = (named or external or links or [None])[0]
         rest = re.split(r"(?<!\b[A-Z])\.\s+(?=[A-Z])", rest)[0]  # its first sentence ('… 2018. This article is …')
         when = _DATE_TAIL_RE.search(rest)
         # a date inside the line ends the name too ('SOURCE: HYPEBOT January 30, 2017 Sign in to view read count':
