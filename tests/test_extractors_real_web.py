@@ -1379,10 +1379,14 @@ def test_no_byline_from_words_beside_the_date_that_are_no_name(meta_line: str) -
     # an abbreviation in brackets inside or at the end of a sentence names no source
     ("<p>The figures, the officials said, come from the World Health Organization (WHO).</p>", None),
     ("<p>The officials said the agency would publish its own figures on Friday (WHO)</p>", None),
+    # a quote's attribution inside the text is no wire
+    ("<p>“The measure of a man is what he does with power.”</p><p>— Plato</p><p>The council will meet again next "
+     "month to vote on the plan's second part.</p>", None),
 ])
 def test_a_wire_credited_at_the_end_of_the_text_is_the_original_source(closing: str, source: str | None) -> None:
-    found = item(page(body="<h1>A story</h1><p>The plan was approved by six votes to three, and the cost will be "
-                           f"borne by the county.</p>{closing}"))["original_source"]
+    html = page(body="<h1>A story</h1><p>The plan was approved by six votes to three, and the cost will be borne by "
+                     "the county.</p>").replace("</article>", f"{closing}</article>")  # (the text's end)
+    found = item(html)["original_source"]
     assert (found or {}).get("name") == source
 
 

@@ -115,14 +115,15 @@ class Provenance(PageBase):
         h1 = self.headline()
         found: tuple[lxml_html.HtmlElement, str] | None = None
         for paragraph in self.root.iter("p"):
-            if (h1 is not None and self.order(paragraph) < self.order(h1)) or paragraph.xpath(_OUTSIDE_ARTICLE):
-                continue
             text = collapse(paragraph.text_content())
-            closing = _WIRE_CLOSING_RE.search(text) if len(text.split()) >= 8 else None
-            line = _WIRE_LINE_RE.fullmatch(text)
-            match = closing or line
-            if match is not None:
-                found = (paragraph, match.group("name"))
+            match = (_WIRE_CLOSING_RE.search(text) if len(text.split()) >= 8 else None) or _WIRE_LINE_RE.fullmatch(text)
+            if match is None or (h1 is not None and self.order(paragraph) < self.order(h1)) \
+                    or paragraph.xpath(_OUTSIDE_ARTICLE):
+                continue
+            # at the end of the text: no paragraph of running text after it (a quote's '— Mark Twain' is no wire)
+            if any(len(text_of(after).split()) >= 8 for after in paragraph.itersiblings("p")):
+                continue
+            found = (paragraph, match.group("name"))
         if found is None:
             return None
         self.note("original_source", f"visible: the wire credited at the end of the text, in {describe(found[0])}")
