@@ -14,7 +14,8 @@ from scrapy.dupefilters import RFPDupeFilter
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
 
-from crawler.dupefilters import DiskDupeFilter, SeenDigests
+from crawler.dupefilters import DiskDupeFilter
+from crawler.utils.seen import SeenDigests
 from tests.crawl_runner import project_crawler
 
 

@@ -203,3 +203,14 @@ def test_a_sitemap_too_large_once_decompressed_keeps_what_came_before_the_limit(
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and warnings[0].startswith(f"sitemap is too large once decompressed: {BASE}/")
     assert spider.crawler.stats.get_value("discovery/bad_sitemap") == 1
+
+
+def test_the_scheduled_articles_are_kept_in_a_scratch_file_removed_at_close(spider: OutletSpider) -> None:
+    # memory flat: each scheduled article's path is a SHA-1 in SQLite (crawler/utils/seen.py), not a str in a set
+    urls = [f"{BASE}/a-story-number-{n}/{5000000 + n}" for n in range(50)]
+    assert all(spider.article_request(url) is not None for url in urls)
+    assert spider.article_request(urls[7] + "/") is None  # the same path, scheduled once
+    scheduled = spider.articles_scheduled
+    assert len(scheduled) == 50 and scheduled.folder.is_dir()
+    spider.closed("finished")
+    assert not scheduled.folder.exists()

@@ -5,10 +5,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 import pipelines.items.validate as validate
+from crawler.utils.seen import SeenDigests
 
 
 def test_a_second_item_of_a_url_is_dropped_and_the_crawl_keeps_20_bytes_a_url(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,5 +24,9 @@ def test_a_second_item_of_a_url_is_dropped_and_the_crawl_keeps_20_bytes_a_url(mo
         pipeline.process_item({"url": urls[17], "title": "A story", "body": "Text."})
     with pytest.raises(DropItem, match="no body"):
         pipeline.process_item({"url": "https://news.example/other/", "title": "A story", "body": ""})
-    # the seen set holds each URL's digest, not the URL: its memory grows 20 bytes of payload a page
-    assert len(pipeline.seen) == 1000 and all(isinstance(d, bytes) and len(d) == 20 for d in pipeline.seen)
+    # the seen set holds each URL's digest, not the URL, in a scratch file: the process's memory does not grow
+    digests = [validate.hashlib.sha1(url.encode(), usedforsecurity=False).digest() for url in urls]
+    assert len(pipeline.seen) == 1000 and all(d in pipeline.seen for d in digests)
+    assert isinstance(pipeline.seen, SeenDigests) and pipeline.seen.folder.is_dir()
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+    assert not pipeline.seen.folder.exists()

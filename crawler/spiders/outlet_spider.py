@@ -8,12 +8,14 @@ crawl's identity (crawler/crawl.py), which CrawlExtension settles and every comp
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import traceback
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -34,6 +36,7 @@ from crawler.middlewares.warc_capture import NotArchived
 from crawler.outlets import Outlet
 from crawler.spiders.requisites import RequisiteScheduler
 from crawler.spiders.sitemaps import SitemapError, SitemapReader, loose_date
+from crawler.utils.seen import SeenDigests
 from pipelines.archive.earlier import EarlierCrawls
 from pipelines.archive.extension import ArchiveExtension
 
@@ -88,7 +91,7 @@ class OutletSpider(scrapy.Spider):
         self.requisites: RequisiteScheduler
         self.page_readers: PageReaders
         self._identity: CrawlIdentity | None = None
-        self._articles_scheduled: set[str] = set()
+        self._articles_scheduled: SeenDigests | None = None  # (articles_scheduled)
         self._limit_logged = False
         # One thread reads every sitemap, one batch at a time (lxml's parser stays in the thread that made it).
         self._sitemap_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitemap-reader")
@@ -102,6 +105,15 @@ class OutletSpider(scrapy.Spider):
         if ua:
             spider.user_agent = ua  # type: ignore[attr-defined]  # read by UserAgentMiddleware
         return spider
+
+    @property
+    def articles_scheduled(self) -> SeenDigests:
+        """Each scheduled article's path as its SHA-1, in a scratch file under SCHEDULER_SPILL_DIR: the set grows
+        with the crawl, the process's memory does not (made at the first article, removed when the spider closes)."""
+        if self._articles_scheduled is None:
+            folder = self.settings.get("SCHEDULER_SPILL_DIR") or None
+            self._articles_scheduled = SeenDigests(Path(folder) if folder else None, filter_bits=20)
+        return self._articles_scheduled
 
     @property
     def identity(self) -> CrawlIdentity:
@@ -118,6 +130,7 @@ class OutletSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.requisites = RequisiteScheduler(self.identity, self.outlet.asset_hosts, self.settings,
                                              self.crawler.stats)
+
         # Disabled in EXTENSIONS, the readers still read: in this process, as EXTRACT_PROCESSES = 0 does.
         self.page_readers = self.crawler.get_extension(PageReaders) or PageReaders(self.crawler, processes=0)
         if self.article_urls:
@@ -159,15 +172,16 @@ class OutletSpider(scrapy.Spider):
         fetch_url = self.identity.to_fetch_url(url)
         if not forced and not self.is_article_url(fetch_url):
             return None
-        key = urlsplit(fetch_url).path.rstrip("/")
-        if key in self._articles_scheduled:
+        scheduled = self.articles_scheduled
+        key = hashlib.sha1(urlsplit(fetch_url).path.rstrip("/").encode("utf-8"), usedforsecurity=False).digest()
+        if key in scheduled:
             return None
         stats = self.crawler.stats
         since = self.identity.since
         if since and published and published < since:
             stats.inc_value("discovery/skipped_before_since")
             return None
-        if self.max_articles and len(self._articles_scheduled) >= self.max_articles:
+        if self.max_articles and len(scheduled) >= self.max_articles:
             if not self._limit_logged:
                 logger.info("max_articles=%d reached: no more articles are scheduled", self.max_articles)
                 self._limit_logged = True
@@ -177,7 +191,7 @@ class OutletSpider(scrapy.Spider):
                 fetch_url, self._refresh_cutoff()):
             stats.inc_value("discovery/skipped_archived")
             return None
-        self._articles_scheduled.add(key)
+        scheduled.add(key)
         stats.inc_value("discovery/articles_scheduled")
         return scrapy.Request(fetch_url, callback=self.parse_article, errback=self.on_error,
                               meta={"archive_kind": "article", "forced": forced})
@@ -259,7 +273,7 @@ class OutletSpider(scrapy.Spider):
                 yield request
         page = int(response.meta.get("page", 1))
         pagination = self.outlet.start.listing_pagination
-        if pagination and page < self.max_listing_pages and (found or self._articles_scheduled):
+        if pagination and page < self.max_listing_pages and (found or self.articles_scheduled):
             yield self._request(pagination.format(n=page + 1), "listing", self.parse_listing, page=page + 1)
 
     # Articles.
@@ -332,6 +346,10 @@ class OutletSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         self._sitemap_thread.shutdown(wait=False)  # the thread ends after the batch it may be reading
+        if self._articles_scheduled is not None:
+            self._articles_scheduled.close()
+        if hasattr(self, "requisites"):  # (made by start())
+            self.requisites.seen.close()
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import shutil
-import sqlite3
-import tempfile
 import threading
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from crawler.utils.seen import BitFilter, remove_scratch, scratch_database
 
 __all__ = ["Capture", "Payloads"]
 
@@ -51,44 +49,27 @@ def _key(digest: str) -> bytes:
     return digest.encode("utf-8")
 
 
-_FILTER_BITS = 23  # 2**23 bits, 1 MiB: one false "maybe" in ~23,000 lookups at 100,000 digests, ~1 in 37 at 1M
-_FILTER_MASK = (1 << _FILTER_BITS) - 1
 _PENDING_MAX = 512  # captures held before they are written to the file together
-_CACHE_KIB = 512  # SQLite's page cache
-
-
-def _filter_bits(key: bytes) -> tuple[int, int, int]:
-    """Three bit positions of a key: slices of the SHA-1 itself (already uniform), or of a hash of other keys."""
-    if len(key) != 20:
-        key = hashlib.blake2b(key, digest_size=9).digest()
-    value = int.from_bytes(key[:9], "little")
-    return value & _FILTER_MASK, (value >> _FILTER_BITS) & _FILTER_MASK, (value >> 2 * _FILTER_BITS) & _FILTER_MASK
 
 
 class Payloads:
     def __init__(self, folder: Path | None = None) -> None:
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-        self._dir = Path(tempfile.mkdtemp(prefix="outlet-archive-payloads-", dir=folder))
-        self._db = sqlite3.connect(self._dir / "payloads.sqlite", check_same_thread=False, isolation_level=None)
-        # A page cache of 512 KiB, not 4 MiB: the cache filled up with the table (4.4 MB at 40,000 captures, the
-        # crawl's RSS growing with it), while the file's pages stay in the system's cache and the filter spares most
-        # lookups: 200,000 captures added and 28,571 found cost the same CPU either way (2.8 s and 0.6 s).
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", f"cache_size=-{_CACHE_KIB}", "temp_store=FILE"):
-            self._db.execute(f"PRAGMA {pragma}")
+        # (a page cache of 512 KiB, not SQLite's 4 MiB: the cache filled up with the table, 4.4 MB at 40,000
+        # captures, while the file's pages stay in the system's cache and the filter spares most lookups: 200,000
+        # captures added and 28,571 found cost the same CPU either way, 2.8 s and 0.6 s)
+        self._db, self._dir = scratch_database("outlet-archive-payloads-", folder, threads=True)
         self._db.execute("CREATE TABLE captures (digest BLOB PRIMARY KEY, url TEXT, date TEXT, record_id TEXT,"
                          " filename TEXT, offset INTEGER, length INTEGER) WITHOUT ROWID")
         self._lock = threading.Lock()
         self._count = 0
-        self._filter = bytearray(1 << (_FILTER_BITS - 3))
+        self._filter = BitFilter()
         # Added but not yet in the file, first capture of each digest (the file's, when it has one, comes first).
         self._pending: dict[bytes, Capture] = {}
-        self._finalizer = weakref.finalize(self, _remove, self._db, self._dir)
+        self._finalizer = weakref.finalize(self, remove_scratch, self._db, self._dir)
 
     def get(self, digest: str) -> Capture | None:
         key = _key(digest)
-        bits = self._filter
-        if not all(bits[i >> 3] & (1 << (i & 7)) for i in _filter_bits(key)):
+        if not self._filter.may_hold(self._filter.positions(key)):
             return None  # never added: no query
         with self._lock:
             row = self._db.execute("SELECT url, date, record_id, filename, offset, length FROM captures"
@@ -115,8 +96,7 @@ class Payloads:
             pending = self._pending
             for digest, capture in captures:
                 key = _key(digest)
-                for i in _filter_bits(key):
-                    bits[i >> 3] |= 1 << (i & 7)
+                bits.add(bits.positions(key))
                 pending.setdefault(key, capture)
                 if len(pending) >= _PENDING_MAX:
                     self._write_pending()
@@ -135,8 +115,3 @@ class Payloads:
 
     def close(self) -> None:
         self._finalizer()
-
-
-def _remove(db: sqlite3.Connection, folder: Path) -> None:
-    db.close()
-    shutil.rmtree(folder, ignore_errors=True)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.extensions.crawl import crawl_identity
+from crawler.utils.seen import SeenDigests
 
 __all__ = ["REQUIRED_FIELDS", "ValidatePipeline"]
 
@@ -25,8 +28,11 @@ class ValidatePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        # each URL's SHA-1 (20 bytes, not the URL's ~100): the set grows with the crawl, and a collision is never met
-        self.seen: set[bytes] = set()
+        # each URL's SHA-1 (20 bytes, not the URL's ~100; a collision is never met), in a scratch file under
+        # SCHEDULER_SPILL_DIR: the set grows with the crawl, the process's memory does not
+        folder = crawler.settings.get("SCHEDULER_SPILL_DIR") or None
+        self.seen = SeenDigests(Path(folder) if folder else None, filter_bits=20)
+        crawler.signals.connect(self.seen.close, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
@@ -50,7 +56,6 @@ class ValidatePipeline:
             raise self._drop("before_since", f"published {published[:10]}, before since={since}: {where}")
         url = str(adapter["url"])
         digest = hashlib.sha1(url.encode("utf-8"), usedforsecurity=False).digest()
-        if digest in self.seen:
+        if not self.seen.add(digest):
             raise self._drop("duplicate", f"already archived in this crawl: {url}")
-        self.seen.add(digest)
         return item
