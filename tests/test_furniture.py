@@ -129,3 +129,41 @@ def test_a_crawl_learns_the_furniture_and_the_next_removes_it(tmp_path: Path) ->
     assert again.returncode == 0, again.stderr
     assert len(again.stdout.splitlines()) == len(first_items)
     assert APPEAL not in again.stdout
+
+
+def test_items_leave_the_pipeline_in_the_order_they_came_while_the_state_is_read(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The first item reads the outlet's furniture (a thread); items behind it wait on the lock. One that came later,
+    # once the state was read, must not pass them: the crawl's items follow their responses (and WARC records).
+    import asyncio
+    import time
+    from types import SimpleNamespace
+
+    from scrapy.utils.test import get_crawler
+
+    import pipelines.items.furniture as furniture_pipeline
+
+    def slow_read(*args: object, **kwargs: object) -> Furniture:
+        time.sleep(0.2)
+        return Furniture()
+
+    monkeypatch.setattr(furniture_pipeline.Furniture, "read_newest", staticmethod(slow_read))
+    monkeypatch.setattr(furniture_pipeline, "crawl_identity", lambda crawler: SimpleNamespace(outlet="globalresearch"))
+    pipeline = furniture_pipeline.FurniturePipeline(get_crawler(settings_dict={"FURNITURE_ENABLED": True}),
+                                                    SimpleNamespace(store=FileStore(tmp_path)))  # type: ignore[arg-type]
+    done: list[int] = []
+
+    async def one(n: int) -> None:
+        await pipeline.process_item({"body": f"Paragraph {n} of an article."})
+        done.append(n)
+
+    async def late() -> None:
+        while pipeline._state is None:
+            await asyncio.sleep(0)
+        await one(3)
+
+    async def main() -> None:
+        await asyncio.gather(one(0), one(1), one(2), late())
+
+    asyncio.run(main())
+    assert done == [0, 1, 2, 3]

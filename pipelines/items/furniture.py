@@ -65,8 +65,10 @@ class FurniturePipeline:
         return self._state
 
     async def process_item(self, item: Any) -> Any:
-        # Read once, at the first item; after it, no lock to take per item.
-        state = self._state if self._state is not None else await self._loaded()
+        # Every item through the lock, not past it once the state is read: items queued on it while the first one
+        # read the state would be overtaken by later ones, and the crawl's items would leave their responses' order
+        # (tests/test_furniture.py). An uncontended asyncio lock does not suspend.
+        state = await self._loaded()
         adapter = ItemAdapter(item)
         body = adapter.get("body")
         paragraphs = normalized_paragraphs(body)  # once, for learning and stripping
