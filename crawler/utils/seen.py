@@ -17,9 +17,10 @@ import shutil
 import sqlite3
 import tempfile
 import weakref
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-__all__ = ["BitFilter", "SeenDigests", "remove_scratch", "scratch_database"]
+__all__ = ["BitFilter", "NewestDates", "SeenDigests", "remove_scratch", "scratch_database"]
 
 _CACHE_KIB = 512  # SQLite's page cache
 _PENDING_MAX = 512  # digests held in a set before they are written to the file together
@@ -120,4 +121,68 @@ class SeenDigests:
 
     def close(self) -> None:
         """Remove the file (also done when the set is garbage-collected)."""
+        self._finalizer()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class NewestDates:
+    """Each key's newest date (a str key as its SHA-1), in a scratch SQLite file behind a bit filter: what earlier
+    crawls archived, which grows with the archive's history, not in the process's memory. Dates are kept to the
+    microsecond, in UTC. Filled by one thread, then read by one thread (not both at once)."""
+
+    def __init__(self, folder: Path | None = None, *, filter_bits: int = 20) -> None:
+        self._db, self._dir = scratch_database("outlet-archive-dates-", folder, threads=True)
+        self._finalizer = weakref.finalize(self, remove_scratch, self._db, self._dir)
+        self._db.execute("CREATE TABLE dates (digest BLOB PRIMARY KEY, us INTEGER) WITHOUT ROWID")
+        self._filter = BitFilter(filter_bits)
+        self._pending: dict[bytes, int] = {}
+
+    @staticmethod
+    def _digest(key: str) -> bytes:
+        return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).digest()
+
+    def keep_newest(self, key: str, when: datetime) -> None:
+        """Record `when` for `key` unless a newer date is recorded already."""
+        digest = self._digest(key)
+        us = (when - _EPOCH) // timedelta(microseconds=1)
+        self._filter.add(self._filter.positions(digest))
+        if us > self._pending.get(digest, us - 1):
+            self._pending[digest] = us
+        if len(self._pending) >= _PENDING_MAX:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        self._db.execute("BEGIN")
+        self._db.executemany("INSERT INTO dates VALUES (?, ?) ON CONFLICT(digest) DO UPDATE SET us = "
+                             "max(us, excluded.us)", sorted(self._pending.items()))
+        self._db.execute("COMMIT")
+        self._pending.clear()
+
+    def get(self, key: str) -> datetime | None:
+        digest = self._digest(key)
+        if not self._filter.may_hold(self._filter.positions(digest)):
+            return None  # never recorded: no query
+        self.flush()
+        row = self._db.execute("SELECT us FROM dates WHERE digest = ?", (digest,)).fetchone()
+        return _EPOCH + timedelta(microseconds=row[0]) if row is not None else None
+
+    def __getitem__(self, key: str) -> datetime:
+        when = self.get(key)
+        if when is None:
+            raise KeyError(key)
+        return when
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def __len__(self) -> int:
+        self.flush()
+        return int(self._db.execute("SELECT count(*) FROM dates").fetchone()[0])
+
+    def close(self) -> None:
+        """Remove the file (also done when the table is garbage-collected)."""
         self._finalizer()

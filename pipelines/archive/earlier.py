@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.utils.seen import NewestDates
 from pipelines.archive.cdxj import CdxjEntry, read_cdxj, read_indexes
 from pipelines.archive.payloads import Capture, Payloads
 from pipelines.storage.base import Store
@@ -34,8 +35,9 @@ def article_key(url: str) -> str:
 @dataclass
 class EarlierCrawls:
     crawls: int = 0
-    captured: dict[str, datetime] = field(default_factory=dict)
-    """article_key → the newest capture with a 2xx or 3xx answer (4xx and 5xx are tried again)."""
+    captured: NewestDates = field(default_factory=NewestDates)
+    """article_key → the newest capture with a 2xx or 3xx answer (4xx and 5xx are tried again), in a scratch file:
+    it grows with the archive's history (every URL any earlier crawl archived), not in the crawl's memory."""
     payloads: Payloads = field(default_factory=Payloads)
     """payload digest → its first capture as a 200 response (filled only when asked for), on disk."""
 
@@ -72,9 +74,8 @@ class EarlierCrawls:
             if not 200 <= entry.status < 400:
                 continue
             when = _warc_date(entry.warc_date)
-            key = article_key(entry.url)
-            if when is not None and (key not in self.captured or self.captured[key] < when):
-                self.captured[key] = when
+            if when is not None:
+                self.captured.keep_newest(article_key(entry.url), when)
         self.payloads.add_first(captures)
 
     def archived_since(self, url: str, since: datetime | None) -> bool:
