@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -36,7 +35,7 @@ from crawler.middlewares.warc_capture import NotArchived
 from crawler.outlets import Outlet
 from crawler.spiders.requisites import RequisiteScheduler
 from crawler.spiders.sitemaps import SitemapError, SitemapReader, loose_date
-from crawler.utils.seen import SeenDigests
+from crawler.utils.seen import SeenDigests, crawl_seen
 from pipelines.archive.earlier import EarlierCrawls
 from pipelines.archive.extension import ArchiveExtension
 
@@ -111,8 +110,7 @@ class OutletSpider(scrapy.Spider):
         """Each scheduled article's path as its SHA-1, in a scratch file under SCHEDULER_SPILL_DIR: the set grows
         with the crawl, the process's memory does not (made at the first article, removed when the spider closes)."""
         if self._articles_scheduled is None:
-            folder = self.settings.get("SCHEDULER_SPILL_DIR") or None
-            self._articles_scheduled = SeenDigests(Path(folder) if folder else None, filter_bits=20)
+            self._articles_scheduled = crawl_seen(self.settings)
         return self._articles_scheduled
 
     @property
@@ -130,7 +128,6 @@ class OutletSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.requisites = RequisiteScheduler(self.identity, self.outlet.asset_hosts, self.settings,
                                              self.crawler.stats)
-
         # Disabled in EXTENSIONS, the readers still read: in this process, as EXTRACT_PROCESSES = 0 does.
         self.page_readers = self.crawler.get_extension(PageReaders) or PageReaders(self.crawler, processes=0)
         if self.article_urls:

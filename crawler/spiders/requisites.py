@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
@@ -26,7 +25,7 @@ from twisted.python.failure import Failure
 
 from crawler.crawl import CrawlIdentity, host_in
 from crawler.requisites import css_requisites
-from crawler.utils.seen import SeenDigests
+from crawler.utils.seen import crawl_seen
 
 __all__ = ["RequisiteScheduler"]
 
@@ -49,8 +48,7 @@ class RequisiteScheduler:
         self.stats = stats
         # each URL's SHA-1 (20 bytes, not the URL's ~100; a collision is never met), in a scratch file under
         # SCHEDULER_SPILL_DIR: the set grows with the crawl, the process's memory does not (closed by the spider)
-        folder = settings.get("SCHEDULER_SPILL_DIR") or None
-        self.seen = SeenDigests(Path(folder) if folder else None, filter_bits=20)
+        self.seen = crawl_seen(settings)
         self.bytes = 0
 
     def of_page(self, urls: list[str], page_url: str, callback: Callable[[Response], Iterator[scrapy.Request]],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -12,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.extensions.crawl import crawl_identity
-from crawler.utils.seen import SeenDigests
+from crawler.utils.seen import crawl_seen
 
 __all__ = ["REQUIRED_FIELDS", "ValidatePipeline"]
 
@@ -30,8 +29,7 @@ class ValidatePipeline:
         self.stats = crawler.stats
         # each URL's SHA-1 (20 bytes, not the URL's ~100; a collision is never met), in a scratch file under
         # SCHEDULER_SPILL_DIR: the set grows with the crawl, the process's memory does not
-        folder = crawler.settings.get("SCHEDULER_SPILL_DIR") or None
-        self.seen = SeenDigests(Path(folder) if folder else None, filter_bits=20)
+        self.seen = crawl_seen(crawler.settings)
         crawler.signals.connect(self.seen.close, signal=signals.spider_closed)
 
     @classmethod
