@@ -26,7 +26,7 @@ from scrapy.dupefilters import RFPDupeFilter
 from scrapy.utils.job import job_dir
 from scrapy.utils.request import RequestFingerprinterProtocol
 
-from crawler.utils.seen import SeenDigests
+from crawler.utils.seen import SeenDigests, spill_folder
 
 __all__ = ["DiskDupeFilter", "read_seen_file"]
 
@@ -66,9 +66,8 @@ class DiskDupeFilter(RFPDupeFilter):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        folder = crawler.settings.get("SCHEDULER_SPILL_DIR") or None
         return cls(job_dir(crawler.settings), crawler.settings.getbool("DUPEFILTER_DEBUG"),
-                   fingerprinter=crawler.request_fingerprinter, folder=Path(folder) if folder else None)
+                   fingerprinter=crawler.request_fingerprinter, folder=spill_folder(crawler.settings))
 
     def request_seen(self, request: Request) -> bool:
         fingerprint = self._fingerprint(request)

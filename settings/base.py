@@ -135,7 +135,8 @@ GC_TUNING_ENABLED = True
 GC_YOUNG_THRESHOLD = 10_000
 # Pending requests on disk even without JOBDIR (crawler/schedulers/spilling.py): a crawl's memory does not grow
 # with the outlet's sitemaps. In a scratch folder under SCHEDULER_SPILL_DIR (empty: the system's temporary folder),
-# removed at the crawl's end. REDIS_URL replaces the scheduler with the shared one.
+# as are the crawl's other scratch files (crawler/utils/seen.py: its seen-sets, its payload table, what earlier crawls
+# archived), each removed at the crawl's end. REDIS_URL replaces the scheduler with the shared one.
 SCHEDULER = "crawler.schedulers.spilling.SpillingScheduler"
 SCHEDULER_SPILL_ENABLED = True
 SCHEDULER_SPILL_DIR = ""

@@ -115,11 +115,11 @@ def test_refresh_days_only_refetches_older_captures(tmp_path: Path) -> None:
     assert state.archived_since("http://h/fresh/2", cutoff)
 
 
-def _archive(root: Path) -> ArchiveExtension:
+def _archive(root: Path, **settings: object) -> ArchiveExtension:
     identity = CrawlIdentity(outlet="gr", outlet_origin="https://gr.example", domains=("gr.example",),
                              crawl_id="c9", fetch_origin="https://gr.example")
     extensions = {CrawlExtension: CrawlExtension(identity)}
-    crawler = SimpleNamespace(settings=Settings({"WARC_ENABLED": True, "WARC_REVISITS": True}),
+    crawler = SimpleNamespace(settings=Settings({"WARC_ENABLED": True, "WARC_REVISITS": True, **settings}),
                               get_extension=extensions.get)
     store = FileStore(root)
     return ArchiveExtension(crawler, store, Publisher(store, root / ".spool"))
@@ -144,6 +144,19 @@ def test_the_indexes_are_read_once_for_the_spider_and_the_warc_writer(tmp_path: 
     assert spider_side is writer_side
     assert spider_side.crawls == 1 and "sha1:AAAA" in spider_side.payloads
     assert article_key("/a/123456") in spider_side.captured
+
+
+def test_the_earlier_crawls_tables_are_scratch_files_under_the_crawls_spill_folder(tmp_path: Path) -> None:
+    # What earlier crawls archived grows with the archive's history: its tables go where the crawl's other scratch
+    # files go (SCHEDULER_SPILL_DIR, a roomy disk), not the system's temporary folder, and leave with the crawl.
+    _index(tmp_path, "gr", "c1", _entry("http://127.0.0.1:8001/a/123456", "2026-01-01T00:00:00Z"))
+    spill = tmp_path / "spill"
+    earlier = _archive(tmp_path, SCHEDULER_SPILL_DIR=str(spill)).earlier_crawls()
+    assert article_key("/a/123456") in earlier.captured and "sha1:AAAA" in earlier.payloads
+    assert sorted(p.name.rsplit("-", 1)[0] for p in spill.iterdir()) == ["outlet-archive-dates", "outlet-archive-payloads"]
+    earlier.captured.close()
+    earlier.payloads.close()
+    assert list(spill.iterdir()) == []
 
 
 def test_an_unreadable_archive_fails_both_askers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

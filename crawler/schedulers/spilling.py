@@ -32,6 +32,8 @@ from scrapy.dupefilters import BaseDupeFilter
 from scrapy.squeues import PickleLifoDiskQueue
 from twisted.internet.defer import Deferred
 
+from crawler.utils.seen import spill_folder
+
 __all__ = ["NamedCallbacksLifoDiskQueue", "SpillingScheduler", "request_dict"]
 
 
@@ -83,9 +85,9 @@ class SpillingScheduler(Scheduler):
                  **kwargs: Any) -> None:
         self.scratch: Path | None = None
         if jobdir is None and crawler is not None and crawler.settings.getbool("SCHEDULER_SPILL_ENABLED"):
-            parent = crawler.settings.get("SCHEDULER_SPILL_DIR") or None
-            if parent:
-                Path(parent).mkdir(parents=True, exist_ok=True)
+            parent = spill_folder(crawler.settings)
+            if parent is not None:
+                parent.mkdir(parents=True, exist_ok=True)
             self.scratch = Path(tempfile.mkdtemp(prefix="outlet-archive-requests-", dir=parent))
             jobdir = str(self.scratch)
         super().__init__(dupefilter, jobdir=jobdir, crawler=crawler, **kwargs)

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from scrapy.settings import BaseSettings
 
-__all__ = ["BitFilter", "NewestDates", "SeenDigests", "crawl_seen", "remove_scratch", "scratch_database"]
+__all__ = ["BitFilter", "NewestDates", "SeenDigests", "crawl_seen", "remove_scratch", "scratch_database",
+           "spill_folder"]
 
 _CACHE_KIB = 512  # SQLite's page cache
 _PENDING_MAX = 512  # digests held in a set before they are written to the file together
@@ -129,11 +130,16 @@ class SeenDigests:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def spill_folder(settings: BaseSettings) -> Path | None:
+    """Where the crawl's scratch files go: SCHEDULER_SPILL_DIR, or None (the system's temporary folder) when empty."""
+    folder = settings.get("SCHEDULER_SPILL_DIR") or None
+    return Path(folder) if folder else None
+
+
 def crawl_seen(settings: BaseSettings) -> SeenDigests:
     """A SeenDigests of the crawl's, under SCHEDULER_SPILL_DIR (the system's temporary folder when empty), its filter
     of 128 KiB (1 in ~4,000 lookups of a new key queries the file at 40,000 keys)."""
-    folder = settings.get("SCHEDULER_SPILL_DIR") or None
-    return SeenDigests(Path(folder) if folder else None, filter_bits=20)
+    return SeenDigests(spill_folder(settings), filter_bits=20)
 
 
 class NewestDates:

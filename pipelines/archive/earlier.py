@@ -42,14 +42,17 @@ class EarlierCrawls:
     """payload digest → its first capture as a 200 response (filled only when asked for), on disk."""
 
     @classmethod
-    def read(cls, store: Store, outlet: str, *, payloads: bool = True, spool: Path | None = None) -> EarlierCrawls:
+    def read(cls, store: Store, outlet: str, *, payloads: bool = True, spool: Path | None = None,
+             scratch: Path | None = None) -> EarlierCrawls:
         """The indexes of the outlet's earlier crawls: those still in the spool first (a killed crawl's, just
-        recovered and being stored in the background), then the store's; each crawl's index counted once.
+        recovered and being stored in the background), then the store's; each crawl's index counted once. Their
+        tables go in scratch files under `scratch` (the crawl's SCHEDULER_SPILL_DIR; None: the system's temporary
+        folder).
 
         Spool first: a file leaves the spool only after it is stored, so an index moving from one to the
         other during the read is found in one or the other.
         """
-        found = cls()
+        found = cls(captured=NewestDates(scratch), payloads=Payloads(scratch))
         prefix = f"indexes/{outlet}/"
         seen: set[str] = set()
         if spool is not None:

@@ -27,6 +27,7 @@ from scrapy.utils.misc import load_object
 from crawler.crawl import CrawlIdentity
 from crawler.extensions.crawl import crawl_identity
 from crawler.extensions.shared_crawl import file_stem, shared_crawl
+from crawler.utils.seen import spill_folder
 from pipelines.archive.drift import DriftRule, check_drift, describe, read_earlier_manifests
 from pipelines.archive.earlier import EarlierCrawls
 from pipelines.archive.lease import LeaseHeld, OutletLease
@@ -98,7 +99,7 @@ class ArchiveExtension:
                 revisits = settings.getbool("WARC_ENABLED") and settings.getbool("WARC_REVISITS")
                 try:
                     self._earlier = EarlierCrawls.read(self.store, self.identity.outlet, payloads=revisits,
-                                                       spool=self.publisher.spool_dir)
+                                                       spool=self.publisher.spool_dir, scratch=spill_folder(settings))
                 except Exception as exc:
                     self._earlier = exc
             if isinstance(self._earlier, Exception):

@@ -36,6 +36,7 @@ from crawler.crawl import CrawlIdentity
 from crawler.extensions.crawl import crawl_identity
 from crawler.extensions.shared_crawl import file_stem
 from crawler.items import ITEM_URI_PREFIX
+from crawler.utils.seen import spill_folder
 from pipelines.archive.cdxj import CdxjEntry, cdxj_line
 from pipelines.archive.extension import ArchiveExtension, ArchiveWriteError, archive_closing
 from pipelines.archive.payloads import Capture, Payloads
@@ -121,7 +122,8 @@ class WarcWriter:
         self.max_size = max_size
         self.gzip_level = gzip_level
         self.seq = 0
-        self.seen = Payloads()  # the earlier crawls' table replaces it, when there is one
+        # This crawl's payloads (the earlier crawls' table replaces it, when there is one), under SCHEDULER_SPILL_DIR
+        self.seen = Payloads(spill_folder(crawler.settings))
         # CDXJ lines go to disk as records are written and are sorted once at the end: memory stays flat.
         self._index_lines: IO[str] | None = None
         self._index_count = 0
