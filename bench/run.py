@@ -391,7 +391,9 @@ def _process_of(frame: dict[str, Any]) -> str | None:
         return None
     if "multiprocessing.forkserver" in name:
         return "page readers (forkserver and workers)"
-    return "crawler" if "bench.child" in name else "other processes"
+    # py-spy records the crawl's own process tree only (the replica and the bench are outside it): what is not the
+    # page readers is the crawler, whose command line py-spy may print empty ('process 23033:""').
+    return "crawler"
 
 
 def _busy_samples(data: dict[str, Any]) -> list[tuple[list[int], float, str]]:
