@@ -93,3 +93,17 @@ def test_the_rules_choice_stands_unless_the_scorer_finds_it_unlikely_and_another
     assert choose_byline(candidates, [0.2, 0.1, 0.7]) == 2  # no credit likely: none
     # the rules found nothing ('no credit' is their choice) and the scorer likes a candidate: it is taken
     assert choose_byline(candidates[1:], [0.8, 0.3]) == 0
+
+
+def test_a_microdata_block_of_machine_values_is_no_printed_credit_for_the_scorer() -> None:
+    # Sputnik's 2020 markup: the printed 'by <a rel=author>' line, and below it a block of microdata values for
+    # machines (an image's URL, the page's URL, the author's name with the outlet's) that no reader sees as a
+    # credit. The scorer had taken the block's author for the byline ('Jo Park. News Example').
+    html = page("", '<h1>A story</h1><div class="refs">by <a rel="author" href="/authors/jo_park/">Jo Park</a></div>'
+                    '<div class="meta"><div itemprop="image">https://news.example/img/1.jpg</div>'
+                    '<div itemprop="author" itemscope itemtype="http://schema.org/Person">'
+                    '<div itemprop="name">Jo Park. News Example</div></div>'
+                    f'<div itemprop="mainEntityOfPage">{URL}</div></div>')
+    item, _ = read(html)
+    assert item["byline"] == "by Jo Park"
+    assert all(line != "Jo Park. News Example" for line, _, _ in scored(html))

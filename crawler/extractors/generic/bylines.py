@@ -10,6 +10,7 @@ scores that choice below 0.5 and its own at 0.5 or more."""
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import re
 import unicodedata
@@ -44,6 +45,7 @@ _ORG_NAME_RE = re.compile(r"\b(?:Magazine|Media|News|Newsroom|Staff|Team|Editors
                           r"Ltd|Group|Network|Online|Digital)\b")
 _DOMAIN_RE = re.compile(r"\.(?:com|org|net|co\.uk|com\.au)\b", re.IGNORECASE)
 _LOGIN_RE = re.compile(r"[a-z0-9_.-]+")
+_URL_ALONE_RE = re.compile(r"https?://\S+")
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # Searched in lower-cased class and id names (literal searches: fast, and every classed element is read).
 # 'author' but not 'authorization' (a log-in box: b-authorization).
@@ -157,6 +159,17 @@ def choose_byline(candidates: list[BylineCandidate], scores: list[float]) -> int
     best = max(range(len(scores)), key=lambda i: (scores[i], -i))
     rules = _rules_index(candidates)
     return best if scores[best] >= BYLINE_CONFIDENT > scores[rules] else rules
+
+
+def _in_data_block(element: lxml_html.HtmlElement) -> bool:
+    """Inside a block of microdata values written for machines, which a stylesheet hides: among the itemprop
+    elements of the element's own block, one prints a bare URL (an image's, the page's own). An author named there
+    ('Jo Park. News Example') is metadata, never a printed credit."""
+    for block in itertools.islice(element.iterancestors(), 2):
+        values = [child for child in block if isinstance(child.tag, str) and child.get("itemprop")]
+        if len(values) >= 2 and any(_URL_ALONE_RE.fullmatch(text_of(child)) for child in values):
+            return True
+    return False
 
 
 def _beside_date(element: lxml_html.HtmlElement) -> bool:
@@ -570,7 +583,8 @@ class Bylines(PageBase):
             # (an element printing a thousand characters is an author's box or the article, never its credit line:
             # not read, lxml's own count is cheap)
             if isinstance(element.tag, str) and element.tag not in _NOT_CANDIDATE_TAGS \
-                    and self._near_headline(element, before=60, after=600) and len(element.text_content()) < 1000:
+                    and self._near_headline(element, before=60, after=600) and len(element.text_content()) < 1000 \
+                    and not _in_data_block(element):
                 add(element, self._byline_text(element), "marked")
         h1 = self.headline()
         start = self.order(h1) if h1 is not None else 0
@@ -586,7 +600,8 @@ class Bylines(PageBase):
                 add(element, self._byline_text(element), "by")
             # (a bare name only close to the headline: further off, names are links to other stories and people)
             elif -10 <= self.order(element) - start <= 60 and own[:1].isupper() and len(own.split()) <= 8 \
-                    and _looks_like_name(_clean_name(own)) and len(text_of(element)) <= 100:
+                    and _looks_like_name(_clean_name(own)) and len(text_of(element)) <= 100 \
+                    and not _in_data_block(element):
                 add(element, self._byline_text(element), "name")
         candidates = sorted(found.values(), key=lambda c: self.order(c.element))
         for candidate in candidates:
