@@ -36,7 +36,7 @@ from pipelines.archive.orphans import ItemAt
 from pipelines.archive.recovery import recover_spool
 from pipelines.storage import default_spool_dir, store_from_uri
 from pipelines.storage.base import Store, StoreError
-from pipelines.storage.spool import Publisher, SpoolLock, spooled_files
+from pipelines.storage.spool import Publisher, SpoolLock, open_new, spooled_files
 
 __all__ = ["ArchiveExtension", "ArchiveWriteError", "archive_closing", "recovery_extractor", "write_whole"]
 
@@ -330,7 +330,7 @@ def write_whole(path: Path, text: str) -> Path:
     """Write under a temporary name, fsync, rename: a file under its final name is always whole."""
     partial = path.with_name(path.name + ".part")
     try:
-        with partial.open("w", encoding="utf-8") as handle:
+        with open_new(partial, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

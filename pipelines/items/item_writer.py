@@ -34,7 +34,7 @@ from crawler.extensions.crawl import crawl_identity
 from crawler.extensions.shared_crawl import file_stem
 from pipelines.archive.extension import ArchiveExtension, archive_closing
 from pipelines.archive.manifest import COVERAGE_FIELDS
-from pipelines.storage.spool import OPEN_SUFFIX
+from pipelines.storage.spool import OPEN_SUFFIX, open_new
 
 __all__ = ["BatchStream", "ItemWriterPipeline", "item_line", "items_key"]
 
@@ -60,7 +60,7 @@ class BatchStream:
     """An open batch file: one gzip stream, flushed through to the file after every line."""
 
     def __init__(self, path: Path, level: int) -> None:
-        self._file = path.open("wb")
+        self._file = open_new(path, "wb")
         # gzip.GzipFile's own interface (gzip_ng is untyped).
         self._gzip: gzip.GzipFile = gzip_ng.GzipNGFile(  # type: ignore[no-untyped-call]
             fileobj=self._file, mode="wb", mtime=0, compresslevel=level)

@@ -16,16 +16,46 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from pipelines.storage.base import Store, StoreError, check_key, file_sha256
 
-__all__ = ["PublishedFile", "Publisher", "SpoolLock", "active_crawls", "spooled_files"]
+__all__ = ["PublishedFile", "Publisher", "SpoolLock", "active_crawls", "make_folder", "open_new", "spooled_files"]
 
 logger = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
 # Lock files of the crawls using a spool: several scrapyd jobs may share one.
 ACTIVE_DIR = ".active"
+# Tries at making a spool file's folder and opening the file while the publisher prunes empty folders.
+_FOLDER_TRIES = 5
+
+
+def make_folder(path: Path) -> None:
+    """The folder of a spool file made, even while a publisher (a thread of this crawl, or archive-sync in
+    another process) prunes the spool's empty folders: mkdir(exist_ok) finds the folder there, the pruner removes
+    it, and mkdir's check then fails with 'File exists'. Tried again; a path that is a file stays an error."""
+    for attempt in range(_FOLDER_TRIES):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return
+        except (FileExistsError, FileNotFoundError):
+            if attempt == _FOLDER_TRIES - 1:
+                raise
+
+
+def open_new(path: Path, mode: str, **kwargs: Any) -> IO[Any]:
+    """A new file opened in the spool, its folder made again if the publisher pruned it between the folder's
+    making and the open (a WARC file rolled while the last one of the same day's folder was being published). Once
+    the file is there its folder is not empty, and pruning leaves it."""
+    for attempt in range(_FOLDER_TRIES):
+        make_folder(path)
+        try:
+            return path.open(mode, **kwargs)
+        except FileNotFoundError:
+            if attempt == _FOLDER_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -138,7 +168,7 @@ class Publisher:
 
     def spool_path(self, key: str) -> Path:
         path = self.spool_dir.joinpath(*check_key(key).split("/"))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path)
         return path
 
     def publish(self, local: Path, key: str) -> asyncio.Future[PublishedFile]:

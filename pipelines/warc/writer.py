@@ -40,7 +40,7 @@ from crawler.utils.seen import spill_folder
 from pipelines.archive.cdxj import CdxjEntry, cdxj_line
 from pipelines.archive.extension import ArchiveExtension, ArchiveWriteError, archive_closing
 from pipelines.archive.payloads import Capture, Payloads
-from pipelines.storage.spool import OPEN_SUFFIX, Publisher
+from pipelines.storage.spool import OPEN_SUFFIX, Publisher, open_new
 from pipelines.warc.metadata_json import metadata_json
 from pipelines.warc.records import LeveledWARCWriter, WireHeaders, sha1_digest
 
@@ -230,7 +230,7 @@ class WarcWriter:
         self._key = warc_key(self.identity.outlet, file_stem(self.crawler), self.seq, now)
         self.seq += 1
         self._path = self.publisher.spool_path(self._key)
-        self._file = self._path.with_name(self._path.name + OPEN_SUFFIX).open("wb")
+        self._file = open_new(self._path.with_name(self._path.name + OPEN_SUFFIX), "wb")
         self._writer = LeveledWARCWriter(self._file, gzip=True, warc_version="1.1", level=self.gzip_level)
         self._writer.write_record(self._writer.create_warcinfo_record(self._path.name, self._warcinfo()))
         self._size = self._file.tell()
@@ -371,7 +371,7 @@ class WarcWriter:
     def _add_to_index(self, entry: CdxjEntry) -> None:
         if self._index_lines is None:
             unsorted = self.publisher.spool_path(self._index_key() + ".unsorted" + OPEN_SUFFIX)
-            self._index_lines = unsorted.open("w", encoding="utf-8")
+            self._index_lines = open_new(unsorted, "w", encoding="utf-8")
         self._index_lines.write(cdxj_line(entry))
         self._index_lines.flush()  # after its record, like the record: what a killed crawl leaves is consistent
         self._index_count += 1
