@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pipelines.storage.spool import ACTIVE_DIR, OPEN_SUFFIX
+from pipelines.storage.spool import ACTIVE_DIR, OPEN_SUFFIX, open_new
 
 __all__ = ["count_items", "drop_items", "merge_indexes", "stem_files", "sum_stats"]
 
@@ -81,7 +81,7 @@ def merge_indexes(parts: Iterable[bytes], destination: Path) -> int:
     for data in parts:
         lines.update(data.decode("utf-8").splitlines(keepends=True))
     partial = destination.with_name(destination.name + ".part")
-    with partial.open("w", encoding="utf-8") as out:
+    with open_new(partial, "w", encoding="utf-8") as out:
         out.writelines(sorted(lines))
         out.flush()
         os.fsync(out.fileno())
