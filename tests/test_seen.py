@@ -27,3 +27,30 @@ def test_each_key_keeps_its_newest_date_to_the_microsecond_in_memory_or_on_file(
     folder = next((tmp_path / "scratch").iterdir())
     dates.close()
     assert not folder.exists()
+
+
+def test_a_set_collected_in_another_thread_than_its_own_goes_without_an_error(tmp_path: Path) -> None:
+    # A crawl's seen-set made on the reactor's thread may be garbage-collected on any other (a Dask worker's in
+    # the re-extraction tests): its one-thread SQLite connection refuses close() there, which raised in the
+    # finalizer ('SQLite objects created in a thread can only be used in that same thread').
+    import gc
+    import sys
+    import threading
+
+    from crawler.utils.seen import SeenDigests
+
+    made: list[SeenDigests] = []
+    maker = threading.Thread(target=lambda: made.append(SeenDigests(tmp_path / "scratch", filter_bits=10)))
+    maker.start()
+    maker.join()
+    made[0].add(b"x" * 20)
+    folder = made[0].folder
+    raised: list[BaseException | None] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: raised.append(unraisable.exc_value)
+    try:
+        made.clear()
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert raised == [] and not folder.exists()

@@ -2,7 +2,8 @@
 new file in a folder the upload thread is pruning at that moment gets its file, not an error that stops the
 crawl. (A fresh `make test` once stopped a crawl with "cannot write warc files in …/.spool: File exists
 (…/warc/globalresearch/2026/12/01)": the WARC writer rolled to a new file while the day's last one was published,
-and the pruner removed the folder between mkdir's look and its check.)"""
+and the pruner removed the folder between mkdir's look and its check.) In one process a lock keeps the two apart;
+a pruner in another process (archive-sync) is met by trying again."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ def test_the_folder_pruned_between_its_making_and_the_open_is_made_again(tmp_pat
     pruned = []
 
     def pruned_first(self: Path, *args: Any, **kwargs: Any) -> Any:
-        if self == target and not pruned:  # the upload thread empties and prunes the day's folder right now
+        if self == target and not pruned:  # archive-sync, in another process, prunes the day's folder right now
             pruned.append(self.parent)
-            _prune_empty_dirs(self.parent, spool)
+            self.parent.rmdir()
         return real_open(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "open", pruned_first)
@@ -58,6 +59,7 @@ def test_a_file_where_the_folder_should_be_stays_an_error(tmp_path: Path) -> Non
 
 
 def test_writers_and_the_pruner_in_one_folder_at_once(tmp_path: Path) -> None:
+    # In one process the writers and the upload threads' pruning take turns (a lock): no try is lost to a race.
     spool = tmp_path / "spool"
     day = spool / "warc" / "gr" / "2026" / "12" / "01"
     errors: list[BaseException] = []

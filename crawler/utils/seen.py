@@ -12,6 +12,7 @@ trade for memory); SQLite does the exact part, the filter only spares it the loo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import sqlite3
@@ -69,7 +70,10 @@ def scratch_database(prefix: str, folder: Path | None, *, threads: bool = False)
 
 
 def remove_scratch(db: sqlite3.Connection, folder: Path) -> None:
-    db.close()
+    # Garbage-collected in another thread than the one that made it, a one-thread connection refuses close():
+    # the file goes all the same, its connection with the process.
+    with contextlib.suppress(sqlite3.ProgrammingError):
+        db.close()
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,8 +28,10 @@ logger = logging.getLogger(__name__)
 OPEN_SUFFIX = ".open"
 # Lock files of the crawls using a spool: several scrapyd jobs may share one.
 ACTIVE_DIR = ".active"
-# Tries at making a spool file's folder and opening the file while the publisher prunes empty folders.
+# Tries at making a spool file's folder and opening the file while another process (archive-sync) prunes empty
+# folders; within a process, _FOLDERS keeps the two apart.
 _FOLDER_TRIES = 5
+_FOLDERS = threading.Lock()
 
 
 def make_folder(path: Path) -> None:
@@ -49,9 +52,10 @@ def open_new(path: Path, mode: str, **kwargs: Any) -> IO[Any]:
     making and the open (a WARC file rolled while the last one of the same day's folder was being published). Once
     the file is there its folder is not empty, and pruning leaves it."""
     for attempt in range(_FOLDER_TRIES):
-        make_folder(path)
         try:
-            return path.open(mode, **kwargs)
+            with _FOLDERS:  # (this process's upload threads prune under the same lock)
+                make_folder(path)
+                return path.open(mode, **kwargs)
         except FileNotFoundError:
             if attempt == _FOLDER_TRIES - 1:
                 raise
@@ -168,7 +172,8 @@ class Publisher:
 
     def spool_path(self, key: str) -> Path:
         path = self.spool_dir.joinpath(*check_key(key).split("/"))
-        make_folder(path)
+        with _FOLDERS:
+            make_folder(path)
         return path
 
     def publish(self, local: Path, key: str) -> asyncio.Future[PublishedFile]:
@@ -219,9 +224,10 @@ class Publisher:
 def _prune_empty_dirs(path: Path, stop: Path) -> None:
     stop = stop.resolve()
     path = path.resolve()
-    while path != stop and stop in path.parents:
-        try:
-            path.rmdir()
-        except OSError:
-            return
-        path = path.parent
+    with _FOLDERS:  # never between a writer's making of its folder and its open (open_new)
+        while path != stop and stop in path.parents:
+            try:
+                path.rmdir()
+            except OSError:
+                return
+            path = path.parent
