@@ -11,7 +11,7 @@ PYWB_VERSION ?= 2.10.0
 # lxml 5.2), bench/child.py psutil. Its own environment, used only by the bench.
 PEER_VENV := .venv-peer
 
-.PHONY: demo test lint typecheck layers bench corpus env pywb-env peer-env system-deps clean
+.PHONY: demo test lint typecheck layers bench corpus learn env pywb-env peer-env system-deps clean
 
 system-deps:
 	@# python3-venv provides `python -m venv` on Debian's own Python.
@@ -76,6 +76,13 @@ bench: env peer-env
 # by sha256. Then `python -m bench.quality --corpus bench/corpus --outlet generic` scores it.
 corpus: env
 	$(BIN)/python -m bench.corpus_fetch
+
+# The generic extractor's learned scorers fitted again on the corpus's dev half (after `make corpus`); each prints
+# its cross-validated F1 and rewrites its model in crawler/extractors/generic/models/.
+learn: env
+	$(BIN)/python -m bench.learn_byline --corpus bench/corpus
+	$(BIN)/python -m bench.learn_dates --corpus bench/corpus --write
+	$(BIN)/python -m bench.learn_categories --corpus bench/corpus --write
 
 clean:
 	rm -rf $(VENV) $(PYWB_VENV) $(PEER_VENV) archive spool .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -159,8 +159,8 @@ def _best(page: PageDays, model: dict[str, Any]) -> tuple[float, str | None]:
                                                                                         strict=True)]
     if not scored:
         return 0.0, None
-    probability, _, day = max(scored)
-    return probability, day
+    likely, _, day = max(scored)
+    return likely, day
 
 
 def _score(predicted: list[str | None], golden: list[str | None]) -> Score:
@@ -183,7 +183,7 @@ def _predict(train: list[PageDays], test: list[PageDays], config: Config, varian
     model = _fit(train, config, variant, seed)
     threshold = _threshold(train, model)
     if variant != "gated":
-        return [day if probability >= threshold else None for probability, day in (_best(p, model) for p in test)]
+        return [day if likely >= threshold else None for likely, day in (_best(p, model) for p in test)]
     predicted: list[str | None] = []
     for page in test:
         scored = [(probability(model, f), DayCandidate(day, day, f, [])) for day, f in zip(page.days, page.features,
