@@ -4,7 +4,7 @@
 
 Every dev page (bench/corpus/labels/generic/*.json whose split is "dev"; the held-out half is never read) is read
 as `scrapy extract --outlet generic` reads it, and every candidate category it offers is described by its
-structure (crawler/extractors/generic/terms.py, `Terms.category_candidates`): where it sits, its link's shape, its
+structure (bench/category_candidates.py, `CategoryReader.category_candidates`): where it sits, its link's shape, its
 name's shape, who else names it. A candidate is positive when its name is one of the label's categories (case
 folded, as bench/quality.py scores them). A logistic regression scores each candidate; a name is kept when its
 best candidate scores at least the threshold.
@@ -20,8 +20,8 @@ rules could gain; the rules' part is fitted to dev, the additions are not).
 
 `--write` fits the chosen model (structural only, unless `--with-rules`) on all dev pages and writes
 crawler/extractors/generic/models/categories.json (weights, bias, threshold, and the CV figures), which
-`Terms.learned_terms` reads without scikit-learn. The extractor does not call it yet (issue 13: the structural
-model's CV F1 is above the rules' held-out F1, but it fails 17 of the rules' category tests on small pages).
+`CategoryReader.learned_terms` reads without scikit-learn. The extractor does not call it (issue 13: the structural
+model's CV F1 is above the rules' held-out F1, but it keeps nothing on the clean, small pages of the rules' tests).
 """
 
 from __future__ import annotations
@@ -43,10 +43,9 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
+from bench.category_candidates import CategoryCandidate, CategoryReader  # noqa: E402
 from bench.quality import Score, _name_set, _norm, decode_page, load_corpus  # noqa: E402
 from crawler.extractors.generic import GenericExtractor  # noqa: E402
-from crawler.extractors.generic.page import Page  # noqa: E402
-from crawler.extractors.generic.terms import CategoryCandidate  # noqa: E402
 from crawler.extractors.structured import read_structured_tree  # noqa: E402
 from crawler.extractors.text import parse_html  # noqa: E402
 
@@ -75,7 +74,7 @@ def read_dev(corpus: Path) -> list[PageRows]:
             raise SystemExit(f"refusing a page of split {page.split!r}: the held-out half is never read here")
         html = decode_page(page.raw)
         root = parse_html(html)
-        reader = Page(extractor, root, read_structured_tree(root, page.url), page.url, None)
+        reader = CategoryReader(extractor, root, read_structured_tree(root, page.url), page.url, None)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             rules = reader.rules_terms()

@@ -1,10 +1,10 @@
 """The learned scorer of the generic extractor's categories (issue 13), on small pages written here.
 
-The scorer is a logistic regression over structural features of every candidate (crawler/extractors/generic/
-terms.py, `category_candidates`), its weights in crawler/extractors/generic/models/categories.json, written by
+The scorer is a logistic regression over structural features of every candidate (bench/category_candidates.py,
+`CategoryReader.category_candidates`), its weights in crawler/extractors/generic/models/categories.json, written by
 `python -m bench.learn_categories --corpus bench/corpus --write` from the corpus's dev half. It is not wired into
-`terms()` (see `learned_terms`); these tests hold what the committed weights do, and the training command's
-answer to a corpus it cannot read.
+the extractor's `terms()`; these tests hold what the committed weights do, and the training command's answer to a
+corpus it cannot read.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.category_candidates import CategoryReader
 from crawler.extractors.generic import GenericExtractor, extract
-from crawler.extractors.generic.page import Page
 from crawler.extractors.generic.scorers import load_model, probability
 from crawler.extractors.structured import read_structured_tree
 from crawler.extractors.text import parse_html
@@ -36,9 +36,9 @@ def page(body: str, head: str = "") -> str:
             f"<main><article>{body}{TEXT}</article></main>{FOOTER}</body></html>")
 
 
-def reader(html: str, url: str = URL) -> Page:
+def reader(html: str, url: str = URL) -> CategoryReader:
     root = parse_html(html)
-    return Page(GenericExtractor(), root, read_structured_tree(root, url), url, {})
+    return CategoryReader(GenericExtractor(), root, read_structured_tree(root, url), url, {})
 
 
 TAGGED = page('<div class="article-section"><a href="/politics/">Politics</a></div>'
