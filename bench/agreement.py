@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,23 +26,12 @@ from bench.quality import (
     _corpus_view_ours,
     _ours_item,
     decode_page,
+    f1_interval,
     load_corpus,
 )
 
 FIELDS = ("byline", "authors", "published", "modified", "categories", "copyright", "copyright holders",
           "original_source", "language")
-
-
-def _interval(scores: list[Score], rounds: int = 1000) -> tuple[float, float]:
-    rng = random.Random(0)
-    found = []
-    for _ in range(rounds):
-        total = Score()
-        for i in (rng.randrange(len(scores)) for _ in scores):
-            total.add(scores[i])
-        found.append(total.prf()[2])
-    found.sort()
-    return found[int(0.025 * rounds)], found[int(0.975 * rounds) - 1]
 
 
 def _f1(scores: list[Score]) -> float:
@@ -89,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             if not any(s.predicted or s.relevant for s in scored[key]):
                 cells.append("none on these pages")  # neither side names one: nothing to agree on
                 continue
-            low, high = _interval(scored[key])
+            low, high = f1_interval(scored[key])
             cells.append(f"{_f1(scored[key]):.2f} [{low:.2f}, {high:.2f}]")
         print(f"{field_name:20} " + " ".join(f"{c:>22}" for c in cells))
     print("Scored as bench.quality scores a tool: the first labelling as the label, the other as the prediction "

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.quality import Score, _norm, _set_score, decode_page, load_corpus
+from bench.quality import Score, _norm, _set_score, decode_page, f1_interval, load_corpus
 from crawler.extractors.generic import GenericExtractor, extract
 from crawler.extractors.generic.bylines import BylineCandidate, Bylines, choose_byline
 from crawler.extractors.generic.page import Page
@@ -175,19 +175,6 @@ def outcome(data: list[Example], scores: list[list[float]], deployed: bool) -> O
     return found
 
 
-def _interval(pages: list[Score], rounds: int = 1000) -> tuple[float, float]:
-    """The 95% interval of a micro F1 over pages, the pages resampled with replacement (seed 0)."""
-    rng = random.Random(0)
-    found = []
-    for _ in range(rounds):
-        total = Score()
-        for _ in pages:
-            total.add(pages[rng.randrange(len(pages))])
-        found.append(total.prf()[2])
-    found.sort()
-    return found[int(0.025 * rounds)], found[int(0.975 * rounds) - 1]
-
-
 def fitted(data: list[Example], c: float, seed: int) -> dict[str, Any]:
     """The model fitted on every dev page, as the extractor reads it: a bias and a weight per feature name."""
     model = _model(c, seed)
@@ -274,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         byline = Score()
         for score in found.pages:
             byline.add(score)
-        low, high = _interval(found.pages)
+        low, high = f1_interval(found.pages)
         print(f"{name}, {cv}: byline {_prf(byline)} [95%: {low:.2f}, {high:.2f}]; authors {_prf(found.authors)}")
         print(f"    its byline differs from the rules' on {len(found.overruled)} pages: right on "
               f"{sum(m for m, _ in found.overruled)}, the rules right on {sum(r for _, r in found.overruled)}"

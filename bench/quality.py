@@ -549,6 +549,20 @@ def corpus_report(run: CorpusRun, splits: tuple[str, ...]) -> str:
     return "\n".join(lines)
 
 
+def f1_interval(scores: list[Score], rounds: int = 1000) -> tuple[float, float]:
+    """The 95% interval of a micro F1 over pages (each page's Score), the pages resampled with replacement
+    `rounds` times (seed 0: the same interval every run of the same scores)."""
+    rng = random.Random(0)
+    found = []
+    for _ in range(rounds):
+        total = Score()
+        for i in (rng.randrange(len(scores)) for _ in scores):
+            total.add(scores[i])
+        found.append(total.prf()[2])
+    found.sort()
+    return found[int(0.025 * rounds)], found[int(0.975 * rounds) - 1]
+
+
 def _intervals(run: CorpusRun, split: str, rounds: int = 1000) -> list[str]:
     """95% intervals of each field's F1, and of ours less trafilatura's, by resampling the split's pages with
     replacement (`rounds` times, seed 0: the same intervals every run of the same scores). The pages are the unit:
