@@ -71,6 +71,14 @@ def test_a_photo_credit_in_the_article_does_not_win_over_the_footers_line() -> N
         assert all(score < footer for score in scores.values()), (credit, scores)
 
 
+def test_a_photo_credit_is_no_line_of_the_page() -> None:
+    # the page prints no statement of its own: a picture's '© 2019 Reuters' is not its line, with or without a model
+    html = page('<figure><img src="/a.jpg" alt=""><figcaption>The council chamber. © 2019 Reuters. All rights '
+                "reserved.</figcaption></figure>", footer="")
+    assert read(html)[0] is None
+    assert read(html.replace("figure>", "div>").replace("figcaption>", "p>"))[0] is not None  # (printed as text)
+
+
 def _candidate(element: bool, *, rules: bool = False, kept: bool = True) -> CopyrightCandidate:
     block = parse_html("<p>© 2019 X</p>") if element else None
     return CopyrightCandidate(block, "© 2019 X" if element else "", 2, kept and element, None, rules=rules)

@@ -280,6 +280,8 @@ class Provenance(PageBase):
     @staticmethod
     def _rules_keep(block: lxml_html.HtmlElement, line: str, in_footer: bool) -> bool:
         """Whether the rules take a candidate block's line for a statement at all."""
+        if in_caption(block) or block.tag in ("figure", "figcaption"):
+            return False  # a picture's credit ('© 2019 Reuters' under a photo) is the picture's, not the page's
         plain = _RIGHTS_RE.sub("", " ".join(_plain_texts(block)))
         if not _COPYRIGHT_MARK_RE.search(line) and not YEAR_RE.search(line) and len(_words(plain)) < 3:
             return False  # 'All rights reserved' at the end of a menu of links names no holder
