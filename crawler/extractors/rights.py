@@ -15,6 +15,7 @@ __all__ = ["LINK_LABEL_RE", "copyright_statement", "read_copyright"]
 
 _YEARS_RE = re.compile(r"\b(?:1[89]|2\d)\d\d(?:\s*[–—-]\s*(?:(?:1[89]|2\d)\d\d|present))?\b")
 _LINE_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:\d|copyright)|\bcopyright\b", re.IGNORECASE)
+_GLUED_COPYRIGHT_RE = re.compile(r"copyright\s*$", re.IGNORECASE)
 _RESERVED_END_RE = re.compile(r"\ball rights? reserved\b\.?", re.IGNORECASE)
 # The footer's own links printed after the statement ('Terms of Service', 'Privacy Policy', '(About Us)').
 LINK_LABEL_RE = re.compile(r"\(?\b(?:Terms\b|Privacy\b|Contact\b|About Us\b|Advertis|Site ?map\b|Cookies?\b|"
@@ -52,8 +53,11 @@ def copyright_statement(text: str) -> str:
     if mark is None:  # a rights line without a mark ('… All rights reserved (About Us).')
         end = _RESERVED_END_RE.search(text)
         return collapse(text[:end.end()] if end is not None else text)
+    # 'Copyright' glued to the mark and to the text before it, two elements' texts run together
+    # ('… web@thehindu.co.inCopyright© 2016, The Hindu'): the word is the mark's, no word boundary found it
+    glued = _GLUED_COPYRIGHT_RE.search(text[:mark.start()]) if text[mark.start()] == "©" else None
     lead = _LEAD_IN_RE.search(text[:mark.start()])
-    start = lead.start() if lead is not None else mark.start()
+    start = lead.start() if lead is not None else glued.start() if glued is not None else mark.start()
     text = text[start:]
     after = mark.end() - start
     # (a hand-written scan: the statement ends at the first of these, and no library reads footers)
@@ -101,7 +105,8 @@ def read_copyright(line: str) -> dict[str, Any]:
     sentence = _SENTENCE_END_RE.split(segment)[0]
     # the sites a company publishes, listed after its name ('Alabama Live LLC [al.com, gulflive.com]'), and what
     # follows its legal suffix, an address or a brand ('Future Publishing Limited Quay House, The Ambury, Bath')
-    sentence = re.sub(r"\s*\[[^\]]*\]", "", sentence)
+    # (a bracket listing sites, with a dot or a comma in it: '[P]' of 'The Indian Express [P] Ltd.' is the name's)
+    sentence = re.sub(r"\s*\[[^\]]*[.,][^\]]*\]", "", sentence)
     sentence = _REGISTRATION_RE.split(sentence, maxsplit=1)[0]
     sentence = re.sub(r"^(.+?\b(?:Limited|Ltd\.?|LLC|Inc\.?|GmbH|PLC))(?:\s+[A-Z]|,\s*[\w-]+\.(?:com|org|net)\b).*$",
                       r"\1", sentence)
@@ -123,7 +128,8 @@ def read_copyright(line: str) -> dict[str, Any]:
     for i in range(len(holders) - 1, 0, -1):
         if " & " in holders[i] and len(holders[i - 1].split()) == 1 and "." not in holders[i - 1]:
             holders[i - 1:i + 1] = [f"{holders[i - 1]}, {holders[i]}"]
-    before = collapse(line[:mark.start()]).strip(" |·•,:–—-") if mark else ""
+    # (the phrase right before the mark: 'Wetpaint Entertainment | wetpaint.com, inc. © 2012' → 'wetpaint.com, inc.')
+    before = re.split(r"\s[|·•]\s|\|", collapse(line[:mark.start()]).strip(" |·•,:–—-"))[-1].strip() if mark else ""
     if not holders and before and len(before.split()) <= 6 and not _LINE_MARK_RE.search(before):
         # nothing but the years and the rights after the mark: the name before it ('Daily Maverick © All rights
         # reserved', 'Digital Music News ©2016')
