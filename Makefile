@@ -77,12 +77,13 @@ bench: env peer-env
 corpus: env
 	$(BIN)/python -m bench.corpus_fetch
 
-# The generic extractor's learned scorers fitted again on the corpus's dev half (after `make corpus`); each prints
+# The generic extractor's learned scorers (byline, dates, categories, copyright) fitted again on the corpus's dev half (after `make corpus`); each prints
 # its cross-validated F1 and rewrites its model in crawler/extractors/generic/models/.
 learn: env
 	$(BIN)/python -m bench.learn_byline --corpus bench/corpus
 	$(BIN)/python -m bench.learn_dates --corpus bench/corpus --write
 	$(BIN)/python -m bench.learn_categories --corpus bench/corpus --write
+	$(BIN)/python -m bench.learn_copyright --corpus bench/corpus
 
 clean:
 	rm -rf $(VENV) $(PYWB_VENV) $(PEER_VENV) archive spool .pytest_cache .mypy_cache .ruff_cache *.egg-info
