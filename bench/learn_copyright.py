@@ -41,8 +41,8 @@ from typing import Any
 
 from bench.quality import Score, _norm, _set_score, decode_page, f1_interval, load_corpus
 from crawler.extractors.generic import GenericExtractor, extract
+from crawler.extractors.generic.copyright_candidates import CopyrightCandidate, choose_copyright
 from crawler.extractors.generic.page import Page
-from crawler.extractors.generic.provenance import CopyrightCandidate, choose_copyright
 from crawler.extractors.generic.scorers import load_model, probability
 from crawler.extractors.structured import read_structured_tree
 from crawler.extractors.text import parse_html

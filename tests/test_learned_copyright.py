@@ -1,4 +1,5 @@
-"""The copyright line's learned scorer (crawler/extractors/generic/provenance.py, models/copyright.json): its weights
+"""The copyright line's learned scorer (crawler/extractors/generic/copyright_candidates.py and provenance.py,
+models/copyright.json): its weights
 load from the package and score, it overrules the rules only where it finds their line unlikely and another cut or
 block likely, never for a block the rules' filters reject, it says so in the evidence, and with no model the rules
 read the line as before. Small hand-written pages, never corpus pages."""
@@ -10,8 +11,8 @@ from typing import Any
 import pytest
 
 from crawler.extractors.generic import GenericExtractor, extract, provenance
+from crawler.extractors.generic.copyright_candidates import COPYRIGHT_CONFIDENT, CopyrightCandidate, choose_copyright
 from crawler.extractors.generic.page import Page
-from crawler.extractors.generic.provenance import COPYRIGHT_CONFIDENT, CopyrightCandidate, choose_copyright
 from crawler.extractors.generic.scorers import load_model, probability
 from crawler.extractors.structured import read_structured_tree
 from crawler.extractors.text import parse_html
