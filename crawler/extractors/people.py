@@ -12,13 +12,20 @@ from crawler.extractors.text import absolute, collapse, text_of
 __all__ = ["BYLINE_LEAD_RE", "BY_RE", "JOB_TITLE_RE", "NAME_SEPARATORS", "NAME_SEPARATORS_NO_SEMICOLON",
            "byline_people", "clean_byline", "split_names"]
 
-BY_RE = re.compile(r"^\s*by(?:\s*:\s*|\s+)", re.IGNORECASE)
-"""The 'By ' or 'By: ' a byline starts with."""
-NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
-"""What stands between two names: ',', ';', 'and', '&'."""
+# A capital letter of the Latin, Greek and Cyrillic alphabets: what a name after a word of another language starts with.
+_CAPITAL = r"[A-ZÀ-ÖØ-ÞĀ-ŽΑ-ΩА-ЯЁЄІЇ]"
+# 'By' in other languages ('Par', 'Von', 'Por', 'Av', 'Door', 'Di', 'Oleh', 'Przez'), before a name only.
+_BY_WORDS = rf"(?:by|(?:von|par|por|av|af|door|di|oleh|przez)(?=\s*:?\s*(?-i:{_CAPITAL})))"
+BY_RE = re.compile(rf"^\s*{_BY_WORDS}(?:\s*:\s*|\s+)", re.IGNORECASE)
+"""The 'By ' or 'By: ' a byline starts with ('Par ', 'Von ', 'Por ' … in other languages)."""
+NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&)\s*|\s+(?:und|et(?!\s+al\b)|og|och|en|ve|és|oraz|ja|y|e|i|и|та)\s+"
+                             rf"(?={_CAPITAL})")
+"""What stands between two names: ',', ';', 'and', '&', and 'and' in other languages before a capital ('Le Figaro
+et AFP', 'Trine Juncher Jørgensen og Tôrtia Reimer-Johansen', 'Ana López y Juan Pérez'; 'et al.' is no 'and')."""
 NAME_SEPARATORS_NO_SEMICOLON = re.compile(r"\s*(?:,|\band\b|&)\s*")
 """The same without ';': Global Research's items were made this way, and must not change."""
-BYLINE_LEAD_RE = re.compile(r"^\s*(?:by|written by|submitted by|words by|story by|posted by)\s+\S", re.IGNORECASE)
+BYLINE_LEAD_RE = re.compile(rf"^\s*(?:{_BY_WORDS}|written by|submitted by|words by|story by|posted by)\s+\S",
+                            re.IGNORECASE)
 # A job title alone: 'Staff Writer', 'Senior Washington Correspondent', 'Contributing Editor'.
 JOB_TITLE_RE = re.compile(r"(?:(?:senior|staff|chief|contributing|associate|deputy|executive|managing|political|"
                            r"business|news|sports|features?|digital|special|freelance|guest|national|foreign|"

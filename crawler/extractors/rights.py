@@ -11,12 +11,26 @@ from typing import Any
 from crawler.extractors.dates import YEAR_RE
 from crawler.extractors.text import collapse, unique
 
-__all__ = ["LINK_LABEL_RE", "copyright_statement", "read_copyright"]
+__all__ = ["LINK_LABEL_RE", "RIGHTS_RESERVED", "copyright_statement", "read_copyright"]
 
-_YEARS_RE = re.compile(r"\b(?:1[89]|2\d)\d\d(?:\s*[–—-]\s*(?:(?:1[89]|2\d)\d\d|present))?\b")
+# (a range may end in two digits: '© 2023-24 DB Corp ltd.')
+_YEARS_RE = re.compile(r"\b(?:1[89]|2\d)\d\d(?:\s*[–—-]\s*(?:(?:1[89]|2\d)\d\d|\d\d(?!\d)|present))?\b")
 _LINE_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:\d|copyright)|\bcopyright\b", re.IGNORECASE)
 _GLUED_COPYRIGHT_RE = re.compile(r"copyright\s*$", re.IGNORECASE)
-_RESERVED_END_RE = re.compile(r"\ball rights? reserved\b\.?", re.IGNORECASE)
+# 'All rights reserved' as sites print it in their own language. (A hand-written list: no library reads footers.)
+# Scripts without spaces between words have no word boundary around the phrase.
+RIGHTS_RESERVED = (
+    r"(?:\b(?:all rights? reserved|todos los derechos reservados|tous droits réservés|alle rechte vorbehalten|"
+    r"tutti i diritti riservati|todos os direitos reservados|alle rechten voorbehouden|"
+    r"alla rättigheter förbehållna|alle rettigheder forbeholdes|alle rettigheter (?:reservert|forbeholdt)|"
+    r"öll réttindi áskilin|kaikki oikeudet pidätetään|wszelkie prawa zastrzeżone|všechna práva vyhrazena|"
+    r"všetky práva vyhradené|minden jog fenntartva|toate drepturile rezervate|visos teisės saugomos|"
+    r"visas tiesības aizsargātas|tüm hakları saklıdır|haki zote zimehifadhiwa|hak cipta dilindungi undang-undang|"
+    r"все права защищены|усі права захищені|всички права запазени|με επιφύλαξη παντός δικαιώματος|"
+    r"جميع الحقوق محفوظة|כל הזכויות שמורות|सर्वाधिकार सुरक्षित)\b|"
+    r"版权所有|版權所有|無断転載を禁じます|무단 전재 및 재배포 금지|สงวนลิขสิทธิ์)")
+"""'All rights reserved' (a singular 'Right' too) or the same in another language: a regular expression's text."""
+_RESERVED_END_RE = re.compile(rf"{RIGHTS_RESERVED}\.?", re.IGNORECASE)
 # The footer's own links printed after the statement ('Terms of Service', 'Privacy Policy', '(About Us)').
 LINK_LABEL_RE = re.compile(r"\(?\b(?:Terms\b|Privacy\b|Contact\b|About Us\b|Advertis|Site ?map\b|Cookies?\b|"
                             r"Accessibility\b|Do Not Sell\b|View all\b|Theme\b|"
@@ -35,10 +49,14 @@ _REGISTRATION_RE = re.compile(r"\s*[,(]?\s*\b(?:ABN|ACN|CIN|CRN|VAT(?: No\.?| nu
 # A full stop ending the holder's sentence: not the one of a company abbreviation (Inc., Co., Ltd.) or an initial.
 _SENTENCE_END_RE = re.compile(r"(?<!\b[A-Z])(?<!\b[Ii]nc)(?<!\bINC)(?<!\bCo)(?<!\bL[Tt][Dd])(?<!\bCorp)(?<!\bS\.A)"
                               r"(?<!\bL\.P)(?<!\bPty)\.(?=\s+[A-Z(])(?!\s+(?:Ltd|LTD|Limited|Inc|INC|LLC|Corp|GmbH|PLC)\b)")
-# The company abbreviations written with a full stop (Inc., Co., Ltd., L.P.); LLC, PLC, GmbH are written without.
-_DOTTED_SUFFIX_RE = re.compile(r"Inc|Co|Ltd|Corp|Bros|L\.P|S\.A|N\.V|B\.V", re.IGNORECASE)
+# The company abbreviations written with a full stop (Inc., Co., Ltd., L.P., S.L.); LLC, PLC, GmbH are written without.
+_DOTTED_SUFFIX_RE = re.compile(r"Inc|Co|Ltd|Corp|Bros|L\.P|S\.A|S\.L|S\.p\.A|S\.r\.l|N\.V|B\.V|K\.K|Ltda|Bhd",
+                               re.IGNORECASE)
 _DIVISION_OF_RE = re.compile(r"^(?:a\s+)?(?:division|subsidiary|unit|part|member)\s+of\s+", re.IGNORECASE)
-_COMPANY_SUFFIX_RE = re.compile(r"(?:Inc|Ltd|LLC|LLP|GmbH|S\.?A|PLC|Corp|Co|AG|NV|BV|AB)\.?", re.IGNORECASE)
+# A company's legal form printed after a comma ('Acme, Inc.', 'DIARIO ABC, S.L.', 'Schibsted, ASA').
+_COMPANY_SUFFIX_RE = re.compile(r"(?:Inc|Ltd|LLC|LLP|GmbH|S\.?A|S\.?L|S\.?p\.?A|S\.?r\.?l|S\.?A\.?S|SARL|Ltda|PLC|Corp|"
+                                r"Co|AG|NV|BV|AB|ASA|A/S|Oy|Oyj|SE|K\.?K|Pty\.? Ltd|Pte\.? Ltd|Sdn\.? Bhd|Tbk)\.?",
+                                re.IGNORECASE)
 
 
 def copyright_statement(text: str) -> str:
@@ -66,7 +84,7 @@ def copyright_statement(text: str) -> str:
         ends.append(reserved.end())
     for separator in re.finditer(r"\s*[|·•]", text[after:]):
         if text[after:after + separator.start()].strip() and not re.match(
-                r"\s*all rights? reserved", text[after + separator.end():], re.IGNORECASE):
+                rf"\s*{RIGHTS_RESERVED}", text[after + separator.end():], re.IGNORECASE):
             ends.append(after + separator.start())
             break
     if (link := LINK_LABEL_RE.search(text, after)) is not None and text[after:link.start()].strip():
@@ -78,7 +96,7 @@ def copyright_statement(text: str) -> str:
         # the rights sentence right after it, or after one short sentence naming the company ('Copyright© Mediacorp
         # 2022. Mediacorp Pte Ltd. All rights reserved.', '… LLC. A Florida Corporation. All rights reserved.')
         if not re.match(r"\s*(?:[^.!?]{1,40}?(?:Ltd|Inc|LLC|Corp|Co|Limited|[Cc]orporation|[Cc]ooperation|GmbH|PLC)"
-                        r"\.?\s+)?all rights? reserved", text[sentence.end():], re.IGNORECASE):
+                        rf"\.?\s+)?{RIGHTS_RESERVED}", text[sentence.end():], re.IGNORECASE):
             ends.append(sentence.start() + 1)
             break
     return collapse(text[:min(ends)]).rstrip(" ,;:-–—")
@@ -98,8 +116,7 @@ def read_copyright(line: str) -> dict[str, Any]:
     rest = _YEARS_RE.sub(" ", rest)
     # (and the full stop after the years: '© Copyright 2001-2020. The Media Line Ltd.')
     rest = re.sub(r"^(?:\s*(?:copyright\b|©|&copy;|\(c\)|[.,:|·-]))+\s*", "", rest, flags=re.IGNORECASE)
-    segments = [collapse(s) for s in re.split(r"\s*(?:\ball rights reserved\b\.?|[|·•])\s*", rest,
-                                              flags=re.IGNORECASE)]
+    segments = [collapse(s) for s in re.split(rf"\s*(?:{RIGHTS_RESERVED}\.?|[|·•])\s*", rest, flags=re.IGNORECASE)]
     segment = next((s for s in segments if s.strip(" .,;:")), "")
     # The end of the holder's sentence: a full stop not closing an abbreviation (Inc., Co., Ltd.).
     sentence = _SENTENCE_END_RE.split(segment)[0]

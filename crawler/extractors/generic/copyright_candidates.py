@@ -22,14 +22,14 @@ from crawler.extractors.dates import YEAR_RE
 from crawler.extractors.generic.base import PageBase
 from crawler.extractors.generic.common import _host, _plain_texts, _words, in_caption
 from crawler.extractors.rights import LINK_LABEL_RE as _LINK_LABEL_RE
-from crawler.extractors.rights import copyright_statement, read_copyright
+from crawler.extractors.rights import RIGHTS_RESERVED, copyright_statement, read_copyright
 from crawler.extractors.text import collapse, text_of
 
 # The marks of a copyright statement, and where its sentences end (the rules' reading and the scorer's cuts).
 _COPYRIGHT_MARK_RE = re.compile(r"©|&copy;|\(c\)\s*(?:1[89]|2\d)\d\d|\bcopyright\b", re.IGNORECASE)
 _COPYRIGHT_LEAD_RE = re.compile(r"^\s*(?:copyright\b\s*)?(?:©|\(c\))|^\s*copyright\b", re.IGNORECASE)
-_RIGHTS_RE = re.compile(r"\ball rights reserved\b", re.IGNORECASE)
-_RIGHTS_END_RE = re.compile(r"\b(?:all|some) rights? reserved\b\.?", re.IGNORECASE)
+_RIGHTS_RE = re.compile(RIGHTS_RESERVED, re.IGNORECASE)
+_RIGHTS_END_RE = re.compile(rf"(?:\bsome rights? reserved\b|{RIGHTS_RESERVED})\.?", re.IGNORECASE)
 # A full stop ending a sentence, not an abbreviation's (Inc., Co., Ltd.) or an initial's.
 _SENTENCE_END_RE = re.compile(r"(?<!\b[A-Z])(?<!\bInc)(?<!\bCo)(?<!\bLtd)(?<!\bCorp)\.(?=\s+[A-Z(])")
 _FULL_STOP_RE = re.compile(r"(?<!\b[A-Z])\.(?=\s+[A-Z(])")  # (any full stop but an initial's)

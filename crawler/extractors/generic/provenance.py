@@ -38,7 +38,7 @@ from crawler.extractors.generic.copyright_candidates import (
 )
 from crawler.extractors.generic.scorers import load_model, probability
 from crawler.extractors.rights import LINK_LABEL_RE as _LINK_LABEL_RE
-from crawler.extractors.rights import copyright_statement, read_copyright
+from crawler.extractors.rights import RIGHTS_RESERVED, copyright_statement, read_copyright
 from crawler.extractors.text import BLOCK_TAGS, absolute, collapse, text_of
 
 _CREDIT_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
@@ -63,7 +63,7 @@ _SOURCE_LINE_RE = re.compile(r"^\s*(?:(?:source|original source|via)\s*:|via\s+(
 _WIRE_CLOSING_RE = re.compile(r"[.!?”\"’']\s*\((?P<name>[A-Z]{2,6})\)\s*$")
 _WIRE_LINE_RE = re.compile(r"\s*[—–-]+\s*(?P<name>(?:The\s+)?[A-Z][\w.&’'-]*(?:\s+[A-Z][\w.&’'-]*){0,3})\s*")
 _DATE_TAIL_RE = re.compile(rf"[\s,(]*(?:on\s+)?(?P<date>{PRINTED_DATE})\)?[.\s]*$")
-_COPYRIGHT_TEXT_RE = re.compile(r"©|copyright|rights reserved|\(c\)", re.IGNORECASE)
+_COPYRIGHT_TEXT_RE = re.compile(rf"©|copyright|rights? reserved|\(c\)|{RIGHTS_RESERVED}", re.IGNORECASE)
 _CREDIT_TEXT_RE = re.compile(r"originally|first published|first appeared|original source|produced by|republished|"
                              r"reprinted|source\s*:|^\s*via\b", re.IGNORECASE)
 
