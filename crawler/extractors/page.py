@@ -11,7 +11,7 @@ from typing import Any, TypedDict, Unpack
 from lxml import etree
 
 from crawler.extractors import EXTRACTORS, extractor_for, get_extractor
-from crawler.extractors.language import text_language
+from crawler.extractors.language import reads_as_english, text_language
 from crawler.extractors.text import Html, parse_html
 from crawler.items import ArticleItem, WarcRef
 from crawler.outlets import Outlet
@@ -82,6 +82,14 @@ def article_from_page(source: PageSource, html: Html, outlet_url: str, *, eviden
         raw["language"] = text_language(raw["body"])
         if raw["language"] and evidence is not None:
             evidence["language"] = "the body's text (py3langid): the page declares none"
+    elif str(declared := raw.get("language") or "").casefold().split("-")[0] == "en" \
+            and isinstance(raw.get("body"), str) and reads_as_english(raw["body"]) is False \
+            and (found := text_language(raw["body"])) and found != "en":
+        # English declared by a template's default ('en-US' on a page in Swahili): the text says otherwise
+        raw["language"] = found
+        if evidence is not None:
+            evidence["language"] = (f"the body's text (py3langid): the page declares {declared!r} but its text "
+                                    "has almost none of English's commonest words")
     return ArticleItem.from_dict(raw)
 
 
