@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import date, timedelta
+from functools import cache
 from html import unescape
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,10 @@ _ATTR_RE = re.compile(r"::attr\(([\w:-]+)\)\s*$")
 _TEXT_RE = re.compile(r"::text\s*$")
 _NUMERIC_DATE_RE = re.compile(r"\b(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})\b")
 _CLASSED = etree.XPath("//*[@class or @id]")
+# What lets a pattern search every classed element's names in one string, the names apart by line breaks
+# (PageBase.classed): no anchor (^, $, \A, \Z) and nothing that may match a line break (\s, \W, \D, [^…], \n).
+# Lookarounds see the break where a name's own search sees its start or end: neither is a word character or '-'.
+_NOT_JOINABLE_RE = re.compile(r"[$^]|\\[AZsWDn]")
 # Both as one search, spelled out in its cases (a case-blind search is slower, and this one reads every text).
 _TEXT_HIT_RE = re.compile(r"©|[Cc]opyright|COPYRIGHT|[Rr]ights [Rr]eserved|RIGHTS RESERVED|\([cC]\)|[Oo]riginally|"
                           r"ORIGINALLY|[Ff]irst (?:[Pp]ublished|[Aa]ppeared)|FIRST (?:PUBLISHED|APPEARED)|"
@@ -42,6 +48,12 @@ _TEXT_HIT_RE = re.compile(r"©|[Cc]opyright|COPYRIGHT|[Rr]ights [Rr]eserved|RIGH
 _TEXT_HINT_RE = re.compile("|".join(re.escape(k) for k in (
     "©", "opyright", "OPYRIGHT", "ights", "IGHTS", "(c)", "(C)", "riginal", "RIGINAL", "irst ", "IRST ", "roduced",
     "RODUCED", "eprinted", "EPRINTED", "epublished", "EPUBLISHED", "ource", "OURCE", "via", "Via", "VIA")))
+
+
+@cache
+def _xpath(expression: str) -> etree.XPath:
+    """An XPath expression compiled once for every page (`element.xpath(text)` compiles it at each call)."""
+    return etree.XPath(expression)
 
 
 def _title_core(title: str) -> str:
@@ -83,8 +95,12 @@ class PageBase:
         self._order: dict[Any, int] | None = None
         self._elements: list[lxml_html.HtmlElement] = []
         self._classed: list[tuple[lxml_html.HtmlElement, str]] | None = None
+        self._classed_names = ""
+        self._classed_starts: list[int] = []
         self._hits: list[tuple[lxml_html.HtmlElement, str]] | None = None
         self._headline: lxml_html.HtmlElement | bool | None = False
+        self._titles: list[tuple[str, str]] | None = None
+        self._days: dict[str | None, str | None] = {}
         self._byline: tuple[lxml_html.HtmlElement | None, str] | None = None
         self._site: list[str] | None = None
         self.credit_element: lxml_html.HtmlElement | None = None
@@ -112,8 +128,15 @@ class PageBase:
             self.note(field_name, f"outlet rule: {self.rules.selectors[field_name].expression}")
         return text
 
+    def normalized(self, raw: str | None) -> str | None:
+        """normalize_date of a printed or declared date, read once per page: a page offers one value in several
+        places, and the rules and the scorer each read it again (five times on average)."""
+        if raw not in self._days:
+            self._days[raw] = normalize_date(raw)
+        return self._days[raw]
+
     def _first_string(self, xpath: str) -> str | None:
-        found = self.root.xpath(xpath)
+        found = _xpath(xpath)(self.root)
         return str(found[0]).strip() if found else None
 
     def classed(self, pattern: re.Pattern[str]) -> list[lxml_html.HtmlElement]:
@@ -121,7 +144,25 @@ class PageBase:
         if self._classed is None:
             self._classed = [(e, f"{e.get('class') or ''} {e.get('id') or ''}".lower()) for e in _CLASSED(self.root)
                              if isinstance(e.tag, str)]
-        return [e for e, names in self._classed if pattern.search(names)]
+            # All the names in one string, each element's from its start offset: a page asks half a dozen patterns
+            # of its thousands of classed elements, and one search through C for the next matching element is far
+            # cheaper than a search from Python per element.
+            offset = 0
+            for _, names in self._classed:
+                self._classed_starts.append(offset)
+                offset += len(names) + 1
+            self._classed_names = "\n".join(names for _, names in self._classed)
+        if pattern.flags & (re.MULTILINE | re.DOTALL) or _NOT_JOINABLE_RE.search(pattern.pattern):
+            return [e for e, names in self._classed if pattern.search(names)]
+        found = []
+        starts, position = self._classed_starts, 0
+        while (match := pattern.search(self._classed_names, position)) is not None:
+            index = bisect_right(starts, match.start()) - 1
+            found.append(self._classed[index][0])
+            if index + 1 == len(starts):
+                break
+            position = starts[index + 1]  # (the element matched: on to the next one's names)
+        return found
 
     def text_hits(self, pattern: re.Pattern[str]) -> list[lxml_html.HtmlElement]:
         """Elements whose own text or the text after one of their children matches one of the patterns of
@@ -179,6 +220,13 @@ class PageBase:
                                   or compact == re.sub(r"[^a-z0-9]", "", host))
 
     def _meta_titles(self) -> list[tuple[str, str]]:
+        """The titles the page declares, strongest first, with where each is (read once: the headline's search
+        asks for them at each h1; the page's <title> is read before the body's reading prunes the tree)."""
+        if self._titles is None:
+            self._titles = self._read_meta_titles()
+        return self._titles
+
+    def _read_meta_titles(self) -> list[tuple[str, str]]:
         found = [
             (_text_value(self.sd.jsonld_value("headline")), f"{self.ld}.headline"),
             (self.meta.get("property:og:title"), "meta og:title"),
@@ -346,7 +394,7 @@ class PageBase:
         by_format = parse_with_formats(text, self.rules.date_formats)
         if by_format:
             return by_format
-        if normalize_date(text) is None:
+        if self.normalized(text) is None:
             numeric = self._numeric_by_url(text)
             if numeric:
                 return numeric

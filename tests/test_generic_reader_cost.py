@@ -1,0 +1,62 @@
+"""The generic page reader's shortcuts answer as the plain way would: PageBase.classed's one search through all
+the names (each element's class and id) against a search of each element's own, and the per-page readings kept
+once (titles, dates). Small hand-written pages, never corpus pages (bench.items_identical checks the corpus)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from crawler.extractors.dates import normalize_date
+from crawler.extractors.generic import GenericExtractor
+from crawler.extractors.generic.page import Page
+from crawler.extractors.structured import read_structured_tree
+from crawler.extractors.text import parse_html
+
+URL = "https://news.example/2019/01/31/a-story/"
+# Names that sit at the edges of a pattern's lookarounds once every element's names are one string: a name
+# ending where the next begins ('author-' then 'list'), a class spread over lines, ids alone, names in capitals.
+HTML = """<html><head><title>A story | News Example</title></head><body>
+<div class="author-"></div><div class="list"></div><ul class="author-list"></ul><div id="card"></div>
+<div class="vcard"></div><span class="b-authorization"></span><span class="Author"></span>
+<p class="updated">2019-01-31</p><p class="last-updated"></p><p class="not-updated-yet"></p>
+<div class="tags
+ topics"></div><div class=" "></div><div id="byline-wrap" class="meta"></div><div class="x" id=""></div>
+<h1 class="headline">A story</h1></body></html>"""
+PATTERNS = [
+    re.compile(r"\S"),
+    re.compile(r"byline|author(?!i[sz]ation)"),
+    re.compile(r"bio|about|(?<!v)card|(?<!author-)list|box"),
+    re.compile(r"(?<![\w-])updated(?![\w-])"),
+    re.compile(r"tags|topic|keyword"),
+    re.compile(r"^list"),  # (anchored: searched element by element)
+    re.compile(r"s\s+t"),  # (may match a line break: searched element by element)
+    re.compile(r"nothing-has-this"),
+]
+
+
+def reader(html: str = HTML) -> Page:
+    root = parse_html(html)
+    return Page(GenericExtractor(), root, read_structured_tree(root, URL), URL, None)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.pattern)
+def test_classed_finds_what_each_elements_own_search_finds(pattern: re.Pattern[str]) -> None:
+    page = reader()
+    plain = [e for e in page.root.iter() if isinstance(e.tag, str) and (e.get("class") is not None
+             or e.get("id") is not None) and pattern.search(f"{e.get('class') or ''} {e.get('id') or ''}".lower())]
+    assert page.classed(pattern) == plain
+    assert page.classed(pattern) == plain  # (asked again: the same)
+
+
+def test_classed_on_a_page_without_classes() -> None:
+    assert reader("<html><body><p>No names here.</p></body></html>").classed(re.compile(r"\S")) == []
+
+
+def test_dates_and_titles_read_once_per_page_as_read_afresh() -> None:
+    page = reader()
+    for raw in ("2019-01-31", "January 31, 2019", "31/01/2019", "", None, "11:01 PM"):
+        assert page.normalized(raw) == normalize_date(raw)
+        assert page.normalized(raw) == normalize_date(raw)
+    assert page._meta_titles() == page._read_meta_titles() == [("A story | News Example", "<title>")]
