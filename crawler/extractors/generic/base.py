@@ -8,7 +8,6 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import date, timedelta
-from functools import cache
 from html import unescape
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
 from crawler.extractors.dates import normalize_date, parse_with_formats, url_day
-from crawler.extractors.generic.common import _as_text, _host, _plain_text_length, _text_value, _words, describe
+from crawler.extractors.generic.common import _as_text, _host, _plain_text_length, _text_value, _words, _xpath, describe
 from crawler.extractors.meta import Meta, base_url
 from crawler.extractors.rules import Selector
 from crawler.extractors.structured import StructuredArticle
@@ -48,12 +47,6 @@ _TEXT_HIT_RE = re.compile(r"©|[Cc]opyright|COPYRIGHT|[Rr]ights [Rr]eserved|RIGH
 _TEXT_HINT_RE = re.compile("|".join(re.escape(k) for k in (
     "©", "opyright", "OPYRIGHT", "ights", "IGHTS", "(c)", "(C)", "riginal", "RIGINAL", "irst ", "IRST ", "roduced",
     "RODUCED", "eprinted", "EPRINTED", "epublished", "EPUBLISHED", "ource", "OURCE", "via", "Via", "VIA")))
-
-
-@cache
-def _xpath(expression: str) -> etree.XPath:
-    """An XPath expression compiled once for every page (`element.xpath(text)` compiles it at each call)."""
-    return etree.XPath(expression)
 
 
 def _title_core(title: str) -> str:
@@ -190,7 +183,7 @@ class PageBase:
         """An element's position in document order (computed once per page)."""
         if self._order is None:
             self._elements = list(self.root.iter())
-            self._order = {e: i for i, e in enumerate(self._elements)}
+            self._order = dict(zip(self._elements, range(len(self._elements)), strict=True))
         return self._order.get(element, -1)
 
     def site_names(self) -> list[str]:
@@ -263,7 +256,7 @@ class PageBase:
                 best = rank
         chosen: lxml_html.HtmlElement | None = best[2] if best is not None else None
         if chosen is None:
-            inside = [h for h in candidates if h.xpath("ancestor::article | ancestor::main")
+            inside = [h for h in candidates if _xpath("ancestor::article | ancestor::main")(h)
                       or re.search(r"headline|title", h.get("class") or "", re.IGNORECASE)]
             if len(inside) == 1:
                 chosen = inside[0]
@@ -372,7 +365,7 @@ class PageBase:
     def _near_headline(self, element: lxml_html.HtmlElement, before: int = 40, after: int = 400) -> bool:
         h1 = self.headline()
         if h1 is None:
-            return bool(element.xpath("ancestor::article | ancestor::main | ancestor::header"))
+            return bool(_xpath("ancestor::article | ancestor::main | ancestor::header")(element))
         distance = self.order(element) - self.order(h1)
         return -before <= distance <= after
 

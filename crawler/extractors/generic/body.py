@@ -19,6 +19,7 @@ from crawler.extractors.generic.common import (
     _remove,
     _same_site,
     _text_value,
+    _xpath,
 )
 from crawler.extractors.text import absolute, collapse, paragraphs, text_of
 
@@ -58,7 +59,7 @@ def _drop_promo_links(root: lxml_html.HtmlElement, url: str) -> int:
     (all the paragraph's text is link text, every link is the site's own), not by the words of the promo."""
     doomed = []
     for paragraph in root.iter("p"):
-        links = paragraph.xpath(".//a[@href]")
+        links = _xpath(".//a[@href]")(paragraph)
         if not links:
             continue
         text = text_of(paragraph)
@@ -285,9 +286,10 @@ class Body(PageBase):
         h1 = self.headline()
         keep = set(h1.iterancestors()) if h1 is not None else set()
         scope = self.root if within is None else within
-        total = sum(len(p.text_content()) for p in scope.iter("p")) or 1
         total_plain = _plain_text_length(scope) or 1
-        candidates = (self.classed(_ANY) + self.root.xpath("//*[@aria-label][not(@class) and not(@id)]")
+        total = 0  # (the paragraphs' text, counted when a candidate's words first say furniture: most pages' none)
+        furniture: dict[str, bool] = {}  # (by names: a page repeats its classes, 'menu-item' on fifty elements)
+        candidates = (self.classed(_ANY) + _xpath("//*[@aria-label][not(@class) and not(@id)]")(self.root)
                       if within is None else
                       [e for e in within.iterdescendants() if isinstance(e.tag, str)
                        and (e.get("class") or e.get("id") or e.get("aria-label"))])
@@ -301,8 +303,13 @@ class Body(PageBase):
                 # `b-article__disclaimer` is a disclaimer, `arcticle__read-more` a read-more box.
                 if not any(_is_furniture(_class_words(token.rsplit("__", 1)[-1])) for token in names.split()):
                     continue
-            elif not _is_furniture(_class_words(names)):
-                continue
+            else:
+                if names not in furniture:
+                    furniture[names] = _is_furniture(_class_words(names))
+                if not furniture[names]:
+                    continue
+            if not total:
+                total = sum(len(p.text_content()) for p in scope.iter("p")) or 1
             if sum(len(p.text_content()) for p in element.iter("p")) * 3 > total:
                 continue
             # an article written without <p> (text and <br>s in a <div>) is weighed by its text outside links

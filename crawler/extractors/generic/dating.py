@@ -15,7 +15,7 @@ from lxml import etree
 
 from crawler.extractors.dates import PRINTED_DATE, url_day, url_month
 from crawler.extractors.generic.base import PageBase
-from crawler.extractors.generic.common import _OUTSIDE_ARTICLE, _text_value, describe, in_caption
+from crawler.extractors.generic.common import _OUTSIDE_ARTICLE, _text_value, _xpath, describe, in_caption
 from crawler.extractors.generic.scorers import load_model, probability
 from crawler.extractors.text import collapse, text_of, unique
 
@@ -467,7 +467,7 @@ class Dates(PageBase):
         of when it published the article), anywhere but the site's furniture outside the article."""
         for node in _FIRST_PUBLISHED_TEXT(self.root):
             element = node.getparent()
-            if element is None or element.xpath(_OUTSIDE_ARTICLE):
+            if element is None or _xpath(_OUTSIDE_ARTICLE)(element):
                 continue
             text = text_of(element)
             match = _FIRST_PUBLISHED_RE.match(text)
@@ -602,7 +602,7 @@ class Dates(PageBase):
                 found = _CLOCK_DATE_RE.search(text) or _WORDED_DATE_RE.search(text)
                 # (its ancestors asked only of an element printing a date: asked of all, they were most of the time)
                 if found and self.normalized(found.group(0)) is not None and not (
-                        element.xpath("ancestor::a") or self.in_furniture(element) or in_caption(element)
+                        _xpath("ancestor::a")(element) or self.in_furniture(element) or in_caption(element)
                         or any("caption" in (a.get("class") or "") for a in (element, *element.iterancestors()))):
                     # (a photo's date in its caption, `<div class="media__caption">`, is not the article's)
                     return _Dated(found.group(0), f"visible: the first date printed by the headline, in "
