@@ -10,6 +10,7 @@ import pytest
 
 from crawler.extractors.dates import normalize_date
 from crawler.extractors.generic import GenericExtractor
+from crawler.extractors.generic.common import _plain_text_length
 from crawler.extractors.generic.page import Page
 from crawler.extractors.structured import read_structured_tree
 from crawler.extractors.text import parse_html
@@ -60,3 +61,23 @@ def test_dates_and_titles_read_once_per_page_as_read_afresh() -> None:
         assert page.normalized(raw) == normalize_date(raw)
         assert page.normalized(raw) == normalize_date(raw)
     assert page._meta_titles() == page._read_meta_titles() == [("A story | News Example", "<title>")]
+
+
+@pytest.mark.parametrize("line", ["First published on March 3, 2019", "FIRST PUBLISHED: March 3, 2019"])
+def test_first_published_line_found_past_the_whole_text_gate(line: str) -> None:
+    page = reader(f"<html><body><h1>A story</h1><div><p>{line}</p></div><p>Text of the story.</p></body></html>")
+    found = page._first_published()
+    assert found is not None and found.raw == "March 3, 2019"
+    assert reader("<html><body><h1>A story</h1><p>Published March 3, 2019</p></body></html>")._first_published() is None
+
+
+@pytest.mark.parametrize("html", [
+    HTML,
+    "<html><head><title>T</title><script>var x = 1;</script></head><!-- c --><body><p>One <a>link</a> two</p>"
+    "<textarea>code</textarea></body></html>",
+    "<p>No body written: lxml makes one</p>",
+    "<html><head><title>Only a head</title></head></html>",
+])
+def test_page_plain_length_is_the_roots_own(html: str) -> None:
+    page = reader(html)
+    assert page.page_plain_length() == _plain_text_length(page.root)

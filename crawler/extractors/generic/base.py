@@ -16,7 +16,16 @@ from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
 from crawler.extractors.dates import normalize_date, parse_with_formats, url_day
-from crawler.extractors.generic.common import _as_text, _host, _plain_text_length, _text_value, _words, _xpath, describe
+from crawler.extractors.generic.common import (
+    _as_text,
+    _host,
+    _plain_text_length,
+    _plain_texts,
+    _text_value,
+    _words,
+    _xpath,
+    describe,
+)
 from crawler.extractors.meta import Meta, base_url
 from crawler.extractors.rules import Selector
 from crawler.extractors.structured import StructuredArticle
@@ -456,3 +465,17 @@ class PageBase:
             body = self.root.find("body")
             self._plain_length = _plain_text_length(body if body is not None else self.root)
         return self._plain_length
+
+    def page_plain_length(self) -> int:
+        """_plain_text_length of the whole page (the <head>'s title too): the body's, known already, and the rest's.
+        Asked before the body's reading prunes the tree, as plain_length is."""
+        body = self.root.find("body")
+        if body is None:
+            return self.plain_length()
+        # (the root's own walk: its text, each child's texts unless it is one a reader does not read, each tail)
+        pieces = [self.root.text or "" if isinstance(self.root.tag, str) else ""]
+        for child in self.root:
+            if child is not body:
+                pieces.extend(_plain_texts(child))
+            pieces.append(child.tail or "")
+        return self.plain_length() + sum(len(text.strip()) for text in pieces)

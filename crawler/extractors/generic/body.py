@@ -286,7 +286,7 @@ class Body(PageBase):
         h1 = self.headline()
         keep = set(h1.iterancestors()) if h1 is not None else set()
         scope = self.root if within is None else within
-        total_plain = _plain_text_length(scope) or 1
+        total_plain = (self.page_plain_length() if within is None else _plain_text_length(within)) or 1
         total = 0  # (the paragraphs' text, counted when a candidate's words first say furniture: most pages' none)
         furniture: dict[str, bool] = {}  # (by names: a page repeats its classes, 'menu-item' on fifty elements)
         candidates = (self.classed(_ANY) + _xpath("//*[@aria-label][not(@class) and not(@id)]")(self.root)

@@ -329,9 +329,10 @@ class Bylines(BylineCandidates):
             # 'By Jemele Hill' printed after an element of its own (a linked headshot), up to its line's end
             for child in inner:
                 tail = collapse(child.tail)
-                if text_of(child):
-                    continue  # after a link with words ('"<a>A vaccine auction</a>" by Romans Pancs'): a citation
-                if tail and BYLINE_LEAD_RE.match(tail) and len(tail) <= 80 and not tail.endswith((".", "?")):
+                # (not after a child with words, '"<a>A vaccine auction</a>" by Romans Pancs': a citation; the
+                # child's text read last, for the few tails that read as a credit)
+                if tail and BYLINE_LEAD_RE.match(tail) and len(tail) <= 80 and not tail.endswith((".", "?")) \
+                        and not text_of(child):
                     return inner, tail
         return None
 

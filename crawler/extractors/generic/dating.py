@@ -465,6 +465,11 @@ class Dates(PageBase):
     def _first_published(self) -> _Dated | None:
         """A printed 'First published on <date>' line naming no other publication (the outlet's own statement
         of when it published the article), anywhere but the site's furniture outside the article."""
+        # (the page's whole text, concatenated in C, tells most pages hold no such words, without the XPath that
+        # makes a string of each of its texts to ask: a text holding them makes the whole text hold them)
+        whole = self.root.text_content()
+        if "irst published" not in whole and "IRST PUBLISHED" not in whole:
+            return None
         for node in _FIRST_PUBLISHED_TEXT(self.root):
             element = node.getparent()
             if element is None or _xpath(_OUTSIDE_ARTICLE)(element):
