@@ -81,3 +81,11 @@ def test_first_published_line_found_past_the_whole_text_gate(line: str) -> None:
 def test_page_plain_length_is_the_roots_own(html: str) -> None:
     page = reader(html)
     assert page.page_plain_length() == _plain_text_length(page.root)
+
+
+@pytest.mark.parametrize("href", ["/tag/budget/", "/ta\ng/budget/", "https://news.example/TOPICS/budget"])
+def test_tag_page_links_found_past_the_address_gate(href: str) -> None:
+    page = reader(f'<html><body><article><h1>A story</h1><p>The council met.</p><div class="x">'
+                  f'<a href="{href}">Budget</a> <a href="/tag/city-hall/">City hall</a></div></article></body></html>')
+    how, links = page._tag_page_links(page.headline())
+    assert how and [link["name"] for link in links] == ["Budget", "City hall"]

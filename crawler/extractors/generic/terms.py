@@ -51,6 +51,7 @@ _SECTION_CLASS_RE = re.compile(r"eyebrow|kicker|section|categor|rubric|label|cru
                                r"subject")
 # A link to one of the site's tag pages: /tag/<slug>/, /tags/<slug>, /topic/<slug>, /keyword/<slug>.
 _TAG_PATH_RE = re.compile(r"/(?:tags?|tagged|topics?|keywords?|subjects?)/[^/]+/?$", re.IGNORECASE)
+_TAG_WORD_RE = re.compile(r"/(?:tags?|tagged|topics?|keywords?|subjects?)/", re.IGNORECASE)
 _REL_TAG = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')
 
 
@@ -414,8 +415,13 @@ class Terms(PageBase):
         start = self.order(h1)
         blocks: dict[lxml_html.HtmlElement, list[lxml_html.HtmlElement]] = {}
         for a in self.root.iter("a"):
-            if not _TAG_PATH_RE.search(urlsplit(a.get("href") or "").path):
-                continue  # (the raw path decides; only candidates are resolved)
+            raw = a.get("href") or ""
+            # (the raw path decides; only candidates are resolved. A path holds a tag page's word only where its
+            # address does, unless a tab or line break, which urlsplit drops, splits it: most links are told
+            # without splitting them)
+            if (not _TAG_WORD_RE.search(raw) and not any(c in raw for c in "\t\r\n")) \
+                    or not _TAG_PATH_RE.search(urlsplit(raw).path):
+                continue
             href = absolute(self.base, a.get("href"))
             name = text_of(a)
             # (a tag is a term: a forum's /topics/<thread>/ link prints a headline or a question)
