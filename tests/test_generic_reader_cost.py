@@ -12,7 +12,7 @@ from crawler.extractors.dates import normalize_date
 from crawler.extractors.generic import GenericExtractor
 from crawler.extractors.generic.common import _plain_text_length
 from crawler.extractors.generic.page import Page
-from crawler.extractors.structured import read_structured_tree
+from crawler.extractors.structured import read_structured, read_structured_tree
 from crawler.extractors.text import parse_html
 
 URL = "https://news.example/2019/01/31/a-story/"
@@ -89,3 +89,10 @@ def test_tag_page_links_found_past_the_address_gate(href: str) -> None:
                   f'<a href="{href}">Budget</a> <a href="/tag/city-hall/">City hall</a></div></article></body></html>')
     how, links = page._tag_page_links(page.headline())
     assert how and [link["name"] for link in links] == ["Budget", "City hall"]
+
+
+def test_microdata_read_only_where_an_item_is() -> None:
+    marked = ('<html><body><div itemscope itemtype="https://schema.org/NewsArticle"><h1 itemprop="headline">A story'
+              '</h1><span itemprop="author">Jo Park</span></div></body></html>')
+    assert read_structured(marked, URL).microdata_value("author") == "Jo Park"
+    assert read_structured("<html><body><h1>A story</h1></body></html>", URL).microdata_value("author") is None
