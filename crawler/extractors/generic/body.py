@@ -289,7 +289,7 @@ class Body(PageBase):
         total_plain = (self.page_plain_length() if within is None else _plain_text_length(within)) or 1
         total = 0  # (the paragraphs' text, counted when a candidate's words first say furniture: most pages' none)
         furniture: dict[str, bool] = {}  # (by names: a page repeats its classes, 'menu-item' on fifty elements)
-        candidates = (self.classed(_ANY) + _xpath("//*[@aria-label][not(@class) and not(@id)]")(self.root)
+        candidates = (self.classed(_ANY) + _xpath("/descendant::*[@aria-label][not(@class) and not(@id)]")(self.root)
                       if within is None else
                       [e for e in within.iterdescendants() if isinstance(e.tag, str)
                        and (e.get("class") or e.get("id") or e.get("aria-label"))])

@@ -60,7 +60,7 @@ _AUTHOR_CLASS_RE = re.compile(r"byline|author(?!i[sz]ation)")
 # Author markup: itemprop=author or rel=author on any element, and links whose rel lists 'author' among others.
 # (One walk of the page, not a union of two, and the elements with neither attribute ruled out first: a third
 # faster.)
-_AUTHOR_MARKUP = etree.XPath('//*[@itemprop or @rel][@itemprop="author" or @rel="author" or '
+_AUTHOR_MARKUP = etree.XPath('/descendant::*[@itemprop or @rel][@itemprop="author" or @rel="author" or '
                              '(self::a and contains(concat(" ", normalize-space(@rel), " "), " author "))]')
 
 

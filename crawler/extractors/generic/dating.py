@@ -21,7 +21,8 @@ from crawler.extractors.text import collapse, text_of, unique
 
 # A modification declared this many days before the publication is no modification of the article.
 _MODIFIED_BEFORE_DAYS = 30
-_FIRST_PUBLISHED_TEXT = etree.XPath('//text()[contains(., "irst published") or contains(., "IRST PUBLISHED")]')
+_FIRST_PUBLISHED_TEXT = etree.XPath('/descendant::text()[contains(., "irst published") or '
+                                  'contains(., "IRST PUBLISHED")]')
 _FIRST_PUBLISHED_RE = re.compile(
     rf"^\s*first published(?:\s+on)?\s*:?\s*(?:[A-Za-z]+day,?\s+)?(?P<date>(?:{PRINTED_DATE})"
     r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?)", re.IGNORECASE)

@@ -52,7 +52,7 @@ _SECTION_CLASS_RE = re.compile(r"eyebrow|kicker|section|categor|rubric|label|cru
 # A link to one of the site's tag pages: /tag/<slug>/, /tags/<slug>, /topic/<slug>, /keyword/<slug>.
 _TAG_PATH_RE = re.compile(r"/(?:tags?|tagged|topics?|keywords?|subjects?)/[^/]+/?$", re.IGNORECASE)
 _TAG_WORD_RE = re.compile(r"/(?:tags?|tagged|topics?|keywords?|subjects?)/", re.IGNORECASE)
-_REL_TAG = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')
+_REL_TAG = etree.XPath('/descendant::a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')
 
 
 def _is_profile_url(url: str | None) -> bool:
