@@ -96,3 +96,11 @@ def test_microdata_read_only_where_an_item_is() -> None:
               '</h1><span itemprop="author">Jo Park</span></div></body></html>')
     assert read_structured(marked, URL).microdata_value("author") == "Jo Park"
     assert read_structured("<html><body><h1>A story</h1></body></html>", URL).microdata_value("author") is None
+
+
+def test_named_is_classed_by_any_character_but_space() -> None:
+    # (spaces of every kind str.isspace and the pattern's \s share: no-break, em, ideographic, line separator)
+    html = HTML.replace("<h1", '<i class="\u00a0\u2003"></i><i id="\u3000\u2028"></i><i class="\u200b"></i><h1')
+    page = reader(html)
+    assert page.named() == page.classed(re.compile(r"\S"))
+    assert len(page.named()) == len(page.classed(re.compile(r"\S"))) > 3

@@ -144,6 +144,21 @@ class PageBase:
 
     def classed(self, pattern: re.Pattern[str]) -> list[lxml_html.HtmlElement]:
         """Elements whose class or id (lower-cased) matches the pattern, in document order."""
+        classed = self._names()
+        if pattern.flags & (re.MULTILINE | re.DOTALL) or _NOT_JOINABLE_RE.search(pattern.pattern):
+            return [e for e, names in classed if pattern.search(names)]
+        found = []
+        starts, position = self._classed_starts, 0
+        while (match := pattern.search(self._classed_names, position)) is not None:
+            index = bisect_right(starts, match.start()) - 1
+            found.append(classed[index][0])
+            if index + 1 == len(starts):
+                break
+            position = starts[index + 1]  # (the element matched: on to the next one's names)
+        return found
+
+    def _names(self) -> list[tuple[lxml_html.HtmlElement, str]]:
+        """The elements with a class or id, each with its names (class and id, lower-cased), read once."""
         if self._classed is None:
             self._classed = [(e, f"{e.get('class') or ''} {e.get('id') or ''}".lower()) for e in _CLASSED(self.root)
                              if isinstance(e.tag, str)]
@@ -155,17 +170,12 @@ class PageBase:
                 self._classed_starts.append(offset)
                 offset += len(names) + 1
             self._classed_names = "\n".join(names for _, names in self._classed)
-        if pattern.flags & (re.MULTILINE | re.DOTALL) or _NOT_JOINABLE_RE.search(pattern.pattern):
-            return [e for e, names in self._classed if pattern.search(names)]
-        found = []
-        starts, position = self._classed_starts, 0
-        while (match := pattern.search(self._classed_names, position)) is not None:
-            index = bisect_right(starts, match.start()) - 1
-            found.append(self._classed[index][0])
-            if index + 1 == len(starts):
-                break
-            position = starts[index + 1]  # (the element matched: on to the next one's names)
-        return found
+        return self._classed
+
+    def named(self) -> list[lxml_html.HtmlElement]:
+        r"""Elements with a class or id of more than spaces, in document order: classed(re.compile(r"\S")) without a
+        search (names of only spaces are what str.isspace says so of: the characters of the pattern's \s)."""
+        return [e for e, names in self._names() if not names.isspace()]
 
     def text_hits(self, pattern: re.Pattern[str]) -> list[lxml_html.HtmlElement]:
         """Elements whose own text or the text after one of their children matches one of the patterns of

@@ -30,7 +30,6 @@ _FILL_BELOW = 0.9
 # A paragraph's few words before its one link, ending in a colon ('ALSO READ:', 'TRENDING:', 'Related:'), spaces
 # removed: the label of a promoted story, whatever its words.
 _PROMO_LABEL_RE = re.compile(r"[^\W\d_]{2,20}(?:[^\W\d_]{2,12}){0,2}:", re.UNICODE)
-_ANY = re.compile(r"\S")
 # Words of the article's own containers: an element named by one of them is content with a modifier
 # (`entry-content entry-content-read-more`), never furniture.
 _CONTENT_WORDS = frozenset({"content", "body", "article", "story", "entry", "main", "text", "post"})
@@ -289,7 +288,7 @@ class Body(PageBase):
         total_plain = (self.page_plain_length() if within is None else _plain_text_length(within)) or 1
         total = 0  # (the paragraphs' text, counted when a candidate's words first say furniture: most pages' none)
         furniture: dict[str, bool] = {}  # (by names: a page repeats its classes, 'menu-item' on fifty elements)
-        candidates = (self.classed(_ANY) + _xpath("/descendant::*[@aria-label][not(@class) and not(@id)]")(self.root)
+        candidates = (self.named() + _xpath("/descendant::*[@aria-label][not(@class) and not(@id)]")(self.root)
                       if within is None else
                       [e for e in within.iterdescendants() if isinstance(e.tag, str)
                        and (e.get("class") or e.get("id") or e.get("aria-label"))])

@@ -139,16 +139,23 @@ def _plain_texts(element: lxml_html.HtmlElement) -> list[str]:
     if element.tag in _NOT_PLAIN or any(a.tag in _NOT_PLAIN for a in element.iterancestors()):
         return []
     found: list[str] = []
+    append = found.append
 
     def walk(node: lxml_html.HtmlElement) -> None:
-        if node.text and isinstance(node.tag, str):
-            found.append(node.text)
+        # (each child's tag, text and tail read once: lxml makes a new string at every read)
         for child in node:
-            if isinstance(child.tag, str) and child.tag not in _NOT_PLAIN:
+            tag = child.tag
+            if isinstance(tag, str) and tag not in _NOT_PLAIN:
+                text = child.text
+                if text:
+                    append(text)
                 walk(child)
-            if child.tail:
-                found.append(child.tail)
+            tail = child.tail
+            if tail:
+                append(tail)
 
+    if element.text and isinstance(element.tag, str):
+        append(element.text)
     walk(element)
     return found
 
