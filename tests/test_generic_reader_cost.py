@@ -12,6 +12,7 @@ from crawler.extractors.dates import normalize_date
 from crawler.extractors.generic import GenericExtractor
 from crawler.extractors.generic.common import _plain_text_length
 from crawler.extractors.generic.page import Page
+from crawler.extractors.people import clean_byline
 from crawler.extractors.structured import read_structured, read_structured_tree
 from crawler.extractors.text import parse_html
 
@@ -104,3 +105,14 @@ def test_named_is_classed_by_any_character_but_space() -> None:
     page = reader(html)
     assert page.named() == page.classed(re.compile(r"\S"))
     assert len(page.named()) == len(page.classed(re.compile(r"\S"))) > 3
+
+
+@pytest.mark.parametrize(("printed", "credit"), [
+    ("By Ann Smith | Staff Writer | Tuesday, 25 November 2014 | 255 views", "By Ann Smith"),
+    ("Posted at 10:00 am on June 19, 2019 by Brandon Morse", "by Brandon Morse"),
+    ("By TPN, in News, Portugal, Business", "By TPN"),
+    ("Oliver Gettell • @ogettell", "Oliver Gettell"),
+    ("Mon, 6/3/2019 - by Ann Smith", "by Ann Smith"),
+])
+def test_clean_byline_with_its_expressions_compiled_once(printed: str, credit: str) -> None:
+    assert clean_byline(printed) == credit
