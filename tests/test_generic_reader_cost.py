@@ -116,3 +116,12 @@ def test_named_is_classed_by_any_character_but_space() -> None:
 ])
 def test_clean_byline_with_its_expressions_compiled_once(printed: str, credit: str) -> None:
     assert clean_byline(printed) == credit
+
+
+def test_furniture_tags_weighed_only_where_their_weight_decides() -> None:
+    # a <nav> left open around the article stays, its buttons and captions go; a <form> of running text becomes text
+    words = " ".join(["word"] * 50)
+    page = reader(f'<html><body><nav><h1>A story</h1><p>{words}.</p><button>{words}</button>'
+                  f'<figure><figcaption>A caption</figcaption></figure></nav><form><p>{words}.</p></form></body></html>')
+    page._drop_furniture()
+    assert [e.tag for e in page.root.iter("nav", "button", "figcaption", "form", "div")] == ["nav", "div"]

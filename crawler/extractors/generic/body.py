@@ -321,15 +321,17 @@ class Body(PageBase):
                 if element in keep:
                     continue
                 # Not when it holds the article: a <nav> left open by a typo ('</civ>') around the whole page,
-                # a press release pasted with its ASP.NET <form> (paragraphs of running text in a form).
-                holds_article = (len(element.text_content()) * 3 > total_plain
-                                 and _plain_text_length(element) * 3 > total_plain)
-                running_text = element.tag == "form" and sum(
-                    len((p.text_content() or "").split()) for p in element.iter("p")) >= 40
-                if element.tag in ("nav", "aside", "form") and (holds_article or running_text):
-                    if element.tag == "form":
-                        element.tag = "div"  # text, not a form: trafilatura would prune it as one
-                    continue
+                # a press release pasted with its ASP.NET <form> (paragraphs of running text in a form). (Weighed
+                # for those three only: a button's or a caption's text decides nothing.)
+                if element.tag in ("nav", "aside", "form"):
+                    holds_article = (len(element.text_content()) * 3 > total_plain
+                                     and _plain_text_length(element) * 3 > total_plain)
+                    running_text = element.tag == "form" and sum(
+                        len((p.text_content() or "").split()) for p in element.iter("p")) >= 40
+                    if holds_article or running_text:
+                        if element.tag == "form":
+                            element.tag = "div"  # text, not a form: trafilatura would prune it as one
+                        continue
                 doomed.append(element)
         removed = 0
         doomed_set = set(doomed)
