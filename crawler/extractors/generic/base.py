@@ -209,7 +209,7 @@ class PageBase:
     def site_names(self) -> list[str]:
         """Names the outlet goes by on this page (og:site_name, the publisher, the application name)."""
         if self._site is None:
-            title = collapse(self._first_string("//title/text()")).casefold()
+            title = collapse(self._first_string("/descendant::title/text()")).casefold()
             names = [self.rules.site_name, self.meta.get("property:og:site_name"),
                      _text_value(self.sd.jsonld_value("publisher")), _text_value(self.sd.microdata_value("publisher")),
                      self.meta.get("name:application-name"),
@@ -246,7 +246,7 @@ class PageBase:
             (self.meta.get("name:twitter:title", "property:twitter:title"), "meta twitter:title"),
             (_text_value(self.sd.microdata_value("headline")), "microdata headline"),
             (self.meta.get("name:dc.title", "name:title", "name:parsely-title", "name:sailthru.title"), "meta title"),
-            (collapse(self._first_string("//title/text()")), "<title>"),
+            (collapse(self._first_string("/descendant::title/text()")), "<title>"),
         ]
         return [(unescape(t), how) for t, how in found if t]
 
