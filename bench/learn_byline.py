@@ -6,10 +6,10 @@ cross-validation by page on dev before any held-out page is read.
 
 Every dev page (labels filtered by `"split" == "dev"` before anything else is read; held-out pages and labels
 are never opened: bench.quality's load_corpus) is read by the generic extractor's own code into its byline
-candidates (`Bylines.byline_candidates`: the rules' choice, elements classed or marked up as an author's, 'By …'
-elements and short name-like elements around the headline, and "no credit") and their structural features
-(`Bylines.byline_features`). A candidate is right when its credit line, after bench.quality's normalisation,
-equals the label's byline ("no credit" is right when the label is null).
+candidates (`BylineCandidates.byline_candidates`, generic/byline_candidates.py: the rules' choice, elements classed
+or marked up as an author's, 'By …' elements and short name-like elements around the headline, and "no credit") and
+their structural features (`BylineCandidates.byline_features`). A candidate is right when its credit line, after
+bench.quality's normalisation, equals the label's byline ("no credit" is right when the label is null).
 
 A logistic regression (scikit-learn, here only: the extractor weighs the features by hand from the JSON) scores
 each candidate. Printed, for the dev half:
@@ -18,9 +18,9 @@ each candidate. Printed, for the dev half:
 - (b) the model's k-fold CV F1 (pages apart by fold, fixed seed; byline, and the authors the extractor reads with
   the chosen byline element), the rules' choice no feature, each page's best-scored candidate taken: the honest
   figure, to set against the rules' held-out F1;
-- (b') the same scores chosen from as the extractor chooses (bylines.choose_byline: the rules' choice stands unless
-  the model scores it below 0.5 and another candidate at 0.5 or more): where the rules' choice stands, the figure
-  inherits their optimism;
+- (b') the same scores chosen from as the extractor chooses (byline_candidates.choose_byline: the rules' choice
+  stands unless the model scores it below 0.5 and another candidate at 0.5 or more): where the rules' choice
+  stands, the figure inherits their optimism;
 - (b'') for reference, a model with the rules' choice as a feature (optimistic the same way).
 Each comes with a 95% interval of its byline F1 (pages resampled 1000 times, seed 0, as bench.quality's) and the
 pages where its byline is not the rules'. Then, unless --no-write, the model (b) fitted on every dev page is written
@@ -42,7 +42,8 @@ from typing import Any
 
 from bench.quality import Score, _norm, _set_score, decode_page, f1_interval, load_corpus
 from crawler.extractors.generic import GenericExtractor, extract
-from crawler.extractors.generic.bylines import BylineCandidate, Bylines, choose_byline
+from crawler.extractors.generic.byline_candidates import BylineCandidate, BylineCandidates, choose_byline
+from crawler.extractors.generic.bylines import Bylines
 from crawler.extractors.generic.page import Page
 from crawler.extractors.structured import read_structured_tree
 from crawler.extractors.text import parse_html
@@ -158,7 +159,8 @@ class Outcome:
 
 def outcome(data: list[Example], scores: list[list[float]], deployed: bool) -> Outcome:
     """The bylines chosen from the CV scores: the best-scored candidate, or (`deployed`) as the extractor chooses
-    (bylines.choose_byline: the rules' choice unless the model finds it unlikely and another candidate likely)."""
+    (byline_candidates.choose_byline: the rules' choice unless the model finds it unlikely and another candidate
+    likely)."""
     found = Outcome([], Score(), [], [])
     for example, page_scores in zip(data, scores, strict=True):
         best = max(range(len(page_scores)), key=lambda j: (page_scores[j], -j))
@@ -182,8 +184,8 @@ def fitted(data: list[Example], c: float, seed: int) -> dict[str, Any]:
     vectorizer, regression = model.steps[0][1], model.steps[1][1]
     weights = dict(zip(vectorizer.get_feature_names_out(), regression.coef_[0], strict=True))
     return {
-        "about": "The byline's learned scorer (crawler/extractors/generic/bylines.py): a candidate's score is "
-                 "sigmoid(bias + sum of the weights of its features); the best-scored candidate is the byline. "
+        "about": "The byline's learned scorer (crawler/extractors/generic/byline_candidates.py): a candidate's score "
+                 "is sigmoid(bias + sum of the weights of its features); the best-scored candidate is the byline. "
                  "Written by `python -m bench.learn_byline --corpus bench/corpus` from the corpus's dev pages only.",
         "trained_on": {"pages": len(data), "candidates": sum(len(e.candidates) for e in data), "c": c, "seed": seed,
                        "rules_feature": False},
@@ -196,20 +198,20 @@ def timing(corpus: Path, repeat: int) -> int:
     """ms per dev page of the whole generic extractor (`extract`), with the scorer (as shipped) and with the rules'
     cascade alone in its place; each the fastest of `repeat` runs, the two taken in turns."""
     pages = [(decode_page(p.raw), p.url) for p in load_corpus(corpus, "generic", ("dev",))]
-    learned = Bylines._learned_byline
+    learned = BylineCandidates._learned_byline
     extract(*pages[0])  # (imports, compiled expressions, the weights read: no page's cost)
     totals = {"scorer": 0.0, "rules": 0.0}
     for html, url in pages:
         best = {"scorer": float("inf"), "rules": float("inf")}
         for _ in range(repeat):
             for name in totals:
-                Bylines._learned_byline = learned if name == "scorer" else Bylines._rules_byline  # type: ignore
+                BylineCandidates._learned_byline = learned if name == "scorer" else Bylines._rules_byline  # type: ignore
                 began = time.perf_counter()
                 extract(html, url)
                 best[name] = min(best[name], time.perf_counter() - began)
         for name, seconds in best.items():
             totals[name] += seconds
-    Bylines._learned_byline = learned  # type: ignore[method-assign]
+    BylineCandidates._learned_byline = learned  # type: ignore[method-assign]
     scorer, rules = (1000 * totals[k] / len(pages) for k in ("scorer", "rules"))
     print(f"generic extractor, {len(pages)} dev pages, fastest of {repeat}: {scorer:.1f} ms a page with the scorer, "
           f"{rules:.1f} ms with the rules alone ({scorer - rules:+.2f} ms)")

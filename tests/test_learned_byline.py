@@ -1,4 +1,4 @@
-"""The byline's learned scorer (crawler/extractors/generic/bylines.py, models/byline.json): its weights load from
+"""The byline's learned scorer (crawler/extractors/generic/byline_candidates.py, models/byline.json): its weights load from
 the package and score, it overrules the hand-written rules only where it finds their choice unlikely and another
 candidate likely, and it says so in the evidence. Small hand-written pages, never corpus pages."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.extractors.generic import GenericExtractor, extract
-from crawler.extractors.generic.bylines import BYLINE_CONFIDENT, BylineCandidate, choose_byline
+from crawler.extractors.generic.byline_candidates import BYLINE_CONFIDENT, BylineCandidate, choose_byline
 from crawler.extractors.generic.page import Page
 from crawler.extractors.generic.scorers import load_model, probability
 from crawler.extractors.structured import read_structured_tree

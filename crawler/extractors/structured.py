@@ -15,6 +15,7 @@ from typing import Any
 
 from extruct.jsonld import JsonLdExtractor
 from extruct.w3cmicrodata import LxmlMicrodataExtractor
+from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.extractors.text import parse_html
@@ -29,6 +30,9 @@ ARTICLE_TYPES = frozenset(t.casefold() for t in (
 _PAGE_TYPES = frozenset({"webpage", "itempage"})
 _JSONLD = JsonLdExtractor()
 _MICRODATA = LxmlMicrodataExtractor()
+# extruct's own search for microdata items (LxmlMicrodataExtractor._xp_item), which it makes twice over the page:
+# a page with no item (most) is told by one.
+_ITEMSCOPE = etree.XPath("descendant-or-self::*[@itemscope]")
 # extruct reads JSON and, failing that, JSON with comments; 2019 Reuters pages (and others) also put
 # single-quoted strings in their JSON-LD, which no JSON reader takes: those strings are requoted, by hand
 # because no maintained JSON5 reader is among the project's dependencies.
@@ -169,7 +173,7 @@ def read_structured_tree(root: lxml_html.HtmlElement, url: str) -> StructuredArt
         if isinstance(node.get("@id"), str):
             graph[node["@id"]] = {**node, **graph.get(node["@id"], {})}
     try:
-        micro_items = _MICRODATA.extract_items(root, url)
+        micro_items = _MICRODATA.extract_items(root, url) if _ITEMSCOPE(root) else []
     except Exception:  # extruct lets lxml's errors through on hostile pages
         micro_items = []
     micro_nodes = [n for n in _nodes(micro_items) if "properties" in n]

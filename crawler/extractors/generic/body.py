@@ -19,6 +19,7 @@ from crawler.extractors.generic.common import (
     _remove,
     _same_site,
     _text_value,
+    _xpath,
 )
 from crawler.extractors.text import absolute, collapse, paragraphs, text_of
 
@@ -29,7 +30,6 @@ _FILL_BELOW = 0.9
 # A paragraph's few words before its one link, ending in a colon ('ALSO READ:', 'TRENDING:', 'Related:'), spaces
 # removed: the label of a promoted story, whatever its words.
 _PROMO_LABEL_RE = re.compile(r"[^\W\d_]{2,20}(?:[^\W\d_]{2,12}){0,2}:", re.UNICODE)
-_ANY = re.compile(r"\S")
 # Words of the article's own containers: an element named by one of them is content with a modifier
 # (`entry-content entry-content-read-more`), never furniture.
 _CONTENT_WORDS = frozenset({"content", "body", "article", "story", "entry", "main", "text", "post"})
@@ -58,7 +58,7 @@ def _drop_promo_links(root: lxml_html.HtmlElement, url: str) -> int:
     (all the paragraph's text is link text, every link is the site's own), not by the words of the promo."""
     doomed = []
     for paragraph in root.iter("p"):
-        links = paragraph.xpath(".//a[@href]")
+        links = _xpath(".//a[@href]")(paragraph)
         if not links:
             continue
         text = text_of(paragraph)
@@ -285,9 +285,10 @@ class Body(PageBase):
         h1 = self.headline()
         keep = set(h1.iterancestors()) if h1 is not None else set()
         scope = self.root if within is None else within
-        total = sum(len(p.text_content()) for p in scope.iter("p")) or 1
-        total_plain = _plain_text_length(scope) or 1
-        candidates = (self.classed(_ANY) + self.root.xpath("//*[@aria-label][not(@class) and not(@id)]")
+        total_plain = (self.page_plain_length() if within is None else _plain_text_length(within)) or 1
+        total = 0  # (the paragraphs' text, counted when a candidate's words first say furniture: most pages' none)
+        furniture: dict[str, bool] = {}  # (by names: a page repeats its classes, 'menu-item' on fifty elements)
+        candidates = (self.named() + _xpath("/descendant::*[@aria-label][not(@class) and not(@id)]")(self.root)
                       if within is None else
                       [e for e in within.iterdescendants() if isinstance(e.tag, str)
                        and (e.get("class") or e.get("id") or e.get("aria-label"))])
@@ -301,8 +302,13 @@ class Body(PageBase):
                 # `b-article__disclaimer` is a disclaimer, `arcticle__read-more` a read-more box.
                 if not any(_is_furniture(_class_words(token.rsplit("__", 1)[-1])) for token in names.split()):
                     continue
-            elif not _is_furniture(_class_words(names)):
-                continue
+            else:
+                if names not in furniture:
+                    furniture[names] = _is_furniture(_class_words(names))
+                if not furniture[names]:
+                    continue
+            if not total:
+                total = sum(len(p.text_content()) for p in scope.iter("p")) or 1
             if sum(len(p.text_content()) for p in element.iter("p")) * 3 > total:
                 continue
             # an article written without <p> (text and <br>s in a <div>) is weighed by its text outside links
@@ -315,15 +321,17 @@ class Body(PageBase):
                 if element in keep:
                     continue
                 # Not when it holds the article: a <nav> left open by a typo ('</civ>') around the whole page,
-                # a press release pasted with its ASP.NET <form> (paragraphs of running text in a form).
-                holds_article = (len(element.text_content()) * 3 > total_plain
-                                 and _plain_text_length(element) * 3 > total_plain)
-                running_text = element.tag == "form" and sum(
-                    len((p.text_content() or "").split()) for p in element.iter("p")) >= 40
-                if element.tag in ("nav", "aside", "form") and (holds_article or running_text):
-                    if element.tag == "form":
-                        element.tag = "div"  # text, not a form: trafilatura would prune it as one
-                    continue
+                # a press release pasted with its ASP.NET <form> (paragraphs of running text in a form). (Weighed
+                # for those three only: a button's or a caption's text decides nothing.)
+                if element.tag in ("nav", "aside", "form"):
+                    holds_article = (len(element.text_content()) * 3 > total_plain
+                                     and _plain_text_length(element) * 3 > total_plain)
+                    running_text = element.tag == "form" and sum(
+                        len((p.text_content() or "").split()) for p in element.iter("p")) >= 40
+                    if holds_article or running_text:
+                        if element.tag == "form":
+                            element.tag = "div"  # text, not a form: trafilatura would prune it as one
+                        continue
                 doomed.append(element)
         removed = 0
         doomed_set = set(doomed)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.extractors.text import BLOCK_TAGS, collapse, text_of
@@ -33,6 +35,13 @@ _FURNITURE_WORDS = frozenset({
     "tags",  # a tag list (read for the terms before the body is, never body text)
 })
 _CLASS_WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+@cache
+def _xpath(expression: str) -> etree.XPath:
+    """An XPath expression compiled once for every page: `element.xpath(text)` compiles it at each call, and the
+    readers ask some of thousands of elements a page (is it outside the article, inside a link)."""
+    return etree.XPath(expression)
 
 
 def _remove(element: lxml_html.HtmlElement) -> None:
@@ -130,16 +139,23 @@ def _plain_texts(element: lxml_html.HtmlElement) -> list[str]:
     if element.tag in _NOT_PLAIN or any(a.tag in _NOT_PLAIN for a in element.iterancestors()):
         return []
     found: list[str] = []
+    append = found.append
 
     def walk(node: lxml_html.HtmlElement) -> None:
-        if node.text and isinstance(node.tag, str):
-            found.append(node.text)
+        # (each child's tag, text and tail read once: lxml makes a new string at every read)
         for child in node:
-            if isinstance(child.tag, str) and child.tag not in _NOT_PLAIN:
+            tag = child.tag
+            if isinstance(tag, str) and tag not in _NOT_PLAIN:
+                text = child.text
+                if text:
+                    append(text)
                 walk(child)
-            if child.tail:
-                found.append(child.tail)
+            tail = child.tail
+            if tail:
+                append(tail)
 
+    if element.text and isinstance(element.tag, str):
+        append(element.text)
     walk(element)
     return found
 

@@ -13,15 +13,16 @@ from typing import TypeGuard
 from dateutil import parser as date_parser
 from lxml import etree
 
-from crawler.extractors.dates import PRINTED_DATE, normalize_date, url_day, url_month
+from crawler.extractors.dates import PRINTED_DATE, url_day, url_month
 from crawler.extractors.generic.base import PageBase
-from crawler.extractors.generic.common import _OUTSIDE_ARTICLE, _text_value, describe, in_caption
+from crawler.extractors.generic.common import _OUTSIDE_ARTICLE, _text_value, _xpath, describe, in_caption
 from crawler.extractors.generic.scorers import load_model, probability
 from crawler.extractors.text import collapse, text_of, unique
 
 # A modification declared this many days before the publication is no modification of the article.
 _MODIFIED_BEFORE_DAYS = 30
-_FIRST_PUBLISHED_TEXT = etree.XPath('//text()[contains(., "irst published") or contains(., "IRST PUBLISHED")]')
+_FIRST_PUBLISHED_TEXT = etree.XPath('/descendant::text()[contains(., "irst published") or '
+                                  'contains(., "IRST PUBLISHED")]')
 _FIRST_PUBLISHED_RE = re.compile(
     rf"^\s*first published(?:\s+on)?\s*:?\s*(?:[A-Za-z]+day,?\s+)?(?P<date>(?:{PRINTED_DATE})"
     r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?)", re.IGNORECASE)
@@ -219,7 +220,7 @@ class Dates(PageBase):
         if model is None or field_name in self.rules.selectors:
             return chosen  # no model, or the outlet's own selector: the rules' choice stands
         scored = [(probability(model, c.features), c) for c in self.day_candidates(field_name, rules)]
-        chosen_day = (normalize_date(chosen) or "")[:10] if chosen is not None else None
+        chosen_day = (self.normalized(chosen) or "")[:10] if chosen is not None else None
         whose, likely, best = decide(scored, chosen_day, float(model["threshold"]))
         if best is None or whose == "rules":
             return chosen  # (with the rules' own note)
@@ -238,7 +239,7 @@ class Dates(PageBase):
         for mention in self.date_mentions():
             by_day.setdefault(mention.day, []).append(mention)
         for name in ("published", "modified"):
-            value = normalize_date(rules.get(name) or "")
+            value = self.normalized(rules.get(name) or "")
             if value and _DAY_RE.match(value):
                 by_day.setdefault(value[:10], []).append(DateMention(value[:10], value, "rules", f"the rules' {name}"))
         days = sorted(by_day)
@@ -306,8 +307,8 @@ class Dates(PageBase):
                 continue
             if raw not in read:
                 # read_date's own reading, when no outlet format comes first, without reading the value twice
-                read[raw] = (None if self.rules.date_formats else normalize_date(raw)) \
-                    or normalize_date(self.read_date(raw))
+                read[raw] = (None if self.rules.date_formats else self.normalized(raw)) \
+                    or self.normalized(self.read_date(raw))
             value = read[raw]
             if value is None or not _DAY_RE.match(value):
                 continue
@@ -373,8 +374,8 @@ class Dates(PageBase):
             # The page's own 'First published on …' line is what the reader is told: it wins over a declared
             # timestamp that names another day.
             printed = self._reading("printed_first_published")
-            printed_day = normalize_date(self.read_date(printed.raw)) if printed is not None else None
-            declared_day = normalize_date(self.read_date(found.raw))
+            printed_day = self.normalized(self.read_date(printed.raw)) if printed is not None else None
+            declared_day = self.normalized(self.read_date(found.raw))
             if printed is not None and printed_day and declared_day and printed_day[:10] != declared_day[:10]:
                 found = printed
             elif declared_day and (near := self._printed_in_url_month(declared_day)) is not None:
@@ -403,7 +404,7 @@ class Dates(PageBase):
         """The modification, unless it comes more than _MODIFIED_BEFORE_DAYS days before the publication: a
         blog's metadata date on every post, not an update of this one (gq's 2014 post declaring 2012-12-03). A
         scheduled post's modification a little before its publication is kept as stated."""
-        published_day, modified_day = (normalize_date(value or "") or "" for value in (published, modified))
+        published_day, modified_day = (self.normalized(value or "") or "" for value in (published, modified))
         if len(published_day) >= 10 and len(modified_day) >= 10:
             try:
                 early = date.fromisoformat(published_day[:10]) - date.fromisoformat(modified_day[:10])
@@ -432,7 +433,7 @@ class Dates(PageBase):
     def _printed_day(self) -> tuple[_Dated | None, str | None]:
         """The first date printed by the headline, and the day it reads as (normalized), or (None, None)."""
         printed = self._reading("printed_near")
-        return printed, (normalize_date(self.read_date(printed.raw) or "") if printed is not None else None)
+        return printed, (self.normalized(self.read_date(printed.raw) or "") if printed is not None else None)
 
     def _printed_day_across_midnight(self, value: str) -> str | None:
         """The day printed by the headline, where a timestamp declared in UTC falls on the day before or after
@@ -465,9 +466,14 @@ class Dates(PageBase):
     def _first_published(self) -> _Dated | None:
         """A printed 'First published on <date>' line naming no other publication (the outlet's own statement
         of when it published the article), anywhere but the site's furniture outside the article."""
+        # (the page's whole text, concatenated in C, tells most pages hold no such words, without the XPath that
+        # makes a string of each of its texts to ask: a text holding them makes the whole text hold them)
+        whole = self.root.text_content()
+        if "irst published" not in whole and "IRST PUBLISHED" not in whole:
+            return None
         for node in _FIRST_PUBLISHED_TEXT(self.root):
             element = node.getparent()
-            if element is None or element.xpath(_OUTSIDE_ARTICLE):
+            if element is None or _xpath(_OUTSIDE_ARTICLE)(element):
                 continue
             text = text_of(element)
             match = _FIRST_PUBLISHED_RE.match(text)
@@ -497,7 +503,7 @@ class Dates(PageBase):
     def _reads_as_date(self, value: str | None) -> TypeGuard[str]:
         """A declared value that is a date: not a clock time alone ('11:01 PM', the text of Blogger's
         `<abbr itemprop="datePublished" title="2020-12-07T23:01:00-06:00">`), which must not end the search."""
-        return value is not None and value != "" and normalize_date(self.read_date(value)) is not None
+        return value is not None and value != "" and self.normalized(self.read_date(value)) is not None
 
     def _visible_date(self, field_name: str) -> _Dated | None:
         wanted = ("publish", "posted", "created") if field_name == "published" else ("updat", "modif", "edited")
@@ -541,7 +547,7 @@ class Dates(PageBase):
         `<span class="updated">2018-10-21</span>`): the entry's modification date as the theme declares it."""
         for element in self.classed(_UPDATED_CLASS_RE):
             raw = element.get("title") or element.get("datetime") or text_of(element)
-            if raw and len(raw) <= 40 and not self.in_furniture(element) and normalize_date(raw) is not None:
+            if raw and len(raw) <= 40 and not self.in_furniture(element) and self.normalized(raw) is not None:
                 return _Dated(raw, f"{describe(element)} (hAtom updated)")
         return None
 
@@ -554,7 +560,7 @@ class Dates(PageBase):
             if not text or not text.lstrip()[:6].casefold().startswith("update") or self.in_furniture(element):
                 continue
             match = _UPDATE_NOTE_RE.match(collapse(text_of(element)))
-            day = normalize_date(match.group("date")) if match else None
+            day = self.normalized(match.group("date")) if match else None
             if match and day and (latest is None or day > latest[0]):
                 latest = (day, _Dated(match.group("date"), f"visible: the last dated update note, "
                                                            f"in {describe(element)}"))
@@ -581,7 +587,7 @@ class Dates(PageBase):
             if not text or len(text) > 80 or re.search(r"updat|modif|edited", text, re.IGNORECASE):
                 continue
             found = _CLOCK_DATE_RE.search(text) or re.search(PRINTED_DATE, text)
-            if found and normalize_date(found.group(0)) is not None:
+            if found and self.normalized(found.group(0)) is not None:
                 return _Dated(found.group(0), f"visible: {describe(element)} near the headline")
         return None
 
@@ -601,8 +607,8 @@ class Dates(PageBase):
                     continue
                 found = _CLOCK_DATE_RE.search(text) or _WORDED_DATE_RE.search(text)
                 # (its ancestors asked only of an element printing a date: asked of all, they were most of the time)
-                if found and normalize_date(found.group(0)) is not None and not (
-                        element.xpath("ancestor::a") or self.in_furniture(element) or in_caption(element)
+                if found and self.normalized(found.group(0)) is not None and not (
+                        _xpath("ancestor::a")(element) or self.in_furniture(element) or in_caption(element)
                         or any("caption" in (a.get("class") or "") for a in (element, *element.iterancestors()))):
                     # (a photo's date in its caption, `<div class="media__caption">`, is not the article's)
                     return _Dated(found.group(0), f"visible: the first date printed by the headline, in "
@@ -686,7 +692,7 @@ class Dates(PageBase):
             for raw, found_how in printed:
                 text = raw.strip()
                 if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$", text):
-                    read = normalize_date(text)
+                    read = self.normalized(text)
                     if read is None or not re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$", read):
                         continue
                     text = read

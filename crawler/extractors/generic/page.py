@@ -18,7 +18,7 @@ class Page(Bylines, Dates, Terms, Provenance, Body):
     """One page being read: every field of the item."""
 
     def item(self) -> dict[str, Any]:
-        canonical = absolute(self.base, self._first_string('//link[@rel="canonical"]/@href'))
+        canonical = absolute(self.base, self._first_string('/descendant::link[@rel="canonical"]/@href'))
         if canonical and not urlsplit(canonical).path.strip("/") and urlsplit(self.url).path.strip("/"):
             canonical = None  # a canonical link to the home page (or an id alone) is no article URL
         if canonical and not urlsplit(canonical).scheme.startswith("http"):
@@ -63,7 +63,7 @@ class Page(Bylines, Dates, Terms, Provenance, Body):
             match = pattern.match(path)
             if match and match.groupdict().get("id"):
                 return match.group("id")
-        shortlink = self._first_string('//link[@rel="shortlink"]/@href')
+        shortlink = self._first_string('/descendant::link[@rel="shortlink"]/@href')
         if shortlink:
             post = parse_qs(urlsplit(shortlink).query).get("p")
             if post and post[0].isdigit():

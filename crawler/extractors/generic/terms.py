@@ -21,6 +21,7 @@ from crawler.extractors.generic.common import (
     _same_site,
     _text_value,
     _unique_links,
+    _xpath,
     describe,
 )
 from crawler.extractors.language import is_language_tag
@@ -45,11 +46,13 @@ _MEDIA_PATH_RE = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|mp4|mp3|pdf)$", re.IGN
 # Class words of a block of the site's own beside or below every article: a sidebar, a widget (WordPress's tag
 # cloud and category list mark their links rel=tag, as an article's tags are).
 _SITE_BLOCK_WORDS = frozenset({"sidebar", "widget", "widgets"})
+_BREADCRUMB_RE = re.compile(r"breadcrumb")
 _SECTION_CLASS_RE = re.compile(r"eyebrow|kicker|section|categor|rubric|label|crumb|topic|overline|channel|"
                                r"subject")
 # A link to one of the site's tag pages: /tag/<slug>/, /tags/<slug>, /topic/<slug>, /keyword/<slug>.
 _TAG_PATH_RE = re.compile(r"/(?:tags?|tagged|topics?|keywords?|subjects?)/[^/]+/?$", re.IGNORECASE)
-_REL_TAG = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')
+_TAG_WORD_RE = re.compile(r"/(?:tags?|tagged|topics?|keywords?|subjects?)/", re.IGNORECASE)
+_REL_TAG = etree.XPath('/descendant::a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')
 
 
 def _is_profile_url(url: str | None) -> bool:
@@ -149,7 +152,7 @@ class Terms(PageBase):
                                                     e.get("aria-label") or "")).casefold()
                                for e in a.iterancestors()):
                 return True
-            if not a.xpath(_OUTSIDE_ARTICLE) and not self._in_menu(a):
+            if not _xpath(_OUTSIDE_ARTICLE)(a) and not self._in_menu(a):
                 return True
         return False
 
@@ -232,7 +235,7 @@ class Terms(PageBase):
         for ancestor in element.iterancestors():
             if ancestor in shared:
                 return False  # the headline's own container (the article's header) is no menu
-            if ancestor.tag in ("nav", "header") and not ancestor.xpath("ancestor::article"):
+            if ancestor.tag in ("nav", "header") and not _xpath("ancestor::article")(ancestor):
                 return True
             words = _class_words(f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}")
             if _MENU_WORDS.intersection(words):
@@ -281,7 +284,7 @@ class Terms(PageBase):
             if label.strip().casefold() not in wanted and own.rstrip(":").casefold() not in wanted \
                     and text_of(element).rstrip(":").casefold() not in wanted:
                 continue
-            if element.xpath(_OUTSIDE_ARTICLE) or self._in_menu(element):
+            if _xpath(_OUTSIDE_ARTICLE)(element) or self._in_menu(element):
                 continue
             field_name = wanted.get(label.strip().casefold()) if colon or own.rstrip(":") == own else None
             links: list[lxml_html.HtmlElement] = []
@@ -299,7 +302,11 @@ class Terms(PageBase):
         crumbs = [(name, absolute(self.base, url)) for name, url in self.sd.breadcrumbs]
         how = "JSON-LD BreadcrumbList"
         if not crumbs:
-            trail = self.root.xpath('(//*[contains(@class,"breadcrumb") or contains(@id,"breadcrumb")])[1]//a[@href]')
+            # (the first element whose class or id holds 'breadcrumb', as written: among those classed() finds in any
+            # case, one search of the page's names for all)
+            first = next((e for e in self.classed(_BREADCRUMB_RE) if "breadcrumb" in (e.get("class") or "")
+                          or "breadcrumb" in (e.get("id") or "")), None)
+            trail = _xpath(".//a[@href]")(first) if first is not None else []
             # A trail is a few short links before the headline (a breadcrumb left open by a typo holds the page).
             h1 = self.headline()
             trail = [a for a in trail if h1 is None or self.order(a) < self.order(h1)][:8]
@@ -330,7 +337,7 @@ class Terms(PageBase):
 
     def _tags(self) -> tuple[str, list[dict[str, str | None]]]:
         h1 = self.headline()
-        tags = [a for a in _REL_TAG(self.root) if text_of(a) and not a.xpath(_OUTSIDE_ARTICLE)
+        tags = [a for a in _REL_TAG(self.root) if text_of(a) and not _xpath(_OUTSIDE_ARTICLE)(a)
                 and not self._in_site_block(a, h1)]
         if tags:
             # rel=tag marks WordPress's category links too ('category tag'): the tag pages' links join them.
@@ -342,7 +349,7 @@ class Terms(PageBase):
         article = next(iter(h1.iterancestors("article")), None) if h1 is not None else None
         for block in [*self.root.iter("tags"), *self.classed(_TAG_CLASS_RE)]:
             if block.tag not in ("div", "ul", "ol", "p", "section", "nav", "span", "footer", "tags") \
-                    or block.xpath(_OUTSIDE_ARTICLE) or self._in_menu(block):
+                    or _xpath(_OUTSIDE_ARTICLE)(block) or self._in_menu(block):
                 continue
             if article is not None and article not in block.iterancestors():
                 continue
@@ -408,8 +415,13 @@ class Terms(PageBase):
         start = self.order(h1)
         blocks: dict[lxml_html.HtmlElement, list[lxml_html.HtmlElement]] = {}
         for a in self.root.iter("a"):
-            if not _TAG_PATH_RE.search(urlsplit(a.get("href") or "").path):
-                continue  # (the raw path decides; only candidates are resolved)
+            raw = a.get("href") or ""
+            # (the raw path decides; only candidates are resolved. A path holds a tag page's word only where its
+            # address does, unless a tab or line break, which urlsplit drops, splits it: most links are told
+            # without splitting them)
+            if (not _TAG_WORD_RE.search(raw) and not any(c in raw for c in "\t\r\n")) \
+                    or not _TAG_PATH_RE.search(urlsplit(raw).path):
+                continue
             href = absolute(self.base, a.get("href"))
             name = text_of(a)
             # (a tag is a term: a forum's /topics/<thread>/ link prints a headline or a question)
@@ -417,7 +429,7 @@ class Terms(PageBase):
                     or not _TAG_PATH_RE.search(urlsplit(href).path) \
                     or not _same_site(href, self.url) or self.order(a) < start:
                 continue
-            if a.xpath("ancestor::nav | ancestor::aside") or self._in_menu(a) or not region.intersection(
+            if _xpath("ancestor::nav | ancestor::aside")(a) or self._in_menu(a) or not region.intersection(
                     a.iterancestors()):
                 continue
             parent = a.getparent()
