@@ -33,14 +33,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.quality import Score, _norm, _set_score, decode_page, f1_interval, load_corpus
+from bench.quality import (
+    Score,
+    _norm,
+    _set_score,
+    decode_page,
+    f1_interval,
+    load_corpus,
+    normed_score,
+    page_folds,
+    prf_text,
+)
 from crawler.extractors.generic import GenericExtractor, extract
 from crawler.extractors.generic.byline_candidates import BylineCandidate, BylineCandidates, choose_byline
 from crawler.extractors.generic.bylines import Bylines
@@ -103,17 +112,6 @@ def examples(corpus: Path) -> list[Example]:
     return found
 
 
-def _one(predicted: str | None, golden: str | None) -> Score:
-    p = _norm(predicted)
-    return Score(correct=float(p is not None and p == golden), predicted=float(p is not None),
-                 relevant=float(golden is not None))
-
-
-def _prf(score: Score) -> str:
-    p, r, f = score.prf()
-    return f"P {p:.2f} R {r:.2f} F1 {f:.2f}"
-
-
 def _model(c: float, seed: int) -> Any:
     from sklearn.feature_extraction import DictVectorizer  # type: ignore[import-untyped]
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
@@ -130,14 +128,11 @@ def _rows(example: Example, with_rules: bool) -> list[dict[str, float]]:
 
 def cross_validate(data: list[Example], folds: int, seed: int, c: float, with_rules: bool) -> list[list[float]]:
     """k-fold CV by page: each page's candidates scored by a model fitted on the other folds' pages only."""
-    order = list(range(len(data)))
-    random.Random(seed).shuffle(order)
     scores: list[list[float]] = [[] for _ in data]
-    for k in range(folds):
-        test = {i for j, i in enumerate(order) if j % folds == k}
+    for test in page_folds(len(data), folds, seed):
         model = _model(c, seed)
-        x = [row for i in order if i not in test for row in _rows(data[i], with_rules)]
-        y = [right for i in order if i not in test for right in data[i].right]
+        x = [row for i in range(len(data)) if i not in test for row in _rows(data[i], with_rules)]
+        y = [right for i in range(len(data)) if i not in test for right in data[i].right]
         model.fit(x, y)
         for i in test:
             scores[i] = [float(p) for p in model.predict_proba(_rows(data[i], with_rules))[:, 1]]
@@ -168,7 +163,7 @@ def outcome(data: list[Example], scores: list[list[float]], deployed: bool) -> O
         found.deferred += pick != best
         chosen = example.candidates[pick]
         line = chosen.line if chosen.element is not None else None
-        found.pages.append(_one(line, example.byline))
+        found.pages.append(normed_score(line, example.byline))
         if _norm(line) != _norm(example.rules_line):
             found.overruled.append((_norm(line) == example.byline, _norm(example.rules_line) == example.byline))
         found.authors.add(_set_score(_authors(example.page, chosen), example.authors))
@@ -248,9 +243,10 @@ def main(argv: list[str] | None = None) -> int:
           f"({within / len(labelled):.2f})")
     rules_byline, rules_authors = Score(), Score()
     for e in data:
-        rules_byline.add(_one(e.rules_line, e.byline))
+        rules_byline.add(normed_score(e.rules_line, e.byline))
         rules_authors.add(_set_score(e.rules_authors, e.authors))
-    print(f"(a) rules on dev (tuned on these pages): byline {_prf(rules_byline)}; authors {_prf(rules_authors)}")
+    print(f"(a) rules on dev (tuned on these pages): byline {prf_text(rules_byline)}; "
+          f"authors {prf_text(rules_authors)}")
     cv = f"{args.folds}-fold CV by page (seed {args.seed}, C {args.c})"
     plain = cross_validate(data, args.folds, args.seed, args.c, with_rules=False)
     hybrid = cross_validate(data, args.folds, args.seed, args.c, with_rules=True)
@@ -264,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         for score in found.pages:
             byline.add(score)
         low, high = f1_interval(found.pages)
-        print(f"{name}, {cv}: byline {_prf(byline)} [95%: {low:.2f}, {high:.2f}]; authors {_prf(found.authors)}")
+        print(f"{name}, {cv}: byline {prf_text(byline)} [95%: {low:.2f}, {high:.2f}]; "
+              f"authors {prf_text(found.authors)}")
         print(f"    its byline differs from the rules' on {len(found.overruled)} pages: right on "
               f"{sum(m for m, _ in found.overruled)}, the rules right on {sum(r for _, r in found.overruled)}"
               + (f"; the model's best not taken: {found.deferred} pages" if found.deferred

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 import warnings
@@ -44,7 +43,7 @@ import numpy as np  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from bench.category_candidates import CategoryCandidate, CategoryReader  # noqa: E402
-from bench.quality import Score, _name_set, _norm, decode_page, f1_interval, load_corpus  # noqa: E402
+from bench.quality import Score, _name_set, _norm, decode_page, f1_interval, load_corpus, page_folds  # noqa: E402
 from crawler.extractors.generic import GenericExtractor  # noqa: E402
 from crawler.extractors.structured import read_structured_tree  # noqa: E402
 from crawler.extractors.text import parse_html  # noqa: E402
@@ -131,7 +130,7 @@ def fit(rows: list[PageRows], names: list[str], c: float, seed: int) -> tuple[Lo
     split of the same pages, so the threshold is not fitted to the model's own training scores)."""
     x, y = matrix(rows, names)
     model = LogisticRegression(C=c, max_iter=2000).fit(x, y)
-    inner = folds(rows, 3, seed + 1)
+    inner = page_folds(len(rows), 3, seed + 1)
     scores = np.zeros(len(x))
     starts = np.cumsum([0] + [len(r.candidates) for r in rows])
     for held in inner:
@@ -147,12 +146,6 @@ def fit(rows: list[PageRows], names: list[str], c: float, seed: int) -> tuple[Lo
     return model, float(best[2])
 
 
-def folds(rows: list[PageRows], k: int, seed: int) -> list[set[int]]:
-    order = list(range(len(rows)))
-    random.Random(seed).shuffle(order)
-    return [set(order[i::k]) for i in range(k)]
-
-
 def cross_validate(rows: list[PageRows], with_rules: bool, k: int, seed: int,
                    c: float) -> tuple[list[set[str]], list[float], list[dict[str, float]]]:
     """Each page's names as chosen by the model of the folds it was not in, each fold's F1, and each page's
@@ -160,7 +153,7 @@ def cross_validate(rows: list[PageRows], with_rules: bool, k: int, seed: int,
     predicted: list[set[str]] = [set() for _ in rows]
     scored: list[dict[str, float]] = [{} for _ in rows]
     per_fold = []
-    for held in folds(rows, k, seed):
+    for held in page_folds(len(rows), k, seed):
         train = [r for i, r in enumerate(rows) if i not in held]
         tested = sorted(held)
         test = [rows[i] for i in tested]

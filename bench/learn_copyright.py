@@ -32,14 +32,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.quality import Score, _norm, _set_score, decode_page, f1_interval, load_corpus
+from bench.quality import (
+    Score,
+    _norm,
+    _set_score,
+    decode_page,
+    f1_interval,
+    load_corpus,
+    normed_score,
+    page_folds,
+    prf_text,
+)
 from crawler.extractors.generic import GenericExtractor, extract
 from crawler.extractors.generic.copyright_candidates import CopyrightCandidate, choose_copyright
 from crawler.extractors.generic.page import Page
@@ -96,17 +105,6 @@ def examples(corpus: Path) -> list[Example]:
     return found
 
 
-def _one(predicted: str | None, golden: str | None) -> Score:
-    p = _norm(predicted)
-    return Score(correct=float(p is not None and p == golden), predicted=float(p is not None),
-                 relevant=float(golden is not None))
-
-
-def _prf(score: Score) -> str:
-    p, r, f = score.prf()
-    return f"P {p:.2f} R {r:.2f} F1 {f:.2f}"
-
-
 def _rows(example: Example, with_rules: bool) -> list[dict[str, float]]:
     if with_rules:
         return [{k: v for k, v in row.items() if k not in DROPPED} for row in example.features]
@@ -147,12 +145,9 @@ def fit(data: list[Example], kind: str, c: float, seed: int, with_rules: bool = 
 def cross_validate(data: list[Example], folds: int, seed: int, kind: str, c: float,
                    with_rules: bool) -> list[list[float]]:
     """k-fold CV by page: each page's candidates scored by a model fitted on the other folds' pages only."""
-    order = list(range(len(data)))
-    random.Random(seed).shuffle(order)
     scores: list[list[float]] = [[] for _ in data]
-    for k in range(folds):
-        test = {i for j, i in enumerate(order) if j % folds == k}
-        model = fit([data[i] for i in order if i not in test], kind, c, seed, with_rules)
+    for test in page_folds(len(data), folds, seed):
+        model = fit([data[i] for i in range(len(data)) if i not in test], kind, c, seed, with_rules)
         for i in test:
             scores[i] = [probability(model, row) for row in _rows(data[i], with_rules)]
     return scores
@@ -183,7 +178,7 @@ def outcome(data: list[Example], scores: list[list[float]] | None, deployed: boo
                 max(range(len(page_scores)), key=lambda j: (page_scores[j], -j))
         chosen = example.candidates[pick]
         line = _line(chosen)
-        found.pages.append(_one(line, example.line))
+        found.pages.append(normed_score(line, example.line))
         found.holders.add(_set_score(_holders(chosen), example.holders))
         if pick != rules and _norm(line) != _norm(_line(example.candidates[rules])):
             found.overruled.append((example.right[pick], example.right[rules]))
@@ -199,7 +194,7 @@ def _report(name: str, found: Outcome, misses: bool) -> None:
     for score in found.pages:
         line.add(score)
     low, high = f1_interval(found.pages)
-    print(f"{name}: line {_prf(line)} [95%: {low:.2f}, {high:.2f}]; holders {_prf(found.holders)}")
+    print(f"{name}: line {prf_text(line)} [95%: {low:.2f}, {high:.2f}]; holders {prf_text(found.holders)}")
     if found.overruled:
         print(f"    its line differs from the rules' on {len(found.overruled)} pages: right on "
               f"{sum(m for m, _ in found.overruled)}, the rules right on {sum(r for _, r in found.overruled)}")

@@ -552,6 +552,26 @@ def corpus_report(run: CorpusRun, splits: tuple[str, ...]) -> str:
     return "\n".join(lines)
 
 
+def normed_score(predicted: str | None, golden: str | None) -> Score:
+    """One page's exact-match score of a text field: `predicted` normalized as the labels are (`_norm`), against a
+    label already normalized."""
+    p = _norm(predicted)
+    return Score(correct=float(p is not None and p == golden), predicted=float(p is not None),
+                 relevant=float(golden is not None))
+
+
+def prf_text(score: Score) -> str:
+    p, r, f = score.prf()
+    return f"P {p:.2f} R {r:.2f} F1 {f:.2f}"
+
+
+def page_folds(count: int, k: int, seed: int) -> list[set[int]]:
+    """k folds of `count` pages for a cross-validation by page: indices shuffled with `seed`, then dealt out."""
+    order = list(range(count))
+    random.Random(seed).shuffle(order)
+    return [set(order[i::k]) for i in range(k)]
+
+
 def f1_interval(scores: list[Score], rounds: int = 1000) -> tuple[float, float]:
     """The 95% interval of a micro F1 over pages (each page's Score), the pages resampled with replacement
     `rounds` times (seed 0: the same interval every run of the same scores)."""
