@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crawler.extractors.generic import GenericExtractor, extract
+import pytest
+
+from crawler.extractors.generic import GenericExtractor, dating, extract
 from crawler.extractors.generic.dating import CONFIDENT, DOUBTFUL, day_features
 from crawler.extractors.generic.page import Page
 from crawler.extractors.generic.scorers import load_model, probability
@@ -67,11 +69,20 @@ def test_the_committed_model_loads_and_scores_a_known_candidate() -> None:
         < model["modified"]["threshold"]
 
 
-def test_a_stale_declared_day_gives_way_to_the_day_the_rest_of_the_page_names() -> None:
+def _trusting(*kinds: str) -> dict[str, Any]:
+    """A dates model whose publication trusts some kinds of source only and whose modification trusts none (a
+    stand-in for models/dates.json: the wiring, not the fitted weights, which change with every refit on the
+    corpus's dev half)."""
+    trusting = {"kind": "logistic", "bias": -3.0, "weights": {f"kind:{kind}": 6.0 for kind in kinds}, "threshold": 0.3}
+    return {"published": trusting, "modified": {"kind": "logistic", "bias": -3.0, "weights": {}, "threshold": 0.3}}
+
+
+def test_a_stale_declared_day_gives_way_to_the_day_the_rest_of_the_page_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dating, "load_model", lambda name: _trusting("meta_published_property", "time_published"))
     evidence: dict[str, str] = {}
     found = item(STALE, evidence)
     assert found["published"] == DECLARED  # the rules alone take JSON-LD's 2018-03-02
-    assert evidence["published"].startswith("learned scorer 0.9")
+    assert evidence["published"].startswith("learned scorer 1.00: 2019-06-12 from meta article:published_time")
     assert "meta article:published_time" in evidence["published"]
     assert "the rules' 2018-03-02" in evidence["published"]
     assert found["modified"] is None
@@ -105,8 +116,21 @@ def test_timestamps_at_the_ends_of_the_calendar_are_read_without_error() -> None
     evidence: dict[str, str] = {}
     found = item(html, evidence)
     assert found["published"] == "2019-06-12"
-    assert evidence["published"].startswith("learned scorer")
-    assert found["modified"] == "9999-12-31T23:59:59+00:00"  # as declared: nothing else names a modification
+    assert found["modified"] is None  # a placeholder, no day of the article's: nothing else names a modification
+
+
+def test_placeholder_dates_at_the_ends_of_the_calendar_are_no_dates_without_a_model(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The rules alone (no model): a template's '0001-01-01' is passed over for the day the page prints
+    monkeypatch.setattr(dating, "load_model", lambda name: {})
+    html = page(ld({"headline": "Council votes on the plan", "datePublished": "0001-01-01T00:00:00Z",
+                    "dateModified": "9999-12-31T23:59:59Z"}), '<p class="date">June 12, 2019</p>')
+    found = item(html)
+    assert found["published"] == "2019-06-12"
+    assert found["modified"] is None
+    # an archive's old issue is a date all the same
+    old = page(ld({"headline": "Council votes on the plan", "datePublished": "1851-09-18T00:00:00Z"}), "")
+    assert item(old)["published"] == "1851-09-18T00:00:00+00:00"
 
 
 def test_an_outlet_selector_for_the_date_is_never_overridden() -> None:

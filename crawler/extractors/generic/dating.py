@@ -177,6 +177,12 @@ def decide(scored: list[tuple[float, DayCandidate]], rules_day: str | None,
     return ("model" if likely >= CONFIDENT else "rules"), likely, best
 
 
+# The years a declared date of an article can be in: wide (a newspaper's archive declares its 1851 issues), fixed
+# (the extractor is a function of the page, not of the day it runs), and clear of the calendar's ends, where
+# templates put their placeholders.
+_PLAUSIBLE_YEARS = range(1000, 2101)
+
+
 @dataclass
 class _Dated:
     """A date as found: its raw text and where it came from."""
@@ -242,7 +248,8 @@ class Dates(PageBase):
             value = self.normalized(rules.get(name) or "")
             if value and _DAY_RE.match(value):
                 by_day.setdefault(value[:10], []).append(DateMention(value[:10], value, "rules", f"the rules' {name}"))
-        days = sorted(by_day)
+        # (a template's placeholder, '0001-01-01' or '9999-12-31', is no day of the article's: not offered)
+        days = sorted(day for day in by_day if day[:4].isdigit() and int(day[:4]) in _PLAUSIBLE_YEARS)
         found = url_day(self.url)
         url_date = found.isoformat() if found is not None else None
         printed_days = sum(1 for day in days if any(m.kind in _PRINTED_KINDS for m in by_day[day]))
@@ -502,8 +509,13 @@ class Dates(PageBase):
 
     def _reads_as_date(self, value: str | None) -> TypeGuard[str]:
         """A declared value that is a date: not a clock time alone ('11:01 PM', the text of Blogger's
-        `<abbr itemprop="datePublished" title="2020-12-07T23:01:00-06:00">`), which must not end the search."""
-        return value is not None and value != "" and self.normalized(self.read_date(value)) is not None
+        `<abbr itemprop="datePublished" title="2020-12-07T23:01:00-06:00">`), which must not end the search, nor
+        a template's placeholder at the ends of the calendar ('0001-01-01T00:00:00Z', '9999-12-31'): a year outside
+        _PLAUSIBLE_YEARS names no article's day, and the search goes on."""
+        if value is None or value == "":
+            return False
+        normalized = self.normalized(self.read_date(value))
+        return normalized is not None and normalized[:4].isdigit() and int(normalized[:4]) in _PLAUSIBLE_YEARS
 
     def _visible_date(self, field_name: str) -> _Dated | None:
         wanted = ("publish", "posted", "created") if field_name == "published" else ("updat", "modif", "edited")
