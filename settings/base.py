@@ -281,6 +281,9 @@ SHARED_CRAWL_GRACE = 10.0
 SHARED_CRAWL_LEASE_TTL = 30.0
 # How often an idle worker looks for requests the others queued, and whether the crawl is finished.
 SHARED_CRAWL_POLL_INTERVAL = 0.5
+# Requests a worker takes from the shared queue at once (each under its own lease): fewer round trips to Redis on
+# the reactor's thread; a request taken ahead waits for this worker's engine, not for another worker's.
+SHARED_CRAWL_PREFETCH = 4
 SHARED_CRAWL_REDIS_TIMEOUT = 10.0
 # The crawl's per-host budget (crawler/middlewares/shared_politeness.py): CONCURRENT_REQUESTS_PER_DOMAIN fetches
 # across all workers, starts SHARED_POLITENESS_DELAY seconds apart (None: the outlet's DOWNLOAD_DELAY, moved

@@ -312,3 +312,44 @@ def test_a_done_fetchs_token_goes_back_with_the_next_ask_or_within_50_ms(redis_u
         return held_after_response, held_with_second, held_when_idle
 
     assert asyncio.run(run()) == (1, 1, 0)
+
+
+def test_requests_taken_ahead_stay_leased_until_the_engine_is_done_and_go_back_with_their_worker(
+        redis_url: str) -> None:
+    """SHARED_CRAWL_PREFETCH: one script takes several requests, each under a lease; a request taken ahead and not
+    yet asked for by the engine is no request the engine is done with (its lease is kept), and a closing worker
+    puts it back in the queue with the others it holds."""
+    from types import SimpleNamespace
+
+    from scrapy import Request
+    from scrapy.settings import Settings
+
+    from crawler.extensions.shared_crawl import SharedCrawl
+    from crawler.extensions.shared_crawl_redis import CrawlKeys
+
+    client = redis.Redis.from_url(redis_url)
+    crawler = SimpleNamespace(settings=Settings({"SHARED_CRAWL_GRACE": 1, "SHARED_CRAWL_LEASE_TTL": 30,
+                                                 "SHARED_CRAWL_POLL_INTERVAL": 0.5, "SHARED_CRAWL_PREFETCH": 4}),
+                              engine=SimpleNamespace(_slot=SimpleNamespace(inprogress=set())))
+    shared = SharedCrawl(crawler, client)  # type: ignore[arg-type]
+    shared_keys = CrawlKeys("t:outlet:crawl")
+    shared._joined = (shared_keys, "w1", None)  # (as joining the crawl settles them)
+    for n in range(6):  # priorities 6..1: the queue's best first
+        shared.scripts.enqueue(keys=[shared_keys.seen, shared_keys.queue], args=[f"fp{n}", -(6 - n), f"r{n}"])
+
+    taken = shared.take(shared.prefetch)
+    assert [data for _, data in taken] == [b"r0", b"r1", b"r2", b"r3"]
+    assert client.zcard(shared_keys.queue) == 2 and client.zcard(shared_keys.leases) == 4
+    shared.keep([(lease, Request(f"https://news.example/{data.decode()}")) for lease, data in taken])
+    assert client.hget(shared_keys.inflight, f"{taken[0][0]}:u") == b"https://news.example/r0"
+
+    request = shared.hand_over()
+    assert request is not None and request.url == "https://news.example/r0"
+    assert len(shared.held) == 1 and len(shared.buffered) == 3
+    shared.release_finished()  # the engine is done with r0 (not in progress); r1-r3 were never handed to it
+    assert client.zcard(shared_keys.leases) == 3 and not shared.held and len(shared.buffered) == 3
+
+    shared._registered = True
+    shared.give_back()  # the worker closes: what it took ahead goes back in the queue, at its priority
+    assert client.zcard(shared_keys.leases) == 0 and not shared.buffered
+    assert client.zrange(shared_keys.queue, 0, -1) == [b"r1", b"r2", b"r3", b"r4", b"r5"]

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import platform
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -100,6 +101,10 @@ class SharedCrawl:
         self.poll = settings.getfloat("SHARED_CRAWL_POLL_INTERVAL")
         self.scripts = Scripts(client)
         self.held: dict[str, Request] = {}
+        # Requests taken under a lease and not yet asked for by the engine, in the queue's order.
+        self.buffered: dict[str, Request] = {}
+        self.prefetch = max(1, settings.getint("SHARED_CRAWL_PREFETCH"))
+        self._released_at = 0.0
         self.refused = False
         self.last = False
         self.finished = False
@@ -233,25 +238,40 @@ class SharedCrawl:
 
     # Leases (the scheduler's).
 
-    def take(self) -> tuple[str, bytes] | None:
+    def take(self, count: int) -> list[tuple[str, bytes]]:
+        """Up to `count` of the best queued requests, each under a lease of this worker's (one script)."""
         got = self.scripts.take(keys=[self.keys.queue, self.keys.inflight, self.keys.leases, self.keys.lease_seq],
-                                args=[int(self.ttl * 1000), self.worker])
-        if not got:
+                                args=[int(self.ttl * 1000), self.worker, count])
+        return [(decoded(got[i]), got[i + 1]) for i in range(0, len(got or []), 2)]
+
+    def keep(self, taken: list[tuple[str, Request]]) -> None:
+        """Requests taken ahead of the engine's asking (SHARED_CRAWL_PREFETCH): their leases are this worker's and
+        renewed with its heartbeat, their URLs noted in one call for the requeued set should it die."""
+        if taken:
+            self.buffered.update(taken)
+            self.client.hset(self.keys.inflight, mapping={f"{lease}:u": request.url for lease, request in taken})
+
+    def hand_over(self) -> Request | None:
+        """The next request taken ahead, now the engine's: its lease is released once the engine is done with it."""
+        if not self.buffered:
             return None
-        return decoded(got[0]), got[1]
+        lease = next(iter(self.buffered))
+        request = self.held[lease] = self.buffered.pop(lease)
+        return request
 
-    def hold(self, lease: str, request: Request) -> None:
-        self.held[lease] = request
-        self.client.hset(self.keys.inflight, f"{lease}:u", request.url)
-
-    def release_finished(self) -> None:
+    def release_finished(self, at_most_every: float = 0.0) -> None:
         """Release the leases of the requests the engine is done with: their responses (or failures) went
         through the spider and the item pipelines, and what they led to is queued (Scrapy's engine keeps each
-        request in its slot's `inprogress` until then; no signal says it, so the set is read here)."""
+        request in its slot's `inprogress` until then; no signal says it, so the set is read here). With
+        `at_most_every`, not again within that many seconds: a lease released later only holds its request a
+        little longer, and every call is a round trip to Redis on the reactor's thread."""
         engine = self.crawler.engine
         slot = getattr(engine, "_slot", None)
         if slot is None or not self.held:
             return
+        if at_most_every and time.monotonic() - self._released_at < at_most_every:
+            return
+        self._released_at = time.monotonic()
         done = [lease for lease, request in self.held.items() if request not in slot.inprogress]
         if done:
             self.scripts.release(keys=[self.keys.inflight, self.keys.leases], args=done)
@@ -264,13 +284,14 @@ class SharedCrawl:
             self.scripts.requeue(keys=[self.keys.queue, self.keys.inflight, self.keys.leases, self.keys.requeued],
                                  args=[self.worker])
             self.held.clear()
+            self.buffered.clear()
 
     # While the worker runs.
 
     async def _heartbeats(self) -> None:
         every = self.ttl / 3
         while True:
-            leases = list(self.held)
+            leases = [*self.held, *self.buffered]
             part = json.dumps({k: jsonable(v) for k, v in self.crawler.stats.get_stats().items()})
             try:
                 await asyncio.to_thread(self._beat, leases, self.worker, part)
@@ -287,7 +308,8 @@ class SharedCrawl:
                                       args=[int(self.ttl * 1000), worker])
         if leases and worker:
             gone = self.scripts.renew(keys=[self.keys.leases], args=[int(self.ttl * 1000), *leases])
-            lost = [lease for lease in map(decoded, gone) if lease in self.held]  # not merely released meanwhile
+            # (not merely released meanwhile)
+            lost = [lease for lease in map(decoded, gone) if lease in self.held or lease in self.buffered]
             if lost:
                 logger.warning("shared crawl: %d lease(s) of worker %s expired before their renewal (a stall "
                                "longer than SHARED_CRAWL_LEASE_TTL): their pages may be fetched twice",

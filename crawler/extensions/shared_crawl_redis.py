@@ -118,15 +118,20 @@ redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 return 1
 """
 
-# KEYS: queue, inflight, leases, lease_seq. ARGV: ttl ms, worker. The best request, moved under a new lease.
+# KEYS: queue, inflight, leases, lease_seq. ARGV: ttl ms, worker, how many. The best requests (up to that many),
+# each moved under a new lease: a flat list of lease ids and encoded requests.
 _TAKE = _NOW + """
-local got = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #got == 0 then return false end
-redis.call('ZREM', KEYS[1], got[1])
-local id = tostring(redis.call('INCR', KEYS[4]))
-redis.call('HSET', KEYS[2], id, got[1], id .. ':s', got[2], id .. ':w', ARGV[2])
-redis.call('ZADD', KEYS[3], now + tonumber(ARGV[1]), id)
-return {id, got[1]}
+local got = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')
+local taken = {}
+for i = 1, #got, 2 do
+  redis.call('ZREM', KEYS[1], got[i])
+  local id = tostring(redis.call('INCR', KEYS[4]))
+  redis.call('HSET', KEYS[2], id, got[i], id .. ':s', got[i + 1], id .. ':w', ARGV[2])
+  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[1]), id)
+  table.insert(taken, id)
+  table.insert(taken, got[i])
+end
+return taken
 """
 
 # KEYS: leases. ARGV: ttl ms, ids... Only leases still held are renewed (XX): one taken back stays taken back.
