@@ -49,8 +49,9 @@ from bench.quality import (
     normed_score,
     page_folds,
     prf_text,
+    scorer_cost,
 )
-from crawler.extractors.generic import GenericExtractor, extract
+from crawler.extractors.generic import GenericExtractor
 from crawler.extractors.generic.byline_candidates import BylineCandidate, BylineCandidates, choose_byline
 from crawler.extractors.generic.bylines import Bylines
 from crawler.extractors.generic.page import Page
@@ -190,27 +191,14 @@ def fitted(data: list[Example], c: float, seed: int) -> dict[str, Any]:
 
 
 def timing(corpus: Path, repeat: int) -> int:
-    """ms per dev page of the whole generic extractor (`extract`), with the scorer (as shipped) and with the rules'
-    cascade alone in its place; each the fastest of `repeat` runs, the two taken in turns."""
-    pages = [(decode_page(p.raw), p.url) for p in load_corpus(corpus, "generic", ("dev",))]
+    """ms per dev page of the whole generic extractor, with the scorer (as shipped) and with the rules' cascade
+    alone in its place."""
     learned = BylineCandidates._learned_byline
-    extract(*pages[0])  # (imports, compiled expressions, the weights read: no page's cost)
-    totals = {"scorer": 0.0, "rules": 0.0}
-    for html, url in pages:
-        best = {"scorer": float("inf"), "rules": float("inf")}
-        for _ in range(repeat):
-            for name in totals:
-                BylineCandidates._learned_byline = learned if name == "scorer" else Bylines._rules_byline  # type: ignore
-                began = time.perf_counter()
-                extract(html, url)
-                best[name] = min(best[name], time.perf_counter() - began)
-        for name, seconds in best.items():
-            totals[name] += seconds
-    BylineCandidates._learned_byline = learned  # type: ignore[method-assign]
-    scorer, rules = (1000 * totals[k] / len(pages) for k in ("scorer", "rules"))
-    print(f"generic extractor, {len(pages)} dev pages, fastest of {repeat}: {scorer:.1f} ms a page with the scorer, "
-          f"{rules:.1f} ms with the rules alone ({scorer - rules:+.2f} ms)")
-    return 0
+
+    def use_scorer(on: bool) -> None:
+        BylineCandidates._learned_byline = learned if on else Bylines._rules_byline  # type: ignore[method-assign]
+
+    return scorer_cost(corpus, repeat, use_scorer)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,8 +48,9 @@ from bench.quality import (
     normed_score,
     page_folds,
     prf_text,
+    scorer_cost,
 )
-from crawler.extractors.generic import GenericExtractor, extract
+from crawler.extractors.generic import GenericExtractor
 from crawler.extractors.generic.copyright_candidates import CopyrightCandidate, choose_copyright
 from crawler.extractors.generic.page import Page
 from crawler.extractors.generic.scorers import load_model, probability
@@ -203,29 +204,17 @@ def _report(name: str, found: Outcome, misses: bool) -> None:
 
 
 def timing(corpus: Path, repeat: int) -> int:
-    """ms per dev page of the whole generic extractor (`extract`), with the scorer (as shipped) and with no model
-    (the rules alone); each the fastest of `repeat` runs, the two taken in turns."""
-    pages = [(decode_page(p.raw), p.url) for p in load_corpus(corpus, "generic", ("dev",))]
+    """ms per dev page of the whole generic extractor, with the scorer (as shipped) and with no model (the rules
+    alone)."""
     model = load_model("copyright")
-    extract(*pages[0])  # (imports, compiled expressions, the weights read: no page's cost)
-    totals = {"scorer": 0.0, "rules": 0.0}
-    for html, url in pages:
-        best = {"scorer": float("inf"), "rules": float("inf")}
-        for _ in range(repeat):
-            for name in totals:
-                saved = dict(model)
-                if name == "rules":
-                    model.clear()  # (load_model's cached dict: empty, the rules alone)
-                began = time.perf_counter()
-                extract(html, url)
-                best[name] = min(best[name], time.perf_counter() - began)
-                model.update(saved)
-        for name, seconds in best.items():
-            totals[name] += seconds
-    scorer, rules = (1000 * totals[k] / len(pages) for k in ("scorer", "rules"))
-    print(f"generic extractor, {len(pages)} dev pages, fastest of {repeat}: {scorer:.1f} ms a page with the scorer, "
-          f"{rules:.1f} ms with the rules alone ({scorer - rules:+.2f} ms)")
-    return 0
+    saved = dict(model)
+
+    def use_scorer(on: bool) -> None:
+        model.clear()  # (load_model's cached dict: empty, the rules alone)
+        if on:
+            model.update(saved)
+
+    return scorer_cost(corpus, repeat, use_scorer)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,6 +51,7 @@ import time
 import unicodedata
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -570,6 +571,34 @@ def page_folds(count: int, k: int, seed: int) -> list[set[int]]:
     order = list(range(count))
     random.Random(seed).shuffle(order)
     return [set(order[i::k]) for i in range(k)]
+
+
+def scorer_cost(corpus: Path, repeat: int, use_scorer: Callable[[bool], None]) -> int:
+    """Prints the ms per dev page of the whole generic extractor (`extract`) with a learned scorer as shipped and
+    with the rules alone (`use_scorer(False)` switches it off, `use_scorer(True)` back on); each the fastest of
+    `repeat` runs, the two taken in turns."""
+    from crawler.extractors.generic import extract
+
+    pages = [(decode_page(p.raw), p.url) for p in load_corpus(corpus, "generic", ("dev",))]
+    extract(*pages[0])  # (imports, compiled expressions, the weights read: no page's cost)
+    totals = {"scorer": 0.0, "rules": 0.0}
+    try:
+        for html, url in pages:
+            best = {"scorer": float("inf"), "rules": float("inf")}
+            for _ in range(repeat):
+                for name in totals:
+                    use_scorer(name == "scorer")
+                    began = time.perf_counter()
+                    extract(html, url)
+                    best[name] = min(best[name], time.perf_counter() - began)
+            for name, seconds in best.items():
+                totals[name] += seconds
+    finally:
+        use_scorer(True)
+    scorer, rules = (1000 * totals[k] / len(pages) for k in ("scorer", "rules"))
+    print(f"generic extractor, {len(pages)} dev pages, fastest of {repeat}: {scorer:.1f} ms a page with the scorer, "
+          f"{rules:.1f} ms with the rules alone ({scorer - rules:+.2f} ms)")
+    return 0
 
 
 def f1_interval(scores: list[Score], rounds: int = 1000) -> tuple[float, float]:
